@@ -1,0 +1,67 @@
+# Two commands for a newcomer: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+
+# Debian packages: what weasyprint needs at run time (Pango, HarfBuzz subsetting
+# for fast font subsetting), and what the tests need (a browser, pdftotext/pdffonts).
+RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+TEST_DEBS := $(RUN_DEBS) chromium poppler-utils
+
+.PHONY: run test serve migrate demo lint check system-deps-run system-deps-test clean
+
+define ensure_debs
+	@missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "安装系统依赖:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "缺少系统依赖，请先运行: sudo apt-get install$$missing"; exit 1; \
+	  fi; \
+	fi
+endef
+
+system-deps-run:
+	$(call ensure_debs,$(RUN_DEBS))
+
+system-deps-test:
+	$(call ensure_debs,$(TEST_DEBS))
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.run-deps: requirements.txt | $(VENV)/bin/python
+	$(PIP) install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.run-deps
+
+migrate: $(VENV)/.run-deps
+	$(PY) manage.py migrate --noinput -v 0
+
+demo: migrate
+	$(PY) manage.py load_demo_data
+
+run: system-deps-run $(VENV)/.run-deps demo
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: system-deps-test $(VENV)/.dev-deps
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-deps
+	$(VENV)/bin/ruff check .
+
+check: $(VENV)/.dev-deps
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var
