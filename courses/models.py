@@ -1,10 +1,36 @@
-"""Wagtail pages: the home page (the theory archive and courses join in later)."""
+"""Wagtail pages: home, the theory archive (理论学习) and training courses (业务培训).
+
+Study items (theory materials and lessons) implement a small protocol that the
+study-hours ledger (learning/) and the search index (search/) rely on:
+
+- ``study_kind``: "material" or "lesson";
+- ``study_minutes() -> int``: how long the item takes (reading time or duration);
+- ``study_hours() -> Decimal``: hours credited on completion (editor's value, or by length);
+- ``search_document()``: what the archive index stores (see search/).
+"""
 
 from __future__ import annotations
 
-from wagtail.admin.panels import FieldPanel
-from wagtail.fields import RichTextField
-from wagtail.models import Page
+import math
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.html import strip_tags
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+from wagtail.snippets.models import register_snippet
+
+from courses.blocks import StudyBodyBlock
+from learning.hours import hours_for_minutes
+
+# Reading speed used to estimate reading time of Chinese text (characters per minute).
+READING_CHARS_PER_MINUTE = 400
 
 
 class HomePage(Page):
@@ -12,8 +38,279 @@ class HomePage(Page):
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
     parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["courses.TheoryIndexPage", "courses.CourseIndexPage"]
     max_count = 1
 
     class Meta:
         verbose_name = "首页"
         verbose_name_plural = "首页"
+
+
+def body_text(body) -> str:
+    """Plain text of a StreamField body (headings, paragraphs, quotes)."""
+    parts: list[str] = []
+    for block in body:
+        if block.block_type == "paragraph":
+            parts.append(strip_tags(block.value.source))
+        elif block.block_type == "heading":
+            parts.append(block.value["text"])
+        elif block.block_type == "quote":
+            parts.append(block.value["text"])
+    return "\n".join(parts)
+
+
+def body_headings(body) -> list[dict]:
+    return [
+        {"text": block.value["text"], "level": block.value["level"]} for block in body if block.block_type == "heading"
+    ]
+
+
+@register_snippet
+class Series(models.Model):
+    """专题: a thematic series that groups theory materials."""
+
+    name = models.CharField("专题名称", max_length=100, unique=True)
+    description = models.TextField("简介", blank=True)
+
+    panels = [FieldPanel("name"), FieldPanel("description")]
+
+    class Meta:
+        verbose_name = "专题"
+        verbose_name_plural = "专题"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@register_snippet
+class CourseCategory(models.Model):
+    name = models.CharField("分类名称", max_length=50, unique=True)
+    sort_order = models.PositiveSmallIntegerField("排序", default=0)
+
+    panels = [FieldPanel("name"), FieldPanel("sort_order")]
+
+    class Meta:
+        verbose_name = "课程分类"
+        verbose_name_plural = "课程分类"
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TheoryIndexPage(Page):
+    intro = RichTextField("简介", blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["courses.HomePage"]
+    subpage_types = ["courses.TheoryMaterialPage"]
+
+    class Meta:
+        verbose_name = "理论学习栏目"
+        verbose_name_plural = "理论学习栏目"
+
+
+class TheoryMaterialTag(TaggedItemBase):
+    content_object = ParentalKey("courses.TheoryMaterialPage", related_name="tagged_items", on_delete=models.CASCADE)
+
+
+class TheoryMaterialPage(Page):
+    """理论学习资料: a document of the theory archive."""
+
+    study_kind = "material"
+
+    source = models.CharField("来源", max_length=200, blank=True, help_text="发布机关或出处")
+    author = models.CharField("作者", max_length=100, blank=True)
+    original_date = models.DateField("原文日期", null=True, blank=True, db_index=True)
+    summary = models.TextField("摘要", blank=True)
+    body = StreamField(StudyBodyBlock(), verbose_name="正文", blank=True)
+    tags = ClusterTaggableManager("标签", through=TheoryMaterialTag, blank=True)
+    series = models.ForeignKey(
+        Series, verbose_name="专题", null=True, blank=True, on_delete=models.SET_NULL, related_name="materials"
+    )
+    reading_minutes = models.PositiveIntegerField("预计阅读时长（分钟）", default=1, editable=False)
+    credit_hours = models.DecimalField(
+        "学时",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="留空则按阅读时长认定（≥30分钟1学时，15–30分钟0.5学时，不足15分钟0.25学时）",
+    )
+    # Set by `import_archive`: where the file came from and its content hash.
+    source_path = models.CharField("导入文件", max_length=500, blank=True, db_index=True, editable=False)
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    content_panels = Page.content_panels + [
+        MultiFieldPanel(
+            [FieldPanel("source"), FieldPanel("author"), FieldPanel("original_date"), FieldPanel("series")],
+            heading="出处",
+        ),
+        FieldPanel("summary"),
+        FieldPanel("body"),
+        InlinePanel("attachments", label="附件"),
+        FieldPanel("tags"),
+        FieldPanel("credit_hours"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("summary"), index.FilterField("original_date")]
+    parent_page_types = ["courses.TheoryIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = "理论学习资料"
+        verbose_name_plural = "理论学习资料"
+
+    def save(self, *args, **kwargs):
+        self.reading_minutes = max(1, math.ceil(len(body_text(self.body)) / READING_CHARS_PER_MINUTE))
+        super().save(*args, **kwargs)
+
+    # --- study-item protocol ---
+    def study_minutes(self) -> int:
+        return self.reading_minutes
+
+    def study_hours(self) -> Decimal:
+        return self.credit_hours if self.credit_hours is not None else hours_for_minutes(self.reading_minutes)
+
+    def headings(self) -> list[dict]:
+        return body_headings(self.body)
+
+
+class TheoryMaterialAttachment(Orderable):
+    page = ParentalKey(TheoryMaterialPage, on_delete=models.CASCADE, related_name="attachments")
+    document = models.ForeignKey("wagtaildocs.Document", verbose_name="文档", on_delete=models.CASCADE, related_name="+")
+    title = models.CharField("显示名称", max_length=200, blank=True)
+
+    panels = [FieldPanel("document"), FieldPanel("title")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "附件"
+
+
+class CourseIndexPage(Page):
+    intro = RichTextField("简介", blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["courses.HomePage"]
+    subpage_types = ["courses.CoursePage"]
+
+    class Meta:
+        verbose_name = "业务培训栏目"
+        verbose_name_plural = "业务培训栏目"
+
+
+class CourseTag(TaggedItemBase):
+    content_object = ParentalKey("courses.CoursePage", related_name="tagged_items", on_delete=models.CASCADE)
+
+
+class CoursePage(Page):
+    """业务培训课程: an ordered set of lessons, optionally closed by a final exam."""
+
+    category = models.ForeignKey(
+        CourseCategory, verbose_name="分类", null=True, blank=True, on_delete=models.SET_NULL, related_name="courses"
+    )
+    intro = RichTextField("课程简介", blank=True)
+    cover_image = models.ForeignKey(
+        "wagtailimages.Image", verbose_name="封面", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    tags = ClusterTaggableManager("标签", through=CourseTag, blank=True)
+    is_required = models.BooleanField("必修课", default=False)
+    final_exam = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name="结业考试",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="完成全部必修课时后需通过的考试（可选）",
+    )
+    completion_hours = models.DecimalField(
+        "结业加计学时",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="完成课程（含结业考试）后额外认定的学时",
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("category"),
+        FieldPanel("intro"),
+        FieldPanel("cover_image"),
+        FieldPanel("tags"),
+        FieldPanel("is_required"),
+        PageChooserPanel("final_exam"),
+        FieldPanel("completion_hours"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+    parent_page_types = ["courses.CourseIndexPage"]
+    subpage_types = ["courses.LessonPage"]
+
+    class Meta:
+        verbose_name = "培训课程"
+        verbose_name_plural = "培训课程"
+
+    def lessons(self):
+        """Live lessons in the order editors arranged them (one query)."""
+        return LessonPage.objects.child_of(self).live().order_by("path")
+
+    def total_hours(self) -> Decimal:
+        return sum((lesson.study_hours() for lesson in self.lessons()), Decimal("0"))
+
+
+class LessonPage(Page):
+    """A lesson of a course: body, video or document, duration and hours."""
+
+    study_kind = "lesson"
+
+    body = StreamField(StudyBodyBlock(), verbose_name="内容", blank=True)
+    video = models.ForeignKey(
+        "wagtaildocs.Document",
+        verbose_name="视频文件",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="mp4 视频（可选）",
+    )
+    document = models.ForeignKey(
+        "wagtaildocs.Document", verbose_name="讲义", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    duration_minutes = models.PositiveIntegerField("时长（分钟）", default=30, validators=[MinValueValidator(1)])
+    credit_hours = models.DecimalField(
+        "学时",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="留空则按时长认定",
+    )
+    is_required = models.BooleanField("必修", default=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("body"),
+        FieldPanel("video"),
+        FieldPanel("document"),
+        FieldPanel("duration_minutes"),
+        FieldPanel("credit_hours"),
+        FieldPanel("is_required"),
+    ]
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = "课时"
+        verbose_name_plural = "课时"
+
+    def study_minutes(self) -> int:
+        return self.duration_minutes
+
+    def study_hours(self) -> Decimal:
+        return self.credit_hours if self.credit_hours is not None else hours_for_minutes(self.duration_minutes)
+
+    @property
+    def course(self) -> CoursePage | None:
+        parent = self.get_parent()
+        return parent.specific if parent else None
