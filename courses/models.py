@@ -179,7 +179,9 @@ class TheoryMaterialPage(Page):
 
 class TheoryMaterialAttachment(Orderable):
     page = ParentalKey(TheoryMaterialPage, on_delete=models.CASCADE, related_name="attachments")
-    document = models.ForeignKey("wagtaildocs.Document", verbose_name="文档", on_delete=models.CASCADE, related_name="+")
+    document = models.ForeignKey(
+        "wagtaildocs.Document", verbose_name="文档", on_delete=models.CASCADE, related_name="+"
+    )
     title = models.CharField("显示名称", max_length=200, blank=True)
 
     panels = [FieldPanel("document"), FieldPanel("title")]
