@@ -11,6 +11,19 @@ from learning.importers.members import template_response
 from learning.scoping import managed_members, scope_for
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        from learning.models import Member
+
+        Member.objects.filter(user=self.request.user, password_change_required=True).update(
+            password_change_required=False
+        )
+        return response
+
+
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     authentication_form = LoginForm

@@ -57,3 +57,34 @@ def test_logout_is_a_post(client, world, site):
     response = client.post("/logout/")
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_an_imported_member_must_change_the_initial_password_first(client, world, tmp_path, site):
+    from openpyxl import Workbook
+
+    from learning.importers.members import HEADERS, import_members
+
+    workbook = Workbook()
+    workbook.active.append(HEADERS)
+    workbook.active.append(["新党员", "newbie", "", "测试工委/甲党委/甲一支部", "", "", "", "", ""])
+    path = tmp_path / "new.xlsx"
+    workbook.save(path)
+    with path.open("rb") as fh:
+        assert import_members(fh, path.name, initial_password="Chushi-2026").ok
+
+    client.post("/login/", {"username": "newbie", "password": "Chushi-2026"})
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/account/password/")
+    assert "请先修改密码" in client.get(response["Location"]).content.decode()
+    client.post(
+        "/account/password/",
+        {"old_password": "Chushi-2026", "new_password1": "Xin-mima-2026!", "new_password2": "Xin-mima-2026!"},
+    )
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_members_who_chose_their_password_are_not_redirected(client, world, site):
+    client.force_login(world.member_a1.user)
+    assert client.get("/").status_code == 200

@@ -254,6 +254,7 @@ def import_members(
                     joined_party_on=item.joined_party_on,
                     category=item.category,
                     position=item.position,
+                    password_change_required=user.username in result.created,
                 )
             else:
                 if member.branch_id != branch.id:

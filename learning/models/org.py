@@ -70,6 +70,9 @@ class Member(models.Model):
     category = models.CharField("党员类别", max_length=20, choices=MemberCategory.choices, default=MemberCategory.FULL)
     position = models.CharField("职务", max_length=100, blank=True)
     is_active = models.BooleanField("在册", default=True)
+    password_change_required = models.BooleanField(
+        "需修改初始密码", default=False, help_text="批量导入的账号首次登录后须先修改初始密码"
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
