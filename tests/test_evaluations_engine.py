@@ -41,7 +41,13 @@ from tests.factories import make_member, make_org, make_user
 
 Q1 = Period("quarter", 2026, 1)  # 90 days: 1 January – 31 March 2026
 
-pytestmark = [pytest.mark.django_db, time_machine.travel(dt.datetime(2026, 7, 15, 9, tzinfo=dt.UTC))]
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def frozen_time():
+    with time_machine.travel(dt.datetime(2026, 7, 15, 9, tzinfo=dt.UTC), tick=False):
+        yield
 
 
 def hours(member, amount, on, key):
@@ -181,7 +187,8 @@ def test_a_run_scores_weights_ranks_and_stars_every_branch(tree):
     assert (y.rank, y.stars) == (2, 3)
     assert (z.rank, z.stars, z.headcount) == (None, None, Decimal("0.00"))
     assert z.total == Decimal("0.00")
-    assert y.improvements()[0]["code"] == "avg_hours"  # lost 11.98 of 50 points
+    # Y lost 16.00 of 30 points on target_met and 11.98 of 50 on avg_hours: improve target_met first.
+    assert [(i["code"], i["lost"]) for i in y.improvements()] == [("target_met", "16.00"), ("avg_hours", "11.98")]
 
 
 def test_bonus_and_deduction_items_change_the_total_and_withdrawn_ones_do_not(tree):
@@ -223,7 +230,7 @@ def test_a_snapshot_is_unchanged_by_later_data_and_a_rerun_is_a_new_version(tree
     second = evaluate_period(scheme, Q1)
     assert (first.version, second.version) == (1, 2)
     assert list(first.results.order_by("branch_id").values_list("total", "rank", "indicators")) == before
-    assert first.config["indicators"][0]["weight"] == "50"
+    assert first.config["indicators"][0]["weight"] == "50.00"
     assert second.results.get(branch=tree["y"]).rank == 1
     with pytest.raises(TypeError):
         first.results.first().save()
