@@ -195,11 +195,21 @@ def test_bonus_and_deduction_items_change_the_total_and_withdrawn_ones_do_not(tr
     scheme = make_scheme(tree["root"], STANDARD)
     user = make_user("auditor")
     ScoreAdjustment.objects.create(
-        scheme=scheme, branch=tree["y"], period_kind="quarter", period_start=Q1.start, points=25, reason="获市级表彰",
+        scheme=scheme,
+        branch=tree["y"],
+        period_kind="quarter",
+        period_start=Q1.start,
+        points=25,
+        reason="获市级表彰",
         created_by=user,
     )
     wrong = ScoreAdjustment.objects.create(
-        scheme=scheme, branch=tree["x"], period_kind="quarter", period_start=Q1.start, points=-50, reason="录错",
+        scheme=scheme,
+        branch=tree["x"],
+        period_kind="quarter",
+        period_start=Q1.start,
+        points=-50,
+        reason="录错",
         created_by=user,
     )
     wrong.withdraw(user)
