@@ -244,7 +244,7 @@ def evaluate_period(scheme: EvaluationScheme, period: Period, *, by=None) -> Eva
                 )
                 for line in lines
             ],
-            batch_size=500,
+            batch_size=2000,
         )
     return run
 
