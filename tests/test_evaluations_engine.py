@@ -140,6 +140,16 @@ def test_target_met_fails_a_secretary_below_the_higher_target(tree):
     assert january[tree["x"].id] == Decimal(1) / Decimal(4) * 100  # m4's 4h ≥ 32 × 31/365 = 2.72
 
 
+def test_the_bulk_target_expression_agrees_with_the_per_member_function(tree):
+    from learning.models import Member
+    from learning.targets import annual_target_expression
+
+    rows = Member.objects.filter(branch=tree["x"]).annotate(t=annual_target_expression(2026)).values_list("id", "t")
+    expected = {m.id: annual_target(m, 2026) for m in Member.objects.filter(branch=tree["x"])}
+    assert {mid: Decimal(t) for mid, t in rows} == expected
+    assert sorted(expected.values()) == [Decimal(32), Decimal(32), Decimal(56)]
+
+
 def test_active_share_counts_ledger_entries_and_completions(tree):
     values = raw("active_share", tree)
     assert values[tree["x"].id] == Decimal("2.5") / Decimal("3.5") * 100  # m2 studied only in April
