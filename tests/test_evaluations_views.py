@@ -93,6 +93,8 @@ def test_an_organizer_creates_a_scheme_for_their_subtree(client, world):
         ("target_met", Decimal("30.00")),
         ("active_share", Decimal("20.00")),
     ]
+    page = client.get(response.url).content.decode()
+    assert "人均学时" in page and "学时达标率" in page and "活跃党员占比" in page
 
 
 def test_weights_not_summing_to_100_are_rejected_in_chinese_and_nothing_is_saved(client, world):

@@ -155,7 +155,14 @@ class SchemeIndicator(models.Model):
         constraints = [models.UniqueConstraint(fields=["scheme", "code"], name="unique_indicator_per_scheme")]
 
     def __str__(self) -> str:
-        return f"{self.code}（{self.weight}）"
+        return f"{self.display_name}（{self.weight}）"
+
+    @property
+    def display_name(self) -> str:
+        from learning.evaluations.indicators import REGISTRY
+
+        indicator = REGISTRY.get(self.code)
+        return indicator.name if indicator else self.code
 
 
 class ScoreAdjustment(models.Model):
