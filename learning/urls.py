@@ -20,3 +20,22 @@ urlpatterns = [
     path("org/members/", views.members, name="org_members"),
     path("org/members/template.xlsx", views.member_import_template, name="member_import_template"),
 ]
+
+# Branch evaluations (支部考评)
+from learning import views_evaluations as ev  # noqa: E402
+
+urlpatterns += [
+    path("evaluations/", ev.home, name="evaluations"),
+    path("evaluations/schemes/new/", ev.scheme_create, name="evaluation_scheme_create"),
+    path("evaluations/schemes/<int:pk>/", ev.scheme_detail, name="evaluation_scheme"),
+    path("evaluations/schemes/<int:pk>/edit/", ev.scheme_edit, name="evaluation_scheme_edit"),
+    path("evaluations/schemes/<int:pk>/run/", ev.scheme_run, name="evaluation_scheme_run"),
+    path("evaluations/schemes/<int:pk>/adjustments/", ev.adjustment_add, name="evaluation_adjustment_add"),
+    path("evaluations/adjustments/<int:pk>/withdraw/", ev.adjustment_withdraw, name="evaluation_adjustment_withdraw"),
+    path("evaluations/runs/<int:pk>/", ev.run_detail, name="evaluation_run"),
+    path("evaluations/runs/<int:pk>/publish/", ev.run_publish, name="evaluation_run_publish"),
+    path("evaluations/runs/<int:pk>/export.xlsx", ev.run_export_xlsx, name="evaluation_run_xlsx"),
+    path("evaluations/runs/<int:pk>/export.pdf", ev.run_export_pdf, name="evaluation_run_pdf"),
+    path("evaluations/runs/<int:pk>/branches/<int:branch_id>/", ev.branch_result, name="evaluation_branch"),
+    path("evaluations/notices/<int:pk>/", ev.notice, name="evaluation_notice"),
+]

@@ -107,3 +107,11 @@ class OrganizerMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def register_import_menu_item():
     return OrganizerMenuItem("导入党员名册", reverse("learning_member_import"), icon_name="upload", order=210)
+
+
+# --- branch evaluations (支部考评): the organizer pages live on the site; the admin links to them.
+
+
+@hooks.register("register_admin_menu_item")
+def register_evaluations_menu_item():
+    return OrganizerMenuItem("支部考评", reverse("evaluations"), icon_name="tasks", order=220)

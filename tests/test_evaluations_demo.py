@@ -1,0 +1,32 @@
+import datetime as dt
+import io
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from learning.models import EvaluationRun, EvaluationScheme, LedgerEntry
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_published_quarter_for_the_committee_and_loading_twice_changes_nothing(client):
+    with time_machine.travel(dt.datetime(2026, 11, 26, 9, tzinfo=dt.UTC), tick=False):
+        call_command("load_demo_data", stdout=io.StringIO())
+        counts = (LedgerEntry.objects.count(), EvaluationRun.objects.count(), EvaluationScheme.objects.count())
+        call_command("load_demo_data", stdout=io.StringIO())
+        assert (LedgerEntry.objects.count(), EvaluationRun.objects.count(), EvaluationScheme.objects.count()) == counts
+        run = (
+            EvaluationRun.objects.filter(published_at__isnull=False)
+            .order_by("-period_start")
+            .get(version=1, period_start=dt.date(2026, 7, 1))
+        )
+        assert run.period_label == "2026年第3季度"
+        assert run.scheme.organization.full_name == "市直机关工委"
+        assert run.results.count() == 10
+        assert run.results.filter(rank=1).exists()
+        assert len({r.total for r in run.results.all()}) > 3  # branches differ
+        from django.contrib.auth import get_user_model
+
+        client.force_login(get_user_model().objects.get(username="member"))
+        page = client.get(f"/evaluations/notices/{run.pk}/").content.decode()
+        assert "办公室党支部" in page and "排名第" in page
