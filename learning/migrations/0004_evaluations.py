@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('learning', '0002_itemcompletion_ledgerentry'),
+        ('learning', '0003_password_change_required'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
