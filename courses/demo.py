@@ -27,6 +27,14 @@ INTRO = (
 
 
 def load(stdout=None) -> HomePage:
+    home = load_home()
+    load_archive(home)
+    load_courses(home)
+    return home
+
+
+def load_home() -> HomePage:
+    """Only the home page as the default site's root (fast; what most tests need)."""
     home = HomePage.objects.first()
     if home is None:
         root = Page.get_first_root_node()
@@ -52,8 +60,6 @@ def load(stdout=None) -> HomePage:
         site.root_page = home
         site.site_name = "学习型机关学习平台"
         site.save()
-    load_archive(home)
-    load_courses(home)
     return home
 
 

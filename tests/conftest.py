@@ -25,7 +25,15 @@ def shared_data() -> Path:
 
 @pytest.fixture
 def site(db):
-    """The demo home page as the default site root."""
+    """The demo home page as the default site root (without the demo archive and courses)."""
+    from courses.demo import load_home
+
+    return load_home()
+
+
+@pytest.fixture
+def demo_site(db):
+    """The home page with the demo theory archive and training courses."""
     from courses.demo import load
 
     return load()
