@@ -11,11 +11,14 @@ study-hours ledger (learning/) and the search index (search/) rely on:
 
 from __future__ import annotations
 
+import hashlib
 import math
 from decimal import Decimal
 
 from django.core.paginator import Page as PaginatorPage
+from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, QuerySet
@@ -130,6 +133,35 @@ class CourseCategory(models.Model):
         return self.name
 
 
+# Tag counts and result counts of the archive are cached for this long, and dropped as
+# soon as a material is published, unpublished, moved, deleted or imported (see
+# courses/signal_handlers.py); at 20,000 materials they are the slowest queries of a listing.
+ARCHIVE_CACHE_SECONDS = 300
+
+
+def archive_cache_version() -> int:
+    return cache.get_or_set("courses:archive-version", 1, None)
+
+
+def bump_archive_cache() -> None:
+    try:
+        cache.incr("courses:archive-version")
+    except ValueError:
+        cache.set("courses:archive-version", 2, None)
+
+
+class CachedCountPaginator(Paginator):
+    """A paginator whose total is cached under a key naming the archive, filters and data version."""
+
+    def __init__(self, object_list, per_page, *, cache_key: str, **kwargs) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.cache_key = cache_key
+
+    @cached_property
+    def count(self) -> int:
+        return cache.get_or_set(self.cache_key, lambda: self.object_list.count(), ARCHIVE_CACHE_SECONDS)
+
+
 def material_cards(queryset: QuerySet) -> QuerySet:
     """What a listing card needs, without the (possibly large) body: two queries in all."""
     return queryset.defer("body", "content_hash").select_related("series").prefetch_related("tags")
@@ -151,8 +183,12 @@ class TheoryIndexPage(Page):
     def materials(self) -> QuerySet:
         return TheoryMaterialPage.objects.child_of(self).live()
 
-    def archive_tags(self) -> QuerySet:
-        """The most used tags of this archive, with their counts (one aggregate query)."""
+    def archive_tags(self) -> list[Tag]:
+        """The most used tags of this archive, with their counts (one aggregate query, cached)."""
+        key = f"courses:archive-tags:{self.pk}:{archive_cache_version()}"
+        return cache.get_or_set(key, lambda: list(self._archive_tags_query()), ARCHIVE_CACHE_SECONDS)
+
+    def _archive_tags_query(self) -> QuerySet:
         return (
             Tag.objects.filter(
                 courses_theorymaterialtag_items__content_object__path__startswith=self.path,
@@ -182,7 +218,12 @@ class TheoryIndexPage(Page):
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)
         queryset, active = self.filtered_materials(request.GET)
-        paginator = Paginator(material_cards(queryset), ARCHIVE_PAGE_SIZE)
+        filters = f"t={active['tag'].pk if active['tag'] else request.GET.get('tag', '')}:s={request.GET.get('series', '')}"
+        paginator = CachedCountPaginator(
+            material_cards(queryset),
+            ARCHIVE_PAGE_SIZE,
+            cache_key=f"courses:archive-count:{self.pk}:{archive_cache_version()}:{hashlib.md5(filters.encode()).hexdigest()}",
+        )
         page_obj: PaginatorPage = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.urls import include, path
 from wagtail.models import Page
 
@@ -143,6 +144,7 @@ def test_the_admin_lists_materials_filtered_by_tag_and_series(client, demo_site,
 
 
 def listing_queries(client, django_assert_max_num_queries, url: str, params: dict) -> int:
+    cache.clear()
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -160,6 +162,7 @@ def test_listing_and_tag_pages_keep_a_constant_number_of_queries(client, site, d
     small = listing_queries(client, django_assert_max_num_queries, "/theory/", params)
     for number in range(22, 70):
         add_material(index, f"规模{number}", tags=["规模", f"标签{number % 7}", f"另{number}"], series=series)
+    cache.clear()  # measure the uncached page again, as after a publish
     with django_assert_max_num_queries(small):
         assert client.get("/theory/", params).status_code == 200
 
@@ -182,3 +185,13 @@ def _record(request):  # pragma: no cover - only reversed, never requested
 
 
 urlpatterns = [path("record/", _record, name="study_record"), path("", include("config.urls"))]
+
+
+def test_publishing_a_material_refreshes_the_cached_tag_and_result_counts(client, site):
+    index = archive(site)
+    add_material(index, "缓存一", tags=["缓存"])
+    assert "共 1 篇" in client.get("/theory/", {"tag": "缓存"}).content.decode()
+    page = add_material(index, "缓存二", tags=["缓存"], live=False)
+    page.save_revision().publish()
+    html = client.get("/theory/", {"tag": "缓存"}).content.decode()
+    assert "共 2 篇" in html and '缓存 <span class="count">2</span>' in html
