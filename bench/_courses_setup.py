@@ -62,9 +62,9 @@ def median_ms(url: str, params: dict | None = None, runs: int = 30) -> tuple[flo
 
 
 def report_listing(index, target_ms: float) -> None:
-    from courses.models import Series
-
     from taggit.models import Tag
+
+    from courses.models import Series
 
     tag = Tag.objects.filter(courses_theorymaterialtag_items__isnull=False).order_by("pk").first()
     series = Series.objects.first()

@@ -78,9 +78,7 @@ def generate(index, count: int) -> None:
                     rows,
                 )
             TheoryMaterialTag.objects.bulk_create(
-                TheoryMaterialTag(content_object_id=page.pk, tag=tag)
-                for page in created
-                for tag in rng.sample(tags, 3)
+                TheoryMaterialTag(content_object_id=page.pk, tag=tag) for page in created for tag in rng.sample(tags, 3)
             )
         Page.objects.filter(pk=index.pk).update(numchild=count)
 

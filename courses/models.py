@@ -15,14 +15,14 @@ import hashlib
 import math
 from decimal import Decimal
 
-from django.core.paginator import Page as PaginatorPage
 from django.core.cache import cache
+from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
-from django.utils.functional import cached_property
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, QuerySet
 from django.http import HttpRequest
+from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -218,7 +218,9 @@ class TheoryIndexPage(Page):
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)
         queryset, active = self.filtered_materials(request.GET)
-        filters = f"t={active['tag'].pk if active['tag'] else request.GET.get('tag', '')}:s={request.GET.get('series', '')}"
+        filters = (
+            f"t={active['tag'].pk if active['tag'] else request.GET.get('tag', '')}:s={request.GET.get('series', '')}"
+        )
         paginator = CachedCountPaginator(
             material_cards(queryset),
             ARCHIVE_PAGE_SIZE,

@@ -8,8 +8,8 @@ from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.ui.tables.pages import BulkActionsColumn, PageStatusColumn, PageTitleColumn
-from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.admin.views.pages.listing import PageFilterSet
+from wagtail.admin.viewsets.pages import PageListingViewSet
 
 from courses.models import Series, TheoryMaterialPage
 

@@ -30,7 +30,9 @@ def archive(site) -> TheoryIndexPage:
     return index
 
 
-def add_material(index: TheoryIndexPage, title: str, *, tags=(), series=None, date=None, live=True) -> TheoryMaterialPage:
+def add_material(
+    index: TheoryIndexPage, title: str, *, tags=(), series=None, date=None, live=True
+) -> TheoryMaterialPage:
     page = TheoryMaterialPage(
         title=title,
         original_date=date,
@@ -114,7 +116,9 @@ def test_a_material_page_has_a_table_of_contents_tags_breadcrumbs_and_print_styl
         assert heading["text"] in html
     assert html.count('href="#h-') == len(page.headings()) == 3
     assert 'href="/theory/?tag=' in html and "学习型组织" in html
-    assert 'aria-label="当前位置"' in html and '<a href="/">首页</a>' in html and '<a href="/theory/">理论学习</a>' in html
+    assert (
+        'aria-label="当前位置"' in html and '<a href="/">首页</a>' in html and '<a href="/theory/">理论学习</a>' in html
+    )
     assert "window.print()" in html and "专题：" in html
 
 

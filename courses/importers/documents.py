@@ -19,7 +19,9 @@ SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".docx")
 _CN_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _ISO_DATE = re.compile(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})")
 # "标题(2023-12-29)" or "标题（2023年12月29日）" at the end of a title or file name.
-_TRAILING_DATE = re.compile(r"\s*[（(]\s*(\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*[)）]\s*$")
+_TRAILING_DATE = re.compile(
+    r"\s*[（(]\s*(\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*[)）]\s*$"
+)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _INFO_END = re.compile(r"<!--\s*INFO END\s*-->")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -45,7 +47,9 @@ class ParsedDocument:
 
     @property
     def text_length(self) -> int:
-        return sum(len(block["value"] if isinstance(block["value"], str) else block["value"]["text"]) for block in self.body)
+        return sum(
+            len(block["value"] if isinstance(block["value"], str) else block["value"]["text"]) for block in self.body
+        )
 
 
 def find_date(text: str) -> datetime.date | None:
