@@ -199,3 +199,14 @@ def test_publishing_a_material_refreshes_the_cached_tag_and_result_counts(client
     page.save_revision().publish()
     html = client.get("/theory/", {"tag": "缓存"}).content.decode()
     assert "共 2 篇" in html and '缓存 <span class="count">2</span>' in html
+
+
+def test_editors_get_chinese_admin_forms_with_tag_autocomplete_preview_and_moderation(client, demo_site, world):
+    from wagtail.models import Workflow
+
+    client.force_login(world.admin)
+    page = TheoryMaterialPage.objects.get(slug="performance-goal-setting")
+    html = client.get(f"/admin/pages/{page.pk}/edit/").content.decode()
+    assert "标签" in html and "/admin/tag-autocomplete/" in html
+    assert "预览" in html and "提交" in html
+    assert page.get_workflow() is not None and Workflow.objects.filter(active=True).exists()
