@@ -1,11 +1,24 @@
-"""Demo pages: the home page under the site root."""
+"""Demo pages: the home page, a theory archive and training courses (idempotent)."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
+from django.utils.html import escape
 from wagtail.models import Page, Site
 
-from courses.models import HomePage
+from courses.demo_content import CATEGORIES, COURSES, MATERIALS, SERIES
+from courses.models import (
+    CourseCategory,
+    CourseIndexPage,
+    CoursePage,
+    HomePage,
+    LessonPage,
+    Series,
+    TheoryIndexPage,
+    TheoryMaterialPage,
+)
 
 INTRO = (
     "<p>欢迎来到学习型机关学习平台。在这里阅读理论学习资料、参加业务培训课程和在线测试，"
@@ -14,6 +27,14 @@ INTRO = (
 
 
 def load(stdout=None) -> HomePage:
+    home = load_home()
+    load_archive(home)
+    load_courses(home)
+    return home
+
+
+def load_home() -> HomePage:
+    """Only the home page as the default site's root (fast; what most tests need)."""
     home = HomePage.objects.first()
     if home is None:
         root = Page.get_first_root_node()
@@ -40,3 +61,81 @@ def load(stdout=None) -> HomePage:
         site.site_name = "学习型机关学习平台"
         site.save()
     return home
+
+
+def _publish_child(parent: Page, page: Page) -> Page:
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+def _body(sections) -> list[dict]:
+    body: list[dict] = []
+    for heading, paragraphs in sections:
+        body.append({"type": "heading", "value": {"text": heading, "level": "h2"}})
+        body.append({"type": "paragraph", "value": "".join(f"<p>{escape(text)}</p>" for text in paragraphs)})
+    return body
+
+
+def load_archive(home: HomePage) -> TheoryIndexPage:
+    index = TheoryIndexPage.objects.child_of(home).first()
+    if index is None:
+        index = _publish_child(
+            home,
+            TheoryIndexPage(
+                title="理论学习",
+                slug="theory",
+                intro="<p>理论学习资料按专题和标签整理，可按日期或标题排序，阅读后计入学习档案。</p>",
+            ),
+        )
+    series = {name: Series.objects.get_or_create(name=name, defaults={"description": text})[0] for name, text in SERIES}
+    existing = set(TheoryMaterialPage.objects.child_of(index).values_list("slug", flat=True))
+    for slug, title, series_name, tags, date, source, summary, sections in MATERIALS:
+        if slug in existing:
+            continue
+        page = TheoryMaterialPage(
+            title=title,
+            slug=slug,
+            series=series[series_name] if series_name else None,
+            original_date=datetime.date.fromisoformat(date),
+            source=source,
+            summary=summary,
+            body=_body(sections),
+        )
+        page.tags.add(*tags)
+        _publish_child(index, page)
+    return index
+
+
+def load_courses(home: HomePage) -> CourseIndexPage:
+    index = CourseIndexPage.objects.child_of(home).first()
+    if index is None:
+        index = _publish_child(
+            home,
+            CourseIndexPage(
+                title="业务培训",
+                slug="training",
+                intro="<p>业务培训课程按课时循序学习，完成全部必学课时即可结业并计入学时。</p>",
+            ),
+        )
+    categories = {
+        name: CourseCategory.objects.get_or_create(name=name, defaults={"sort_order": number})[0]
+        for number, name in enumerate(CATEGORIES)
+    }
+    existing = set(CoursePage.objects.child_of(index).values_list("slug", flat=True))
+    for slug, title, category, required, tags, intro, lessons in COURSES:
+        if slug in existing:
+            continue
+        course = CoursePage(
+            title=title, slug=slug, category=categories[category], is_required=required, intro=f"<p>{escape(intro)}</p>"
+        )
+        course.tags.add(*tags)
+        _publish_child(index, course)
+        for number, (lesson_title, minutes, summary, sections) in enumerate(lessons, start=1):
+            body = [{"type": "paragraph", "value": f"<p>{escape(summary)}</p>"}]
+            body += _body([(heading, [text]) for heading, text in sections])
+            _publish_child(
+                course,
+                LessonPage(title=lesson_title, slug=f"lesson-{number}", duration_minutes=minutes, body=body),
+            )
+    return index

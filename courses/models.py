@@ -11,15 +11,22 @@ study-hours ledger (learning/) and the search index (search/) rely on:
 
 from __future__ import annotations
 
+import hashlib
 import math
 from decimal import Decimal
 
+from django.core.cache import cache
+from django.core.paginator import Page as PaginatorPage
+from django.core.paginator import Paginator
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import F, QuerySet
+from django.http import HttpRequest
+from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
-from taggit.models import TaggedItemBase
+from taggit.models import Tag, TaggedItemBase
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
@@ -31,6 +38,18 @@ from learning.hours import hours_for_minutes
 
 # Reading speed used to estimate reading time of Chinese text (characters per minute).
 READING_CHARS_PER_MINUTE = 400
+ARCHIVE_PAGE_SIZE = 20
+HOME_MATERIALS = 6
+HOME_COURSES = 6
+# How many tags the archive's filter bar offers (the most used ones).
+ARCHIVE_TAG_CHOICES = 40
+ARCHIVE_SORTS = {
+    "date": (
+        "按日期",
+        [F("original_date").desc(nulls_last=True), F("first_published_at").desc(nulls_last=True), "-pk"],
+    ),
+    "title": ("按标题", ["title", "pk"]),
+}
 
 
 class HomePage(Page):
@@ -45,17 +64,32 @@ class HomePage(Page):
         verbose_name = "首页"
         verbose_name_plural = "首页"
 
+    def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
+        context = super().get_context(request, *args, **kwargs)
+        context["theory_index"] = TheoryIndexPage.objects.child_of(self).live().first()
+        context["course_index"] = CourseIndexPage.objects.child_of(self).live().first()
+        context["newest_materials"] = material_cards(TheoryMaterialPage.objects.descendant_of(self).live()).order_by(
+            F("first_published_at").desc(nulls_last=True), "-pk"
+        )[:HOME_MATERIALS]
+        courses = list(course_cards(CoursePage.objects.descendant_of(self).live())[:HOME_COURSES])
+        annotate_course_hours(courses)
+        context["courses"] = courses
+        return context
+
 
 def body_text(body) -> str:
-    """Plain text of a StreamField body (headings, paragraphs, quotes)."""
+    """Plain text of a StreamField body (headings, paragraphs, quotes).
+
+    Reads the raw JSON rather than building block values: much cheaper for long documents.
+    """
     parts: list[str] = []
-    for block in body:
-        if block.block_type == "paragraph":
-            parts.append(strip_tags(block.value.source))
-        elif block.block_type == "heading":
-            parts.append(block.value["text"])
-        elif block.block_type == "quote":
-            parts.append(block.value["text"])
+    raw = body.raw_data if hasattr(body, "raw_data") else body
+    for block in raw:
+        kind, value = block.get("type"), block.get("value")
+        if kind == "paragraph" and isinstance(value, str):
+            parts.append(strip_tags(value))
+        elif kind in ("heading", "quote") and isinstance(value, dict):
+            parts.append(str(value.get("text", "")))
     return "\n".join(parts)
 
 
@@ -99,7 +133,43 @@ class CourseCategory(models.Model):
         return self.name
 
 
+# Tag counts and result counts of the archive are cached for this long, and dropped as
+# soon as a material is published, unpublished, moved, deleted or imported (see
+# courses/signal_handlers.py); at 20,000 materials they are the slowest queries of a listing.
+ARCHIVE_CACHE_SECONDS = 300
+
+
+def archive_cache_version() -> int:
+    return cache.get_or_set("courses:archive-version", 1, None)
+
+
+def bump_archive_cache() -> None:
+    try:
+        cache.incr("courses:archive-version")
+    except ValueError:
+        cache.set("courses:archive-version", 2, None)
+
+
+class CachedCountPaginator(Paginator):
+    """A paginator whose total is cached under a key naming the archive, filters and data version."""
+
+    def __init__(self, object_list, per_page, *, cache_key: str, **kwargs) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.cache_key = cache_key
+
+    @cached_property
+    def count(self) -> int:
+        return cache.get_or_set(self.cache_key, lambda: self.object_list.count(), ARCHIVE_CACHE_SECONDS)
+
+
+def material_cards(queryset: QuerySet) -> QuerySet:
+    """What a listing card needs, without the (possibly large) body: two queries in all."""
+    return queryset.defer("body", "content_hash").select_related("series").prefetch_related("tags")
+
+
 class TheoryIndexPage(Page):
+    """理论学习: the archive, listed with tag and series filters, sorting and pagination."""
+
     intro = RichTextField("简介", blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
@@ -109,6 +179,67 @@ class TheoryIndexPage(Page):
     class Meta:
         verbose_name = "理论学习栏目"
         verbose_name_plural = "理论学习栏目"
+
+    def materials(self) -> QuerySet:
+        return TheoryMaterialPage.objects.child_of(self).live()
+
+    def archive_tags(self) -> list[Tag]:
+        """The most used tags of this archive, with their counts (one aggregate query, cached)."""
+        key = f"courses:archive-tags:{self.pk}:{archive_cache_version()}"
+        return cache.get_or_set(key, lambda: list(self._archive_tags_query()), ARCHIVE_CACHE_SECONDS)
+
+    def _archive_tags_query(self) -> QuerySet:
+        return (
+            Tag.objects.filter(
+                courses_theorymaterialtag_items__content_object__path__startswith=self.path,
+                courses_theorymaterialtag_items__content_object__live=True,
+            )
+            .annotate(num=models.Count("courses_theorymaterialtag_items"))
+            .order_by("-num", "name")[:ARCHIVE_TAG_CHOICES]
+        )
+
+    def filtered_materials(self, params) -> tuple[QuerySet, dict]:
+        """Apply ?tag=&series=&sort= to the archive; returns the queryset and the active filters."""
+        queryset = self.materials()
+        active: dict = {"tag": None, "series": None, "sort": "date"}
+        tag_slug = (params.get("tag") or "").strip()
+        if tag_slug:
+            active["tag"] = Tag.objects.filter(slug=tag_slug).first()
+            # An unknown tag matches nothing rather than silently showing everything.
+            queryset = queryset.filter(tags__slug=tag_slug)
+        series_id = (params.get("series") or "").strip()
+        if series_id:
+            active["series"] = Series.objects.filter(pk=series_id).first() if series_id.isdigit() else None
+            queryset = queryset.filter(series=active["series"]) if active["series"] else queryset.none()
+        sort = params.get("sort") or "date"
+        active["sort"] = sort if sort in ARCHIVE_SORTS else "date"
+        return queryset.order_by(*ARCHIVE_SORTS[active["sort"]][1]), active
+
+    def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
+        context = super().get_context(request, *args, **kwargs)
+        queryset, active = self.filtered_materials(request.GET)
+        filters = (
+            f"t={active['tag'].pk if active['tag'] else request.GET.get('tag', '')}:s={request.GET.get('series', '')}"
+        )
+        paginator = CachedCountPaginator(
+            material_cards(queryset),
+            ARCHIVE_PAGE_SIZE,
+            cache_key=f"courses:archive-count:{self.pk}:{archive_cache_version()}:{hashlib.md5(filters.encode()).hexdigest()}",
+        )
+        page_obj: PaginatorPage = paginator.get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            {
+                "materials": page_obj,
+                "active": active,
+                "tags": self.archive_tags(),
+                "all_series": Series.objects.all(),
+                "sorts": [(key, label) for key, (label, _order) in ARCHIVE_SORTS.items()],
+                "query_without_page": query.urlencode(),
+            }
+        )
+        return context
 
 
 class TheoryMaterialTag(TaggedItemBase):
@@ -176,6 +307,13 @@ class TheoryMaterialPage(Page):
     def headings(self) -> list[dict]:
         return body_headings(self.body)
 
+    def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
+        context = super().get_context(request, *args, **kwargs)
+        context["toc"] = self.headings()
+        context["attachments"] = self.attachments.select_related("document")
+        context["archive"] = self.get_parent()
+        return context
+
 
 class TheoryMaterialAttachment(Orderable):
     page = ParentalKey(TheoryMaterialPage, on_delete=models.CASCADE, related_name="attachments")
@@ -200,6 +338,39 @@ class CourseIndexPage(Page):
     class Meta:
         verbose_name = "业务培训栏目"
         verbose_name_plural = "业务培训栏目"
+
+    def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
+        context = super().get_context(request, *args, **kwargs)
+        courses = list(course_cards(CoursePage.objects.child_of(self).live()))
+        annotate_course_hours(courses)
+        context["courses"] = courses
+        return context
+
+
+def course_cards(queryset: QuerySet) -> QuerySet:
+    return (
+        queryset.select_related("category", "cover_image")
+        .prefetch_related("tags")
+        .order_by("-is_required", "category__sort_order", "path")
+    )
+
+
+def annotate_course_hours(courses: list[CoursePage]) -> None:
+    """Set ``lesson_count`` and ``hours`` on each course with one query for all their lessons."""
+    by_path = {course.path: course for course in courses}
+    for course in courses:
+        course.lesson_count = 0
+        course.hours = Decimal("0")
+    if not courses:
+        return
+    depth = courses[0].depth + 1
+    lessons = LessonPage.objects.live().filter(depth=depth).only("path", "duration_minutes", "credit_hours")
+    lessons = lessons.filter(models.Q.create([("path__startswith", path) for path in by_path], connector="OR"))
+    for lesson in lessons:
+        course = by_path.get(lesson.path[: -Page.steplen])
+        if course is not None:
+            course.lesson_count += 1
+            course.hours += lesson.study_hours()
 
 
 class CourseTag(TaggedItemBase):
@@ -260,6 +431,15 @@ class CoursePage(Page):
     def total_hours(self) -> Decimal:
         return sum((lesson.study_hours() for lesson in self.lessons()), Decimal("0"))
 
+    def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
+        context = super().get_context(request, *args, **kwargs)
+        lessons = list(self.lessons().defer("body"))
+        context["lessons"] = lessons
+        context["total_hours"] = sum((lesson.study_hours() for lesson in lessons), Decimal("0"))
+        context["total_minutes"] = sum(lesson.duration_minutes for lesson in lessons)
+        context["final_exam_page"] = self.final_exam.specific if self.final_exam and self.final_exam.live else None
+        return context
+
 
 class LessonPage(Page):
     """A lesson of a course: body, video or document, duration and hours."""
@@ -316,3 +496,17 @@ class LessonPage(Page):
     def course(self) -> CoursePage | None:
         parent = self.get_parent()
         return parent.specific if parent else None
+
+    def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
+        context = super().get_context(request, *args, **kwargs)
+        course = self.course
+        siblings = list(course.lessons().defer("body")) if course else []
+        position = next((i for i, lesson in enumerate(siblings) if lesson.pk == self.pk), None)
+        context["course"] = course
+        context["lesson_number"] = position + 1 if position is not None else None
+        context["lesson_total"] = len(siblings)
+        context["previous_lesson"] = siblings[position - 1] if position else None
+        context["next_lesson"] = (
+            siblings[position + 1] if position is not None and position + 1 < len(siblings) else None
+        )
+        return context

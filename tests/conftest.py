@@ -10,6 +10,15 @@ from tests.factories import make_world
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (cached archive counts must not leak between tests)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def world(db):
     return make_world()
@@ -25,7 +34,15 @@ def shared_data() -> Path:
 
 @pytest.fixture
 def site(db):
-    """The demo home page as the default site root."""
+    """The demo home page as the default site root (without the demo archive and courses)."""
+    from courses.demo import load_home
+
+    return load_home()
+
+
+@pytest.fixture
+def demo_site(db):
+    """The home page with the demo theory archive and training courses."""
     from courses.demo import load
 
     return load()

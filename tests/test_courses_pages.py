@@ -1,0 +1,212 @@
+"""Pages of the theory archive and the training courses: tree rules, rendering, listing queries."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.urls import include, path
+from wagtail.models import Page
+
+from courses.models import (
+    CourseIndexPage,
+    CoursePage,
+    HomePage,
+    LessonPage,
+    Series,
+    TheoryIndexPage,
+    TheoryMaterialPage,
+)
+from tests.factories import make_member
+
+pytestmark = pytest.mark.django_db
+
+
+def archive(site) -> TheoryIndexPage:
+    index = TheoryIndexPage.objects.child_of(site).first()
+    if index is None:
+        index = site.add_child(instance=TheoryIndexPage(title="理论学习", slug="theory"))
+    return index
+
+
+def add_material(
+    index: TheoryIndexPage, title: str, *, tags=(), series=None, date=None, live=True
+) -> TheoryMaterialPage:
+    page = TheoryMaterialPage(
+        title=title,
+        original_date=date,
+        series=series,
+        body=[
+            {"type": "heading", "value": {"text": f"{title}一", "level": "h2"}},
+            {"type": "paragraph", "value": "<p>正文内容。</p>"},
+        ],
+        live=live,
+    )
+    page.tags.add(*tags)
+    index.add_child(instance=page)
+    return page
+
+
+def test_every_page_type_declares_where_it_may_live(demo_site):
+    site = demo_site
+    theory, courses = archive(site), CourseIndexPage.objects.get()
+    course = CoursePage.objects.first()
+    assert HomePage.can_exist_under(Page.get_first_root_node())
+    assert TheoryIndexPage.can_exist_under(site) and CourseIndexPage.can_exist_under(site)
+    assert TheoryMaterialPage.can_exist_under(theory)
+    assert not TheoryMaterialPage.can_exist_under(site)
+    assert not TheoryMaterialPage.can_exist_under(courses)
+    assert CoursePage.can_exist_under(courses) and not CoursePage.can_exist_under(theory)
+    assert LessonPage.can_exist_under(course) and not LessonPage.can_exist_under(courses)
+    assert not HomePage.can_create_at(Page.get_first_root_node())  # max_count = 1
+    assert TheoryMaterialPage.allowed_subpage_models() == [] and LessonPage.allowed_subpage_models() == []
+
+
+def test_the_home_page_shows_the_newest_materials_and_the_courses(client, demo_site):
+    html = client.get("/").content.decode()
+    assert "最新理论学习资料" in html and "学以致用：把学习成果转化为工作成效" in html
+    assert "公文写作与处理" in html and "必修" in html
+    assert 'href="/theory/"' in html and "理论学习</a>" in html and "业务培训</a>" in html
+
+
+def test_the_home_page_links_the_study_record_only_when_that_page_exists(client, site, settings):
+    member = make_member(pytest.importorskip("learning.models").Organization.add_root(name="支部", kind="branch"))
+    client.force_login(member.user)
+    assert "我的学习档案" not in client.get("/").content.decode()
+    settings.ROOT_URLCONF = "tests.test_courses_pages"
+    html = client.get("/").content.decode()
+    assert 'href="/record/"' in html and "我的学习档案" in html
+
+
+def test_the_archive_filters_by_tag_and_series_and_sorts(client, site):
+    index = archive(site)
+    series = Series.objects.create(name="测试专题")
+    add_material(index, "A资料", tags=["测试标签"], series=series, date=datetime.date(2020, 1, 1))
+    add_material(index, "B资料", tags=["测试标签"], date=datetime.date(2025, 1, 1))
+    add_material(index, "未发布资料", tags=["测试标签"], live=False)
+    html = client.get("/theory/", {"tag": "测试标签"}).content.decode()
+    assert "A资料" in html and "B资料" in html and "未发布资料" not in html
+    assert "共 2 篇" in html and html.index("B资料") < html.index("A资料")  # newest first
+    html = client.get("/theory/", {"tag": "测试标签", "sort": "title"}).content.decode()
+    assert html.index("A资料") < html.index("B资料")
+    html = client.get("/theory/", {"series": series.pk}).content.decode()
+    assert "A资料" in html and "B资料" not in html and "共 1 篇" in html
+    assert "没有符合条件" in client.get("/theory/", {"tag": "不存在的标签"}).content.decode()
+    assert "没有符合条件" in client.get("/theory/", {"series": "abc"}).content.decode()
+
+
+def test_the_archive_is_paginated(client, site):
+    index = archive(site)
+    for number in range(25):
+        add_material(index, f"分页资料{number:02d}", tags=["分页"])
+    first = client.get("/theory/", {"tag": "分页", "sort": "title"}).content.decode()
+    assert "第 1 / 2 页" in first and "分页资料00" in first and "分页资料24" not in first
+    assert "tag=%E5%88%86%E9%A1%B5&amp;sort=title&amp;page=2" in first
+    second = client.get("/theory/", {"tag": "分页", "sort": "title", "page": 2}).content.decode()
+    assert "分页资料24" in second and "分页资料00" not in second
+    assert client.get("/theory/", {"page": 999}).status_code == 200
+
+
+def test_a_material_page_has_a_table_of_contents_tags_breadcrumbs_and_print_styles(client, demo_site):
+    page = TheoryMaterialPage.objects.get(slug="learning-org-five-disciplines")
+    html = client.get(page.url).content.decode()
+    assert 'aria-label="目录"' in html
+    for heading in page.headings():
+        assert heading["text"] in html
+    assert html.count('href="#h-') == len(page.headings()) == 3
+    assert 'href="/theory/?tag=' in html and "学习型组织" in html
+    assert (
+        'aria-label="当前位置"' in html and '<a href="/">首页</a>' in html and '<a href="/theory/">理论学习</a>' in html
+    )
+    assert "window.print()" in html and "专题：" in html
+
+
+def test_course_and_lesson_pages_render_the_outline_in_order(client, demo_site):
+    course = CoursePage.objects.get(slug="official-document-writing")
+    html = client.get(course.url).content.decode()
+    titles = [lesson.title for lesson in course.lessons()]
+    assert len(titles) == 4
+    positions = [html.index(title) for title in titles]
+    assert positions == sorted(positions)
+    assert "课程大纲" in html and 'aria-label="我的学习进度"' in html and "共 3 学时" in html
+    lesson = course.lessons()[1]
+    html = client.get(lesson.url).content.decode()
+    assert "第 2 课" in html and "上一课" in html and "下一课" in html and course.title in html
+    assert "业务培训" in client.get(CourseIndexPage.objects.get().url).content.decode()
+
+
+def test_the_admin_lists_materials_filtered_by_tag_and_series(client, demo_site, world):
+    client.force_login(world.admin)
+    response = client.get("/admin/theory_materials/", {"tags": "", "q": ""})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "团队学习：从“开会”到“研讨”的转变" in html
+    series = Series.objects.get(name="数字政府")
+    html = client.get("/admin/theory_materials/", {"series": series.pk}).content.decode()
+    assert "政务数据安全的日常防护" in html and "团队学习：从“开会”到“研讨”的转变" not in html
+
+
+def listing_queries(client, django_assert_max_num_queries, url: str, params: dict) -> int:
+    cache.clear()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url, params).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("params", [{}, {"tag": "规模"}, {"tag": "规模", "sort": "title", "page": "2"}])
+def test_listing_and_tag_pages_keep_a_constant_number_of_queries(client, site, django_assert_max_num_queries, params):
+    index = archive(site)
+    series = Series.objects.create(name="规模专题")
+    for number in range(22):
+        add_material(index, f"规模{number}", tags=["规模", f"标签{number % 5}"], series=series)
+    small = listing_queries(client, django_assert_max_num_queries, "/theory/", params)
+    for number in range(22, 55):
+        add_material(index, f"规模{number}", tags=["规模", f"标签{number % 7}", f"另{number}"], series=series)
+    cache.clear()  # measure the uncached page again, as after a publish
+    with django_assert_max_num_queries(small):
+        assert client.get("/theory/", params).status_code == 200
+
+
+def test_the_home_page_keeps_a_constant_number_of_queries(client, site, django_assert_max_num_queries):
+    index = archive(site)
+    add_material(index, "首页资料", tags=["首页"])
+    small = listing_queries(client, django_assert_max_num_queries, "/", {})
+    for number in range(30):
+        add_material(index, f"首页规模{number}", tags=[f"首页{number}"])
+    with django_assert_max_num_queries(small):
+        client.get("/")
+
+
+# Used by test_the_home_page_links_the_study_record_only_when_that_page_exists as ROOT_URLCONF.
+def _record(request):  # pragma: no cover - only reversed, never requested
+    from django.http import HttpResponse
+
+    return HttpResponse("档案")
+
+
+urlpatterns = [path("record/", _record, name="study_record"), path("", include("config.urls"))]
+
+
+def test_publishing_a_material_refreshes_the_cached_tag_and_result_counts(client, site):
+    index = archive(site)
+    add_material(index, "缓存一", tags=["缓存"])
+    assert "共 1 篇" in client.get("/theory/", {"tag": "缓存"}).content.decode()
+    page = add_material(index, "缓存二", tags=["缓存"], live=False)
+    page.save_revision().publish()
+    html = client.get("/theory/", {"tag": "缓存"}).content.decode()
+    assert "共 2 篇" in html and '缓存 <span class="count">2</span>' in html
+
+
+def test_editors_get_chinese_admin_forms_with_tag_autocomplete_preview_and_moderation(client, demo_site, world):
+    from wagtail.models import Workflow
+
+    client.force_login(world.admin)
+    page = TheoryMaterialPage.objects.get(slug="performance-goal-setting")
+    html = client.get(f"/admin/pages/{page.pk}/edit/").content.decode()
+    assert "标签" in html and "/admin/tag-autocomplete/" in html
+    assert "预览" in html and "提交" in html
+    assert page.get_workflow() is not None and Workflow.objects.filter(active=True).exists()
