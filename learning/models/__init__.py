@@ -1,8 +1,17 @@
 from .ledger import LedgerEntry, LedgerKind
+from .notifications import Notification, PlanReminder, ReminderKind
 from .org import Member, MemberTransfer, Organization, RoleAssignment
+from .plans import AudienceKind, PlanItem, PlanRecipient, StudyPlan
 from .progress import CompletionKind, ItemCompletion
 
 __all__ = [
+    "AudienceKind",
+    "Notification",
+    "PlanItem",
+    "PlanRecipient",
+    "PlanReminder",
+    "ReminderKind",
+    "StudyPlan",
     "CompletionKind",
     "ItemCompletion",
     "LedgerEntry",
