@@ -283,7 +283,7 @@ def plan_progress(plan: StudyPlan, members: QuerySet[Member] | None = None, toda
     pairs = audience_pairs().filter(plan=plan)
     if members is not None:
         pairs = pairs.filter(member__in=members)
-    return with_progress(pairs, today).select_related("member", "member__branch")
+    return with_progress(pairs, today).select_related("member", "member__branch", "member__user")
 
 
 def plans_for_member(member: Member, today: dt.date | None = None):

@@ -115,7 +115,7 @@ def test_a_plan_item_must_be_a_study_page(world, pages, site):
 def test_a_member_who_joins_later_receives_the_plan_only_if_it_includes_later_joiners(world, pages):
     including = make_plan(world.secretary_a1.user, world.branch_a1, pages, include_later_joiners=True)
     excluding = make_plan(world.secretary_a1.user, world.branch_a1, pages, include_later_joiners=False)
-    newcomer = make_member(world.branch_a1, "newcomer", "新党员")
+    make_member(world.branch_a1, "newcomer", "新党员")
     assert "新党员" in names(plan_audience(including))
     assert "新党员" not in names(plan_audience(excluding))
 
