@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from wagtail.models import Page
 
 from learning.models import AudienceKind, Member, Organization
 from learning.plans import study_pages
@@ -39,8 +40,8 @@ class PlanForm(forms.Form):
     due_on = forms.DateField(label="截止日期", widget=forms.DateInput(attrs={"type": "date"}))
     target_hours = forms.DecimalField(label="目标学时", min_value=0, max_digits=6, decimal_places=2, initial=0)
     remind_days_before = forms.IntegerField(label="截止前几天自动提醒", min_value=0, max_value=60, initial=3)
-    required_pages = PageChoiceField(label="必学内容", queryset=study_pages(), required=False)
-    elective_pages = PageChoiceField(label="选学内容", queryset=study_pages(), required=False)
+    required_pages = PageChoiceField(label="必学内容", queryset=Page.objects.none(), required=False)
+    elective_pages = PageChoiceField(label="选学内容", queryset=Page.objects.none(), required=False)
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
