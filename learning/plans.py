@@ -326,14 +326,7 @@ def roster(members: QuerySet[Member], year: int, today: dt.date | None = None) -
     pairs = with_progress(
         audience_pairs().filter(member_id=OuterRef("pk"), plan__start_on__lte=last, plan__due_on__gte=first), today
     )
-    hours_year = Subquery(
-        LedgerEntry.objects.filter(member_id=OuterRef("pk"), year=year)
-        .order_by()
-        .values("member_id")
-        .annotate(s=Sum("hours"))
-        .values("s")[:1],
-        output_field=HOURS,
-    )
+    hours_year = _hours_in_year(year)
     overdue_items = Subquery(
         pairs.filter(is_overdue=True)
         .order_by()
@@ -356,10 +349,7 @@ def roster(members: QuerySet[Member], year: int, today: dt.date | None = None) -
         target=annual_target_expression(year),
         plans_total=_count(pairs, "member_id"),
         plans_done=_count(pairs.filter(is_complete=True), "member_id"),
-        exams_passed=_count(
-            ItemCompletion.objects.filter(member_id=OuterRef("pk"), kind=CompletionKind.EXAM, completed_at__year=year),
-            "member_id",
-        ),
+        exams_passed=_exams_passed(year),
         overdue_items=Coalesce(overdue_items, Value(0)),
         last_ledger=last_ledger,
         last_completion=last_completion,
@@ -372,38 +362,85 @@ def roster(members: QuerySet[Member], year: int, today: dt.date | None = None) -
 
 
 def branch_totals(branches: QuerySet[Organization], year: int, today: dt.date | None = None) -> list[dict]:
-    """Per branch: members, hours this year, members at target, plan pairs done/total, overdue items.
-
-    One query: the roster of every member in the branches, grouped by branch in SQL.
-    """
+    """Per branch: members, hours this year, members at target, exams passed, plan pairs done/total,
+    overdue items. Two grouped queries, whatever the number of branches or members."""
     from django.db import connection
 
-    members = roster(Member.objects.filter(is_active=True, branch__in=branches), year, today)
-    inner_sql, params = members.values(
-        "branch_id", "hours_year", "target", "plans_total", "plans_done", "overdue_items", "exams_passed"
-    ).query.sql_with_params()
+    first, last = year_bounds(year)
+    members = Member.objects.filter(is_active=True, branch__in=branches).annotate(
+        hours_year=Coalesce(_hours_in_year(year), ZERO_HOURS),
+        target=annual_target_expression(year),
+        exams_passed=_exams_passed(year),
+    )
+    inner_sql, params = members.values("branch_id", "hours_year", "target", "exams_passed").query.sql_with_params()
+    branch_sql, branch_params = branches.values("id").query.sql_with_params()
     sql = (
         "SELECT o.id, o.name, o.full_name, COUNT(r.branch_id), COALESCE(SUM(r.hours_year), 0),"
         " COALESCE(SUM(CASE WHEN r.hours_year >= r.target THEN 1 ELSE 0 END), 0),"
-        " COALESCE(SUM(r.plans_total), 0), COALESCE(SUM(r.plans_done), 0), COALESCE(SUM(r.overdue_items), 0),"
         " COALESCE(SUM(r.exams_passed), 0)"
         f" FROM {Organization._meta.db_table} o LEFT JOIN ({inner_sql}) r ON r.branch_id = o.id"
-        " WHERE o.id IN ({branch_sql})"
+        f" WHERE o.id IN ({branch_sql})"
         " GROUP BY o.id, o.name, o.full_name, o.path ORDER BY o.path"
     )
-    branch_sql, branch_params = branches.values("id").query.sql_with_params()
-    sql = sql.replace("{branch_sql}", branch_sql)
     with connection.cursor() as cursor:
         cursor.execute(sql, (*params, *branch_params))
         rows = cursor.fetchall()
-    keys = ["id", "name", "full_name", "members", "hours", "at_target", "plans_total", "plans_done", "overdue_items"]
-    keys.append("exams_passed")
+    pairs = (
+        with_progress(
+            audience_pairs().filter(member__branch__in=branches, plan__start_on__lte=last, plan__due_on__gte=first),
+            today,
+        )
+        .values("member__branch_id")
+        .annotate(
+            plans_total=Count("id"),
+            plans_done=Sum(Case(When(is_complete=True, then=Value(1)), default=Value(0), output_field=IntegerField())),
+            overdue_items=Sum(
+                Case(
+                    When(is_overdue=True, then=F("required_count") - F("required_done")),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                )
+            ),
+        )
+        .order_by()
+    )
+    by_branch = {p["member__branch_id"]: p for p in pairs}
     result = []
-    for row in rows:
-        item = dict(zip(keys, row, strict=True))
-        item["hours"] = Decimal(str(item["hours"])).quantize(Decimal("0.01"))
-        result.append(item)
+    for org_id, name, full_name, count, hours, at_target, exams in rows:
+        plan_stats = by_branch.get(org_id, {})
+        result.append(
+            {
+                "id": org_id,
+                "name": name,
+                "full_name": full_name,
+                "members": count,
+                "hours": Decimal(str(hours)).quantize(Decimal("0.01")),
+                "at_target": at_target,
+                "exams_passed": exams,
+                "plans_total": plan_stats.get("plans_total", 0),
+                "plans_done": plan_stats.get("plans_done") or 0,
+                "overdue_items": plan_stats.get("overdue_items") or 0,
+            }
+        )
     return result
+
+
+def _hours_in_year(year: int) -> Subquery:
+    return Subquery(
+        LedgerEntry.objects.filter(member_id=OuterRef("pk"), year=year)
+        .order_by()
+        .values("member_id")
+        .annotate(s=Sum("hours"))
+        .values("s")[:1],
+        output_field=HOURS,
+    )
+
+
+def _exams_passed(year: int) -> Coalesce:
+    return _count(
+        ItemCompletion.objects.filter(member_id=OuterRef("pk"), kind=CompletionKind.EXAM, completed_at__year=year),
+        "member_id",
+    )
 
 
 # --- reminders ---------------------------------------------------------------------------

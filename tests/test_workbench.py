@@ -402,3 +402,20 @@ def test_the_subtree_exports_branch_totals(client, world, plan):
     rows = read_xlsx(client.get(f"/workbench/org/{world.committee_a.pk}/export.xlsx"))
     assert rows[0][:3] == ["支部", "党员人数", "2026年学时合计"]
     assert [r[0] for r in rows[1:]] == [world.branch_a1.full_name, world.branch_a2.full_name]
+
+
+def test_the_home_page_include_shows_what_is_due_next(rf, world, plan, pages):
+    from django.template import engines
+
+    mark_complete(world.secretary_a1, pages[0], "material")
+    credit(world.secretary_a1, 1, LedgerKind.MATERIAL, source_key="x", occurred_on=dt.date(2026, 6, 2))
+    template = engines["django"].from_string('{% include "learning/includes/due_next.html" %}')
+
+    def render_for(member):
+        request = rf.get("/")
+        request.user = member.user
+        return template.render({"request": request}, request)
+
+    html = render_for(world.member_a1)
+    assert "近期待完成的学习计划" in html and "六月理论学习" in html and "截止 6月30日" in html
+    assert "六月理论学习" not in render_for(world.secretary_a1)  # complete: nothing due
