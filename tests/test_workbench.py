@@ -419,3 +419,36 @@ def test_the_home_page_include_shows_what_is_due_next(rf, world, plan, pages):
     html = render_for(world.member_a1)
     assert "近期待完成的学习计划" in html and "六月理论学习" in html and "截止 6月30日" in html
     assert "六月理论学习" not in render_for(world.secretary_a1)  # complete: nothing due
+
+
+def test_the_workbench_sends_each_manager_to_their_place(client, world):
+    login(client, world.secretary_a1)
+    assert client.get("/workbench/")["Location"] == f"/workbench/branch/{world.branch_a1.pk}/"
+    login(client, world.organizer_a)
+    assert client.get("/workbench/")["Location"] == f"/workbench/org/{world.committee_a.pk}/"
+    client.force_login(world.admin)
+    assert client.get("/workbench/")["Location"] == f"/workbench/org/{world.root.pk}/"
+
+
+def test_an_organizer_drills_into_a_branch_of_their_subtree(client, world, plan):
+    login(client, world.organizer_a)
+    response = client.get(f"/workbench/branch/{world.branch_a2.pk}/")
+    assert response.status_code == 200
+    assert [r.name for r in response.context["rows"]] == ["甲二党员"]
+    # the secretary's branch plan is visible to the organizer above it
+    assert client.get(f"/workbench/plans/{plan.pk}/").status_code == 200
+
+
+def test_a_secretary_sees_an_organizers_plan_only_for_their_own_members(client, world, pages):
+    plan = make_plan(world.organizer_a.user, world.committee_a, pages)
+    login(client, world.secretary_a1)
+    rows = client.get(f"/workbench/plans/{plan.pk}/").context["rows"]
+    assert "甲一党员" in {r.member.name for r in rows}
+    assert "甲二党员" not in {r.member.name for r in rows}
+
+
+def test_the_nav_shows_plans_and_the_workbench_by_role(client, world):
+    body = login(client, world.member_a1).get("/plans/").content.decode()
+    assert "我的学习计划" in body and "支部工作台" not in body
+    body = login(client, world.secretary_a1).get("/plans/").content.decode()
+    assert "支部工作台" in body
