@@ -64,20 +64,23 @@ def build():
     return secretary, organizer, big, committee, branch_plan
 
 
-def measure(client: Client, url: str) -> tuple[float, int]:
+def measure(client: Client, url: str) -> tuple[float, float, int]:
+    """Median request time, median time spent in SQL, and the number of queries."""
     client.get(url)  # warm caches
-    times = []
+    times, sql_times = [], []
     for _ in range(RUNS):
         with CaptureQueriesContext(connection) as ctx:
             start = time.perf_counter()
             response = client.get(url)
             times.append(time.perf_counter() - start)
         assert response.status_code == 200, (url, response.status_code)
-    return statistics.median(times), len(ctx.captured_queries)
+        sql_times.append(sum(float(q["time"]) for q in ctx.captured_queries))
+    return statistics.median(times), statistics.median(sql_times), len(ctx.captured_queries)
 
 
 def main() -> None:
     setup_test_environment()
+    print(f"load average: {os.getloadavg()[0]:.1f} (other processes on this machine skew the figures)")
     vendor = connection.vendor
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
@@ -100,13 +103,20 @@ def main() -> None:
                 f"{SUBTREE_BRANCHES} branches, {SUBTREE_MEMBERS} members",
             )
         )
+        if os.environ.get("BENCH_PROFILE"):
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            profiler.runcall(client.get, rows[0][1])
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
         for name, url, c, size in rows:
-            median, queries = measure(c, url)
+            median, sql, queries = measure(c, url)
             target = TARGETS[name]
             verdict = "OK" if median <= target else "SLOWER THAN TARGET"
             print(
                 f"[{vendor}] {name:<12} {size:<32} median {median * 1000:8.1f} ms "
-                f"(target {target * 1000:.0f} ms) {queries} queries  {verdict}"
+                f"(target {target * 1000:.0f} ms; SQL {sql * 1000:.0f} ms) {queries} queries  {verdict}"
             )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

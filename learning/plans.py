@@ -327,8 +327,10 @@ def roster(members: QuerySet[Member], year: int, today: dt.date | None = None) -
         audience_pairs().filter(member_id=OuterRef("pk"), plan__start_on__lte=last, plan__due_on__gte=first), today
     )
     hours_year = _hours_in_year(year)
+    # Required items still open in plans past their due date (filtering on the date first
+    # keeps the database from computing progress for plans still running).
     overdue_items = Subquery(
-        pairs.filter(is_overdue=True)
+        pairs.filter(plan__due_on__lt=today, required_done__lt=F("required_count"))
         .order_by()
         .values("member_id")
         .annotate(s=Sum(F("required_count") - F("required_done")))
@@ -366,6 +368,7 @@ def branch_totals(branches: QuerySet[Organization], year: int, today: dt.date | 
     overdue items. Two grouped queries, whatever the number of branches or members."""
     from django.db import connection
 
+    today = today or timezone.localdate()
     first, last = year_bounds(year)
     members = Member.objects.filter(is_active=True, branch__in=branches).annotate(
         hours_year=Coalesce(_hours_in_year(year), ZERO_HOURS),
@@ -396,7 +399,10 @@ def branch_totals(branches: QuerySet[Organization], year: int, today: dt.date | 
             plans_done=Sum(Case(When(is_complete=True, then=Value(1)), default=Value(0), output_field=IntegerField())),
             overdue_items=Sum(
                 Case(
-                    When(is_overdue=True, then=F("required_count") - F("required_done")),
+                    When(
+                        Q(plan__due_on__lt=today) & Q(required_done__lt=F("required_count")),
+                        then=F("required_count") - F("required_done"),
+                    ),
                     default=Value(0),
                     output_field=IntegerField(),
                 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_resolver, reverse
 
 register = template.Library()
 
@@ -35,6 +35,9 @@ def unread_notifications(context) -> int:
 @register.filter
 def member_record_url(member_id) -> str:
     """The member's study record (学习档案) page, when the study-hours module provides it."""
+    # A failed reverse() is slow (it lists every pattern); ask the resolver's index first.
+    if "study_record_member" not in get_resolver().reverse_dict:
+        return ""
     try:
         return reverse("study_record_member", args=[member_id])
     except NoReverseMatch:
