@@ -39,3 +39,21 @@ urlpatterns += [
     path("evaluations/runs/<int:pk>/branches/<int:branch_id>/", ev.branch_result, name="evaluation_branch"),
     path("evaluations/notices/<int:pk>/", ev.notice, name="evaluation_notice"),
 ]
+
+# Study plans and the branch secretary's workbench (learning/views_workbench.py).
+from learning import views_workbench as wb  # noqa: E402
+
+urlpatterns += [
+    path("plans/", wb.my_plans, name="my_plans"),
+    path("notifications/", wb.notifications, name="notifications"),
+    path("notifications/read/", wb.notifications_read, name="notifications_read"),
+    path("workbench/", wb.workbench, name="workbench"),
+    path("workbench/branch/<int:org_id>/", wb.workbench_branch, name="workbench_branch"),
+    path("workbench/branch/<int:org_id>/export.xlsx", wb.workbench_branch_export, name="workbench_branch_export"),
+    path("workbench/org/<int:org_id>/", wb.workbench_subtree, name="workbench_subtree"),
+    path("workbench/org/<int:org_id>/export.xlsx", wb.workbench_subtree_export, name="workbench_subtree_export"),
+    path("workbench/plans/new/", wb.plan_new, name="plan_new"),
+    path("workbench/plans/<int:plan_id>/", wb.plan_detail, name="workbench_plan"),
+    path("workbench/plans/<int:plan_id>/remind/", wb.plan_remind, name="plan_remind"),
+    path("workbench/plans/<int:plan_id>/export.xlsx", wb.plan_export, name="plan_export"),
+]

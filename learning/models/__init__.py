@@ -9,7 +9,9 @@ from .evaluations import (
     StarMode,
 )
 from .ledger import LedgerEntry, LedgerKind
+from .notifications import Notification, PlanReminder, ReminderKind
 from .org import Member, MemberTransfer, Organization, RoleAssignment
+from .plans import AudienceKind, PlanItem, PlanRecipient, StudyPlan
 from .progress import CompletionKind, ItemCompletion
 
 __all__ = [
@@ -21,6 +23,13 @@ __all__ = [
     "SchemeIndicator",
     "ScoreAdjustment",
     "StarMode",
+    "AudienceKind",
+    "Notification",
+    "PlanItem",
+    "PlanRecipient",
+    "PlanReminder",
+    "ReminderKind",
+    "StudyPlan",
     "CompletionKind",
     "ItemCompletion",
     "LedgerEntry",
