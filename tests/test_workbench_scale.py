@@ -39,7 +39,7 @@ def test_the_branch_roster_and_plan_pages_keep_a_constant_query_count(client, wo
     make_plan(world.secretary_a1.user, world.branch_a1, pages[1:])  # another plan: still constant
     large = [count_queries(client, url) for url in urls]
     assert small == large
-    assert max(large) <= 15
+    assert max(large) <= 18  # the shared header (nav, notifications) costs a few queries
 
 
 def test_the_subtree_page_keeps_a_constant_query_count(client, world, site):
