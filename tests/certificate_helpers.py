@@ -44,3 +44,20 @@ def pass_exam(member: Member, exam: Page, score: str = "92", when: dt.datetime |
 
 def give_hours(member: Member, hours: str, on: dt.date, key: str) -> None:
     credit(member, Decimal(hours), LedgerKind.OFFLINE, source_key=key, source_label="集中学习", occurred_on=on)
+
+
+def pdf_link_targets(data: bytes) -> list[str]:
+    """URIs of the PDF's link annotations (object streams are inflated first)."""
+    import re
+    import zlib
+
+    chunks = [data]
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            chunks.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            continue
+    found = []
+    for chunk in chunks:
+        found += [m.decode("latin-1") for m in re.findall(rb"/URI\s*\(([^)]*)\)", chunk)]
+    return list(dict.fromkeys(found))

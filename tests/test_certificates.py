@@ -20,7 +20,14 @@ from learning.certificates.issuing import (
 )
 from learning.certificates.render import FONT_PATH, render_pdf
 from learning.models import Certificate, CertificateKind, CertificateTemplate, LedgerEntry
-from tests.certificate_helpers import complete_course, give_hours, make_course, make_exam_page, pass_exam
+from tests.certificate_helpers import (
+    complete_course,
+    give_hours,
+    make_course,
+    make_exam_page,
+    pass_exam,
+    pdf_link_targets,
+)
 from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db
@@ -191,8 +198,8 @@ def test_a_merged_pdf_has_one_page_per_certificate_and_a_link_to_each_verify_pag
     pdf.write_bytes(data)
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"Pages:\s+3\n", info), info
-    for cert in certs:
-        assert f"https://xuexi.example.cn/verify/{cert.code}".encode() in data
+    links = pdf_link_targets(data)
+    assert links == [f"https://xuexi.example.cn/verify/{cert.code}" for cert in certs]
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     pages = text.split("\f")
     assert "甲一党员" in pages[0] and "乙一党员" in pages[2]
