@@ -111,9 +111,10 @@ def register_import_menu_item():
 
 # --- certificates (证书) ------------------------------------------------------------
 
+from wagtail.permissions import register_permission_policy  # noqa: E402
+
 from learning.certificates import admin_views as certificate_admin  # noqa: E402
 from learning.models import Certificate, CertificateTemplate  # noqa: E402
-from wagtail.permissions import register_permission_policy  # noqa: E402
 
 register_permission_policy(CertificateTemplate, certificate_admin.OrganizerPermissionPolicy(CertificateTemplate))
 register_permission_policy(Certificate, certificate_admin.OrganizerPermissionPolicy(Certificate, actions=("view",)))
@@ -155,7 +156,17 @@ class CertificateViewSet(ModelViewSet):
     list_display = ["serial", "holder_name", "kind", "subject", "year", "issuer_name", "issued_at", "revoked_at"]
     list_filter = ["kind", "year"]
     search_fields = ["serial", "holder_name", "subject"]
-    list_export = ["serial", "holder_name", "kind", "subject", "year", "hours", "issuer_name", "issued_at", "revoked_at"]
+    list_export = [
+        "serial",
+        "holder_name",
+        "kind",
+        "subject",
+        "year",
+        "hours",
+        "issuer_name",
+        "issued_at",
+        "revoked_at",
+    ]
     export_filename = "证书"
     form_fields = ["revoke_reason"]  # never shown: add/edit are disabled, revocation has its own view
     add_view_enabled = False
@@ -197,7 +208,9 @@ def register_certificate_viewsets():
 def register_certificate_admin_urls():
     return [
         path("learning/certificates/print/", certificate_admin.print_certificates, name="learning_certificate_print"),
-        path("learning/certificates/print/<int:pk>/", certificate_admin.print_job, name="learning_certificate_print_job"),
+        path(
+            "learning/certificates/print/<int:pk>/", certificate_admin.print_job, name="learning_certificate_print_job"
+        ),
         path(
             "learning/certificates/print/<int:pk>/<str:kind>/",
             certificate_admin.print_job_file,

@@ -30,15 +30,29 @@ def make_exam_page(home: HomePage, title: str = "党章党规知识测试") -> P
 def complete_course(member: Member, course: CoursePage, hours: str = "6", when: dt.datetime | None = None) -> None:
     """What the courses app does: credit the hours, then send the signal."""
     when = when or timezone.now()
-    credit(member, Decimal(hours), LedgerKind.COURSE, source_key=f"page:{course.pk}", source_page=course,
-           source_label=course.title, occurred_on=timezone.localdate(when))
+    credit(
+        member,
+        Decimal(hours),
+        LedgerKind.COURSE,
+        source_key=f"page:{course.pk}",
+        source_page=course,
+        source_label=course.title,
+        occurred_on=timezone.localdate(when),
+    )
     course_completed.send(sender=CoursePage, member=member, course=course, completed_at=when)
 
 
 def pass_exam(member: Member, exam: Page, score: str = "92", when: dt.datetime | None = None) -> None:
     when = when or timezone.now()
-    credit(member, Decimal("2"), LedgerKind.EXAM, source_key=f"page:{exam.pk}", source_page=exam,
-           source_label=exam.title, occurred_on=timezone.localdate(when))
+    credit(
+        member,
+        Decimal("2"),
+        LedgerKind.EXAM,
+        source_key=f"page:{exam.pk}",
+        source_page=exam,
+        source_label=exam.title,
+        occurred_on=timezone.localdate(when),
+    )
     exam_passed.send(sender=Page, member=member, exam=exam, attempt=None, score=Decimal(score), passed_at=when)
 
 

@@ -121,9 +121,18 @@ def test_the_database_refuses_a_second_valid_certificate_for_the_same_achievemen
     complete_course(world.member_a1, make_course(site))
     cert = Certificate.objects.get()
     clone = Certificate(
-        kind=cert.kind, member=cert.member, holder_name=cert.holder_name, template=cert.template,
-        subject=cert.subject, year=cert.year, achieved_on=cert.achieved_on, issuer=cert.issuer,
-        issuer_name=cert.issuer_name, serial="1999-000001", code="x" * 32, dedupe_key=cert.dedupe_key,
+        kind=cert.kind,
+        member=cert.member,
+        holder_name=cert.holder_name,
+        template=cert.template,
+        subject=cert.subject,
+        year=cert.year,
+        achieved_on=cert.achieved_on,
+        issuer=cert.issuer,
+        issuer_name=cert.issuer_name,
+        serial="1999-000001",
+        code="x" * 32,
+        dedupe_key=cert.dedupe_key,
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         clone.save()
@@ -131,7 +140,10 @@ def test_the_database_refuses_a_second_valid_certificate_for_the_same_achievemen
 
 def test_a_template_rejects_unknown_placeholders_naming_them(world):
     template = CertificateTemplate(
-        name="错误模板", kind=CertificateKind.HOURS, title="学习证明", issuer_name="某党委",
+        name="错误模板",
+        kind=CertificateKind.HOURS,
+        title="学习证明",
+        issuer_name="某党委",
         wording="{姓名}同志完成{课时数}学时",
     )
     with pytest.raises(ValidationError) as exc:
@@ -141,12 +153,20 @@ def test_a_template_rejects_unknown_placeholders_naming_them(world):
 
 def test_the_nearest_organizations_template_is_used(world, site):
     CertificateTemplate.objects.create(
-        name="工委通用", kind=CertificateKind.COURSE, title="结业证书", issuer_name="测试工委",
-        wording="{姓名}完成{课程}", organization=None,
+        name="工委通用",
+        kind=CertificateKind.COURSE,
+        title="结业证书",
+        issuer_name="测试工委",
+        wording="{姓名}完成{课程}",
+        organization=None,
     )
     mine = CertificateTemplate.objects.create(
-        name="甲党委", kind=CertificateKind.COURSE, title="培训结业证书", issuer_name="中共甲党委",
-        wording="兹证明{姓名}同志完成《{课程}》{学时}学时", organization=world.committee_a,
+        name="甲党委",
+        kind=CertificateKind.COURSE,
+        title="培训结业证书",
+        issuer_name="中共甲党委",
+        wording="兹证明{姓名}同志完成《{课程}》{学时}学时",
+        organization=world.committee_a,
     )
     course = make_course(site)
     complete_course(world.member_a2, course)
@@ -164,7 +184,10 @@ def _pdf_tools():
 def test_the_pdf_carries_the_chinese_name_wording_and_embeds_the_shipped_font(world, site, tmp_path: Path):
     _pdf_tools()
     CertificateTemplate.objects.create(
-        name="甲党委", kind=CertificateKind.COURSE, title="结业证书", issuer_name="中共甲党委员会",
+        name="甲党委",
+        kind=CertificateKind.COURSE,
+        title="结业证书",
+        issuer_name="中共甲党委员会",
         wording="兹证明{姓名}同志于{日期}完成《{课程}》课程学习，累计{学时}学时。\n特发此证。",
         organization=world.committee_a,
     )

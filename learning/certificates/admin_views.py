@@ -21,7 +21,7 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 
 from learning.certificates.issuing import revoke
 from learning.certificates.printing import create_print_job, select_by_criterion, select_by_serials
-from learning.models import Certificate, CertificateKind, CertificateTemplate, Organization, PrintJobStatus
+from learning.models import CertificateKind, CertificateTemplate, Organization, PrintJobStatus
 from learning.scoping import managed_certificates, managed_print_jobs, scope_for
 
 
@@ -120,12 +120,18 @@ class CertificateIndexView(CertificateScopeMixin, generic.IndexView):
     def get_list_more_buttons(self, instance):
         buttons = list(super().get_list_more_buttons(instance))
         buttons.append(
-            MenuItem("下载 PDF", url=reverse("certificate_pdf", args=[instance.code]), icon_name="download", priority=20)
+            MenuItem(
+                "下载 PDF", url=reverse("certificate_pdf", args=[instance.code]), icon_name="download", priority=20
+            )
         )
         if not instance.is_revoked:
             buttons.append(
-                MenuItem("撤销", url=reverse("learning_certificate_revoke", args=[instance.pk]), icon_name="warning",
-                         priority=30)
+                MenuItem(
+                    "撤销",
+                    url=reverse("learning_certificate_revoke", args=[instance.pk]),
+                    icon_name="warning",
+                    priority=30,
+                )
             )
         return buttons
 
@@ -165,7 +171,11 @@ class PrintForm(forms.Form):
     kind = forms.ChoiceField(label="证书类型", choices=CertificateKind.choices, initial=CertificateKind.HOURS)
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     min_hours = forms.DecimalField(
-        label="最低学时", required=False, min_value=Decimal("0"), max_digits=7, decimal_places=2,
+        label="最低学时",
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=7,
+        decimal_places=2,
         help_text="年度学时证明：为该组织范围内本年度学时达到此数的党员颁发（已颁发的不重复）并打印",
     )
     source_page = forms.ModelChoiceField(
@@ -198,7 +208,11 @@ def print_certificates(request: HttpRequest) -> HttpResponse:
             else:
                 page = data["source_page"]
                 selection = select_by_criterion(
-                    request.user, org, kind=data["kind"], year=data["year"], min_hours=data["min_hours"],
+                    request.user,
+                    org,
+                    kind=data["kind"],
+                    year=data["year"],
+                    min_hours=data["min_hours"],
                     source_page_id=page.pk if page else None,
                 )
             job = create_print_job(

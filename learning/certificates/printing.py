@@ -127,5 +127,3 @@ def run_print_job(job_id: int) -> PrintJob:
         )
         raise
     return job
-
-

@@ -118,9 +118,7 @@ def page_context(cert: Certificate, base_url: str | None = None) -> dict:
 
 def certificates_html(certs: Iterable[Certificate], base_url: str | None = None) -> str:
     pages = [page_context(cert, base_url) for cert in certs]
-    return render_to_string(
-        "learning/certificates/pdf.html", {"pages": pages, "font_face": mark_safe(font_face_css())}
-    )
+    return render_to_string("learning/certificates/pdf.html", {"pages": pages, "font_face": mark_safe(font_face_css())})
 
 
 def _with_related(certs: Sequence[Certificate]) -> list[Certificate]:
