@@ -276,3 +276,6 @@ class VerifyThrottle(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["key", "window"], name="unique_verify_throttle_window")]
         indexes = [models.Index(fields=["window"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.window:%H:%M} {self.count}"
