@@ -94,6 +94,12 @@ class CertificateTemplate(models.Model):
         verbose_name = "证书模板"
         verbose_name_plural = "证书模板"
         ordering = ["kind", "name"]
+        constraints = [
+            # Platform-wide defaults are created on demand; this keeps concurrent requests to one.
+            models.UniqueConstraint(
+                fields=["kind", "name"], condition=Q(organization__isnull=True), name="unique_platform_template_name"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -15,7 +15,9 @@ from tests.factories import PASSWORD, make_world
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def test_a_member_downloads_the_course_certificate_and_its_qr_link_opens_the_verify_page(live_server, desktop, tmp_path):
+def test_a_member_downloads_the_course_certificate_and_its_qr_link_opens_the_verify_page(
+    live_server, desktop, tmp_path
+):
     world = make_world()
     world.member_a1.name = "李晓明"
     world.member_a1.save()
