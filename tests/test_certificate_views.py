@@ -199,7 +199,9 @@ def test_a_list_with_a_serial_from_another_subtree_prints_nothing_and_names_the_
     assert not PrintJob.objects.exists()
 
 
-def test_members_and_secretaries_cannot_open_bulk_printing(world):
+def test_members_secretaries_and_anonymous_visitors_cannot_open_bulk_printing(world, client):
+    response = client.get("/admin/learning/certificates/print/")
+    assert response.status_code == 302 and "login" in response["Location"]
     for person in (world.member_a1, world.secretary_a1):
         response = client_for(person).get("/admin/learning/certificates/print/")
         assert response.status_code in (302, 403)
