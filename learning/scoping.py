@@ -216,11 +216,6 @@ def get_run_for_organizer(user, run_id: int):
     return run
 
 
-def _ancestor_paths(org: Organization) -> list[str]:
-    step = Organization.steplen
-    return [org.path[: step * i] for i in range(1, len(org.path) // step + 1)]
-
-
 def visible_notices(user) -> QuerySet:
     """Published results (公示) whose subtree contains the user's branch, once the window has opened."""
     from django.utils import timezone
@@ -236,7 +231,7 @@ def visible_notices(user) -> QuerySet:
     branch = Organization.objects.filter(members__id=scope.member_id).first()
     if branch is None:
         return EvaluationRun.objects.none()
-    return published.filter(scheme__organization__path__in=_ancestor_paths(branch))
+    return published.filter(scheme__organization__path__in=ancestor_paths(branch.path))
 
 
 def get_notice_for_user(user, run_id: int):
@@ -328,3 +323,54 @@ def ancestor_paths(path: str) -> list[str]:
     """The materialized paths of a node and its ancestors (treebeard steplen)."""
     step = Organization.steplen
     return [path[:end] for end in range(step, len(path) + 1, step)]
+
+
+# --- certificates ------------------------------------------------------------------
+
+
+def managed_certificates(user):
+    """Certificates an organizer (or admin) may print, issue and revoke: holders in their subtree."""
+    from learning.models import Certificate
+
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Certificate.objects.all()
+    if not scope.organizer_paths:
+        return Certificate.objects.none()
+    return Certificate.objects.filter(
+        reduce(or_, [Q(member__branch__path__startswith=path) for path in scope.organizer_paths])
+    )
+
+
+def visible_certificates(user):
+    """Certificates the user may download: their own, and those of members they manage."""
+    from learning.models import Certificate
+
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Certificate.objects.all()
+    q = scope.org_filter("member__branch__") if scope.manages_anything else Q(pk__in=[])
+    if scope.member_id:
+        q |= Q(member_id=scope.member_id)
+    return Certificate.objects.filter(q)
+
+
+def get_certificate_for_user(user, code: str):
+    """The certificate by its code if the user may download it; 404 otherwise (codes stay secret)."""
+    cert = visible_certificates(user).filter(code=code).select_related("member__branch").first()
+    if cert is None:
+        raise Http404("证书不存在")
+    return cert
+
+
+def managed_print_jobs(user):
+    from learning.models import PrintJob
+
+    scope = scope_for(user)
+    if scope.is_admin:
+        return PrintJob.objects.all()
+    if not scope.organizer_paths:
+        return PrintJob.objects.none()
+    return PrintJob.objects.filter(
+        reduce(or_, [Q(organization__path__startswith=path) for path in scope.organizer_paths])
+    )

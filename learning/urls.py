@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from learning import views
+from learning.certificates import views as certificate_views
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
@@ -19,6 +20,9 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     path("org/members/", views.members, name="org_members"),
     path("org/members/template.xlsx", views.member_import_template, name="member_import_template"),
+    path("verify/<str:code>", certificate_views.verify, name="certificate_verify"),
+    path("certificates/", certificate_views.my_certificates, name="my_certificates"),
+    path("certificates/<str:code>.pdf", certificate_views.certificate_pdf, name="certificate_pdf"),
 ]
 
 # Branch evaluations (支部考评)

@@ -9,7 +9,13 @@ from importlib import import_module
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-DEMO_MODULES = ["learning.demo", "courses.demo", "learning.demo_plans", "learning.demo_evaluations"]
+DEMO_MODULES = [
+    "learning.demo",
+    "courses.demo",
+    "learning.demo_plans",
+    "learning.demo_evaluations",
+    "learning.demo_certificates",
+]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,129 @@
+"""Bulk printing: choose certificates by a criterion or a list, render them in a background task."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from learning.certificates.issuing import issue_for_criterion
+from learning.certificates.render import render_pdf, render_zip
+from learning.models import Certificate, CertificateKind, Organization, PrintJob, PrintJobStatus
+from learning.scoping import managed_certificates, scope_for
+
+SERIAL_RE = re.compile(r"^\d{4}-\d{6}$")
+
+
+@dataclass
+class Selection:
+    description: str
+    certificates: list[Certificate]
+
+
+def check_organizer(user, org: Organization) -> None:
+    if not scope_for(user).organizes_org(org):
+        raise PermissionDenied(f"您无权为“{org.full_name}”打印证书")
+
+
+def select_by_criterion(
+    user,
+    org: Organization,
+    *,
+    kind: str,
+    year: int,
+    min_hours: Decimal | None = None,
+    source_page_id: int | None = None,
+) -> Selection:
+    """Annual hours: issue (or reuse) for every member with ≥ min_hours; course/exam: valid ones issued."""
+    check_organizer(user, org)
+    if kind == CertificateKind.HOURS:
+        if min_hours is None:
+            raise ValidationError({"min_hours": "按年度学时打印时必须填写最低学时"})
+        certs = issue_for_criterion(org, year, min_hours, issued_by=user)
+        return Selection(f"{org.name} {year}年度学时≥{min_hours} 的学习证明", certs)
+    qs = (
+        Certificate.objects.valid()
+        .filter(kind=kind, year=year, member__branch__path__startswith=org.path)
+        .order_by("member__branch__path", "holder_name", "pk")
+    )
+    if source_page_id:
+        qs = qs.filter(source_page_id=source_page_id)
+    label = CertificateKind(kind).label
+    return Selection(f"{org.name} {year}年度{label}证书", list(qs))
+
+
+def select_by_serials(user, org: Organization, serials_text: str) -> Selection:
+    """A list of serial numbers, one a line; every bad line is named and nothing is printed."""
+    check_organizer(user, org)
+    lines = [(n, line.strip()) for n, line in enumerate(serials_text.splitlines(), 1) if line.strip()]
+    if not lines:
+        raise ValidationError({"serials": "请填写证书编号，每行一个"})
+    serials = [s for _, s in lines]
+    allowed = managed_certificates(user).filter(member__branch__path__startswith=org.path)
+    found = {c.serial: c for c in allowed.filter(serial__in=serials)}
+    errors = []
+    for number, serial in lines:
+        if not SERIAL_RE.match(serial):
+            errors.append(f"第{number}行“{serial}”：证书编号格式应为 2026-000123")
+        elif serial not in found:
+            errors.append(f"第{number}行“{serial}”：在{org.name}范围内没有这张证书")
+    if errors:
+        raise ValidationError({"serials": errors})
+    seen: set[str] = set()
+    certs = [found[s] for s in serials if not (s in seen or seen.add(s))]
+    return Selection(f"{org.name} 指定的 {len(certs)} 张证书", certs)
+
+
+def create_print_job(user, org: Organization, selection: Selection, *, want_zip: bool, base_url: str) -> PrintJob:
+    check_organizer(user, org)
+    if not selection.certificates:
+        raise ValidationError("没有符合条件的证书")
+    from learning.certificates.tasks import render_print_job
+
+    job = PrintJob.objects.create(
+        organization=org,
+        description=selection.description[:300],
+        certificate_ids=[c.pk for c in selection.certificates],
+        want_zip=want_zip,
+        base_url=base_url,
+        total=len(selection.certificates),
+        created_by=user,
+    )
+    render_print_job.enqueue(job.pk)
+    return job
+
+
+def run_print_job(job_id: int) -> PrintJob:
+    """Render the job's merged PDF (and zip), reporting progress in the job row."""
+    job = PrintJob.objects.get(pk=job_id)
+    PrintJob.objects.filter(pk=job.pk).update(status=PrintJobStatus.RUNNING, done_count=0)
+    steps = job.total * (2 if job.want_zip else 1)
+
+    def progress(done: int, _total: int, offset: int = 0) -> None:
+        # Shown as a share of the whole job; the zip pass comes after the merged PDF.
+        PrintJob.objects.filter(pk=job.pk).update(done_count=min(job.total, (offset + done) * job.total // steps))
+
+    try:
+        certs = list(Certificate.objects.filter(pk__in=job.certificate_ids))
+        order = {pk: i for i, pk in enumerate(job.certificate_ids)}
+        certs.sort(key=lambda c: order[c.pk])
+        pdf = render_pdf(certs, base_url=job.base_url or None, progress=progress)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+        job.pdf.save(f"certificates-{job.pk}-{stamp}.pdf", ContentFile(pdf), save=False)
+        if job.want_zip:
+            data = render_zip(certs, base_url=job.base_url or None, progress=lambda d, t: progress(d, t, job.total))
+            job.zip_file.save(f"certificates-{job.pk}-{stamp}.zip", ContentFile(data), save=False)
+        job.status = PrintJobStatus.DONE
+        job.done_count = job.total
+        job.finished_at = timezone.now()
+        job.save(update_fields=["pdf", "zip_file", "status", "done_count", "finished_at"])
+    except Exception as exc:
+        PrintJob.objects.filter(pk=job.pk).update(
+            status=PrintJobStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        raise
+    return job

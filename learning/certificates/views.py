@@ -1,0 +1,64 @@
+"""Public verification page, a member's own certificates, single PDF download."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from learning.certificates.render import cn_date, fmt_hours, render_one
+from learning.certificates.throttle import allow, client_key
+from learning.models import Certificate
+from learning.scoping import get_certificate_for_user, scope_for
+
+VERIFY_LIMIT_PER_MINUTE = getattr(settings, "CERTIFICATE_VERIFY_LIMIT_PER_MINUTE", 30)
+
+
+@require_GET
+@never_cache
+def verify(request: HttpRequest, code: str) -> HttpResponse:
+    """Anyone holding a certificate checks it here; the code is the only way in."""
+    if not allow(client_key(request, "verify"), VERIFY_LIMIT_PER_MINUTE):
+        response = render(request, "learning/certificates/verify.html", {"throttled": True}, status=429)
+        response["Retry-After"] = "60"
+        return response
+    cert = (
+        Certificate.objects.select_related("issuer").filter(code=code).first()
+        if len(code) <= 64 and code.replace("-", "").replace("_", "").isalnum()
+        else None
+    )
+    if cert is None:
+        return render(request, "learning/certificates/verify.html", {"not_found": True}, status=404)
+    context = {
+        "cert": cert,
+        "masked_name": cert.masked_holder_name,
+        "hours": fmt_hours(cert.hours),
+        "score": fmt_hours(cert.score),
+        "achieved_on": cn_date(cert.achieved_on),
+        "issued_on": cn_date(cert.issued_at),
+    }
+    return render(request, "learning/certificates/verify.html", context)
+
+
+@login_required
+def my_certificates(request: HttpRequest) -> HttpResponse:
+    """我的证书: the signed-in member's certificates, newest first."""
+    member_id = scope_for(request.user).member_id
+    certs = (
+        Certificate.objects.filter(member_id=member_id).select_related("issuer").order_by("-issued_at", "-id")
+        if member_id
+        else Certificate.objects.none()
+    )
+    return render(request, "learning/certificates/mine.html", {"certificates": certs, "has_member": bool(member_id)})
+
+
+@login_required
+def certificate_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    cert = get_certificate_for_user(request.user, code)
+    pdf = render_one(cert, base_url=request.build_absolute_uri("/"))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f"attachment; filename=certificate-{cert.serial}.pdf"
+    return response

@@ -1,0 +1,20 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from learning.models import Certificate, CertificateKind, CertificateTemplate
+
+
+@pytest.mark.django_db
+def test_the_demo_has_certificate_templates_and_issued_certificates_and_loads_twice_without_change():
+    call_command("load_demo_data", stdout=io.StringIO())
+    first = (CertificateTemplate.objects.count(), Certificate.objects.count())
+    call_command("load_demo_data", stdout=io.StringIO())
+    assert (CertificateTemplate.objects.count(), Certificate.objects.count()) == first
+    assert CertificateTemplate.objects.filter(kind=CertificateKind.COURSE).exists()
+    template = CertificateTemplate.objects.get(kind=CertificateKind.HOURS)
+    assert template.seal_image is not None
+    demo_member = Certificate.objects.filter(member__user__username="member")
+    assert demo_member.exists()
+    assert all(c.template.organization and c.template.organization.name == "市直机关工委" for c in demo_member)
