@@ -1,0 +1,28 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from exams.importers.run import import_file
+from exams.models import QuestionBank
+
+
+class Command(BaseCommand):
+    help = "导入试题（.xlsx 模板、JSON、Moodle XML、GIFT）；任何一题有错则全部不导入"
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--bank", required=True, help="题库名称（不存在则创建）")
+
+    def handle(self, *args, file: str, bank: str, **options):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"文件不存在：{file}")
+        bank_obj, created = QuestionBank.objects.get_or_create(name=bank.strip())
+        result = import_file(bank_obj, path.read_bytes(), path.name)
+        if not result.ok:
+            if created:
+                bank_obj.delete()
+            for error in result.errors:
+                self.stderr.write(error)
+            raise CommandError(f"导入失败：共 {len(result.errors)} 处问题，未导入任何试题")
+        self.stdout.write(self.style.SUCCESS(f"已向题库“{bank_obj.name}”导入 {result.created} 道试题"))
