@@ -30,7 +30,9 @@ def normalize_blank(text: Any) -> str:
     return _SPACES.sub("", folded).lower()
 
 
-def grade_response(qtype: str, answer: Any, response: Any, points: Decimal, multiple_scoring: str) -> tuple[Decimal, bool | None]:
+def grade_response(
+    qtype: str, answer: Any, response: Any, points: Decimal, multiple_scoring: str
+) -> tuple[Decimal, bool | None]:
     """(score, is_correct) for an objective question; essays return (0, None) for a person to grade."""
     points = Decimal(points)
     if qtype == QuestionType.ESSAY:

@@ -113,7 +113,9 @@ class Question(models.Model):
         "默认分值", max_digits=6, decimal_places=2, default=Decimal("1"), validators=[MinValueValidator(0)]
     )
     difficulty = models.PositiveSmallIntegerField("难度", choices=Difficulty.choices, default=Difficulty.MEDIUM)
-    knowledge_points = models.ManyToManyField(KnowledgePoint, verbose_name="知识点", blank=True, related_name="questions")
+    knowledge_points = models.ManyToManyField(
+        KnowledgePoint, verbose_name="知识点", blank=True, related_name="questions"
+    )
     fingerprint = models.CharField(max_length=40, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("修改时间", auto_now=True)
@@ -216,7 +218,9 @@ class Paper(ClusterableModel):
 class PaperQuestion(Orderable):
     paper = ParentalKey(Paper, on_delete=models.CASCADE, related_name="fixed_questions")
     question = models.ForeignKey(Question, verbose_name="试题", on_delete=models.PROTECT, related_name="+")
-    points = models.DecimalField("分值", max_digits=6, decimal_places=2, null=True, blank=True, help_text="留空用试题默认分值")
+    points = models.DecimalField(
+        "分值", max_digits=6, decimal_places=2, null=True, blank=True, help_text="留空用试题默认分值"
+    )
 
     panels = [FieldPanel("question"), FieldPanel("points")]
 
@@ -313,7 +317,10 @@ class ExamPage(Page):
         "切屏次数上限", default=0, help_text="超过后自动交卷；0 表示不限制（仍会记录）"
     )
     audience_organizations = ParentalManyToManyField(
-        "learning.Organization", verbose_name="参考组织", blank=True, help_text="含下级组织；组织和党员都留空则全体党员可参加"
+        "learning.Organization",
+        verbose_name="参考组织",
+        blank=True,
+        help_text="含下级组织；组织和党员都留空则全体党员可参加",
     )
     audience_members = ParentalManyToManyField("learning.Member", verbose_name="参考党员", blank=True)
     credit_hours = models.DecimalField(
@@ -324,7 +331,12 @@ class ExamPage(Page):
         FieldPanel("intro"),
         FieldPanel("paper"),
         MultiFieldPanel(
-            [FieldPanel("opens_at"), FieldPanel("closes_at"), FieldPanel("time_limit_minutes"), FieldPanel("max_attempts")],
+            [
+                FieldPanel("opens_at"),
+                FieldPanel("closes_at"),
+                FieldPanel("time_limit_minutes"),
+                FieldPanel("max_attempts"),
+            ],
             heading="时间与次数",
         ),
         MultiFieldPanel(
@@ -437,7 +449,12 @@ class AttemptQuestion(models.Model):
     score = models.DecimalField("得分", max_digits=6, decimal_places=2, null=True, blank=True)
     is_correct = models.BooleanField("正确", null=True, blank=True)
     graded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="阅卷人"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="阅卷人",
     )
     graded_at = models.DateTimeField("阅卷时间", null=True, blank=True)
     grader_comment = models.CharField("评语", max_length=500, blank=True)
@@ -452,6 +469,9 @@ class AttemptQuestion(models.Model):
         ]
         indexes = [models.Index(fields=["question", "is_correct"])]
 
+    def __str__(self) -> str:
+        return f"答卷 {self.attempt_id} 第 {self.order} 题"
+
 
 class PracticeRecord(models.Model):
     """错题本 practice: a member re-answered a question they once got wrong."""
@@ -465,3 +485,6 @@ class PracticeRecord(models.Model):
         verbose_name = "错题练习"
         verbose_name_plural = "错题练习"
         indexes = [models.Index(fields=["member", "question", "answered_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} 练习 {self.question_id}"

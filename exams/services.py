@@ -222,7 +222,9 @@ def validate_response(question: Question, option_count: int, response: Any) -> A
     raise ExamError("未知题型")
 
 
-def save_answer(attempt_id: int, member: Member, item_id: int, response: Any, *, now: dt.datetime | None = None) -> AttemptQuestion:
+def save_answer(
+    attempt_id: int, member: Member, item_id: int, response: Any, *, now: dt.datetime | None = None
+) -> AttemptQuestion:
     """Autosave one answer. Accepted until the deadline plus a short grace for answers in flight."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -288,7 +290,10 @@ def _submit_locked(attempt: Attempt, by: str, now: dt.datetime) -> Attempt:
 def submit_if_expired_for(exam: ExamPage, member: Member, *, now: dt.datetime | None = None) -> None:
     now = now or timezone.now()
     for attempt in Attempt.objects.filter(
-        exam=exam, member=member, status=AttemptStatus.IN_PROGRESS, deadline__lt=now - dt.timedelta(seconds=GRACE_SECONDS)
+        exam=exam,
+        member=member,
+        status=AttemptStatus.IN_PROGRESS,
+        deadline__lt=now - dt.timedelta(seconds=GRACE_SECONDS),
     ):
         submit_attempt(attempt, by=SubmittedBy.DEADLINE, now=now)
 

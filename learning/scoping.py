@@ -171,3 +171,25 @@ def can_view_member(user, member: Member) -> bool:
 
 def can_manage_member(user, member: Member) -> bool:
     return scope_for(user).covers_org(member.branch)
+
+
+# --- other apps' per-member records (exam attempts, …) ----------------------------------
+
+
+def member_records_filter(user, prefix: str = "member__", *, organizer_only: bool = False) -> Q:
+    """Q over a model with a Member relation (``prefix`` like ``"member__"``): the records of managed members.
+
+    ``organizer_only`` leaves out a secretary's branch (e.g. grading is an organizer's job).
+    """
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Q()
+    if organizer_only:
+        parts = [Q(**{f"{prefix}branch__path__startswith": path}) for path in scope.organizer_paths]
+        return reduce(or_, parts) if parts else Q(pk__in=[])
+    return scope.org_filter(f"{prefix}branch__")
+
+
+def owns_record(user, member_id: int | None) -> bool:
+    """Whether a per-member record belongs to the user's own member profile."""
+    return member_id is not None and scope_for(user).member_id == member_id

@@ -18,8 +18,28 @@ from exams.choices import CHOICE_TYPES, Difficulty, QuestionType
 from exams.models import OPTION_LETTERS, KnowledgePoint, Question, QuestionBank, question_fingerprint
 
 TYPE_NAMES = {label: value for value, label in QuestionType.choices} | {value: value for value in QuestionType.values}
-TYPE_NAMES |= {"单选": "single", "多选": "multiple", "判断": "truefalse", "填空": "blank", "简答": "essay", "问答题": "essay"}
-DIFFICULTY_NAMES = {"易": 1, "容易": 1, "简单": 1, "中": 2, "中等": 2, "一般": 2, "难": 3, "困难": 3, "较难": 3, "1": 1, "2": 2, "3": 3}
+TYPE_NAMES |= {
+    "单选": "single",
+    "多选": "multiple",
+    "判断": "truefalse",
+    "填空": "blank",
+    "简答": "essay",
+    "问答题": "essay",
+}
+DIFFICULTY_NAMES = {
+    "易": 1,
+    "容易": 1,
+    "简单": 1,
+    "中": 2,
+    "中等": 2,
+    "一般": 2,
+    "难": 3,
+    "困难": 3,
+    "较难": 3,
+    "1": 1,
+    "2": 2,
+    "3": 3,
+}
 TRUE_WORDS = {"正确", "对", "是", "√", "✓", "T", "TRUE", "Y", "A"}
 FALSE_WORDS = {"错误", "错", "否", "×", "✗", "F", "FALSE", "N", "B"}
 KP_SPLIT = re.compile(r"[,，;；、|\n]+")
@@ -106,7 +126,7 @@ def parse_answer_text(qtype: str, text: Any, option_count: int, errors: list[str
     if qtype == QuestionType.SINGLE:
         return value.upper()
     if qtype == QuestionType.MULTIPLE:
-        return sorted({c for c in re.sub(r"[\s,，、;；]", "", value).upper()})
+        return sorted(set(re.sub(r"[\s,，、;；]", "", value).upper()))
     if qtype == QuestionType.TRUE_FALSE:
         word = value.upper()
         if word in TRUE_WORDS:
@@ -140,7 +160,9 @@ def validate_question_fields(qtype: str, stem: str, options: list, answer: Any) 
         letters = OPTION_LETTERS[: len(options)]
         if qtype == QuestionType.SINGLE:
             if not isinstance(answer, str) or len(answer) != 1 or answer not in letters:
-                errors.append(f"单选题答案“{answer if answer is not None else ''}”应为 {letters[0]}–{letters[-1]} 中的一个字母")
+                errors.append(
+                    f"单选题答案“{answer if answer is not None else ''}”应为 {letters[0]}–{letters[-1]} 中的一个字母"
+                )
         else:
             if not isinstance(answer, list) or not answer:
                 errors.append("多选题缺少答案")

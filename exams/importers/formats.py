@@ -7,7 +7,6 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
@@ -40,7 +39,9 @@ def detect_format(filename: str) -> str:
     for name, ext in FORMATS.items():
         if suffix == ext or (name == "gift" and suffix == ".txt"):
             return name
-    raise ImportFileError(f"不支持的文件类型“{suffix or filename}”：请上传 .xlsx、.json、Moodle .xml 或 GIFT（.gift/.txt）文件")
+    raise ImportFileError(
+        f"不支持的文件类型“{suffix or filename}”：请上传 .xlsx、.json、Moodle .xml 或 GIFT（.gift/.txt）文件"
+    )
 
 
 def parse_file(data: bytes, filename: str) -> tuple[list[ParsedQuestion], str]:
@@ -179,10 +180,44 @@ def template_xlsx() -> bytes:
         cell.font = Font(bold=True)
     pad = [""] * 8
     examples = [
-        ["单选题", "示例：本平台的学时记录由哪一方式写入？", "统一的记账入口", "各页面直接写表", "", *pad[3:], "A", "只有一个入口才能避免重复计学时。", 1, "易", "平台使用"],
-        ["多选题", "示例：以下哪些属于本平台的题型？", "单选题", "多选题", "绘图题", "填空题", *pad[4:], "ABD", "", 2, "中", "平台使用"],
+        [
+            "单选题",
+            "示例：本平台的学时记录由哪一方式写入？",
+            "统一的记账入口",
+            "各页面直接写表",
+            "",
+            *pad[3:],
+            "A",
+            "只有一个入口才能避免重复计学时。",
+            1,
+            "易",
+            "平台使用",
+        ],
+        [
+            "多选题",
+            "示例：以下哪些属于本平台的题型？",
+            "单选题",
+            "多选题",
+            "绘图题",
+            "填空题",
+            *pad[4:],
+            "ABD",
+            "",
+            2,
+            "中",
+            "平台使用",
+        ],
         ["判断题", "示例：交卷后答案仍可修改。", *pad, "错误", "", 1, "易", ""],
-        ["填空题", "示例：学习平台的两类课程是理论学习和（　）。", *pad, "业务培训;业务培训课程", "多个空用 | 分隔，同一空的多个可接受答案用 ; 分隔", 1, "中", ""],
+        [
+            "填空题",
+            "示例：学习平台的两类课程是理论学习和（　）。",
+            *pad,
+            "业务培训;业务培训课程",
+            "多个空用 | 分隔，同一空的多个可接受答案用 ; 分隔",
+            1,
+            "中",
+            "",
+        ],
         ["简答题", "示例：请简述如何安排每周的学习时间。", *pad, "参考答案：按计划、分阶段……", "", 5, "难", ""],
     ]
     for row in examples:
@@ -315,7 +350,9 @@ def parse_moodle(data: bytes) -> list[ParsedQuestion]:
             right = [OPTION_LETTERS[i] for i, (frac, _) in enumerate(answers) if frac > 0 and i < len(OPTION_LETTERS)]
             if single:
                 pq.qtype = QuestionType.SINGLE
-                full = [OPTION_LETTERS[i] for i, (frac, _) in enumerate(answers) if frac >= 100 and i < len(OPTION_LETTERS)]
+                full = [
+                    OPTION_LETTERS[i] for i, (frac, _) in enumerate(answers) if frac >= 100 and i < len(OPTION_LETTERS)
+                ]
                 pq.answer = full[0] if len(full) == 1 else ("".join(full) or None)
             else:
                 pq.qtype = QuestionType.MULTIPLE
@@ -331,7 +368,9 @@ def parse_moodle(data: bytes) -> list[ParsedQuestion]:
             pq.qtype = QuestionType.BLANK
             blanks = []
             for _, body in _CLOZE.findall(pq.stem):
-                accepted = [part[1:] if part.startswith("=") else part for part in body.split("~") if part.startswith("=")]
+                accepted = [
+                    part[1:] if part.startswith("=") else part for part in body.split("~") if part.startswith("=")
+                ]
                 blanks.append([a.split("#")[0].strip() for a in accepted])
             pq.answer = blanks
             pq.stem = _CLOZE.sub("（　）", pq.stem)
@@ -359,10 +398,14 @@ def export_moodle(questions: list[Question]) -> bytes:
             right = [q.answer] if q.qtype == QuestionType.SINGLE else list(q.answer)
             for letter, option in zip(OPTION_LETTERS, q.options, strict=False):
                 if letter in right:
-                    fraction = "100" if q.qtype == QuestionType.SINGLE else f"{100 / len(right):.5f}".rstrip("0").rstrip(".")
+                    fraction = (
+                        "100" if q.qtype == QuestionType.SINGLE else f"{100 / len(right):.5f}".rstrip("0").rstrip(".")
+                    )
                 else:
                     fraction = "0" if q.qtype == QuestionType.SINGLE else "-100"
-                body.append(f'<answer fraction="{fraction}" format="plain_text"><text>{xml_escape(option)}</text></answer>')
+                body.append(
+                    f'<answer fraction="{fraction}" format="plain_text"><text>{xml_escape(option)}</text></answer>'
+                )
             body.append(f"<single>{'true' if q.qtype == QuestionType.SINGLE else 'false'}</single>")
             body.append("<shuffleanswers>true</shuffleanswers>")
         elif q.qtype == QuestionType.TRUE_FALSE:
@@ -528,7 +571,9 @@ def parse_gift(text: str) -> list[ParsedQuestion]:
         weighted = any(w is not None for _, w, _ in answers)
         if weighted:
             pq.qtype = QuestionType.MULTIPLE
-            pq.answer = [OPTION_LETTERS[i] for i, (_, w, _) in enumerate(answers) if (w or 0) > 0 and i < len(OPTION_LETTERS)]
+            pq.answer = [
+                OPTION_LETTERS[i] for i, (_, w, _) in enumerate(answers) if (w or 0) > 0 and i < len(OPTION_LETTERS)
+            ]
         else:
             pq.qtype = QuestionType.SINGLE
             right = [OPTION_LETTERS[i] for i, (m, _, _) in enumerate(answers) if m == "=" and i < len(OPTION_LETTERS)]
@@ -546,7 +591,10 @@ def export_gift(questions: list[Question]) -> bytes:
         stem = gift_escape(q.stem)
         general = f"####{gift_escape(q.explanation)}" if q.explanation else ""
         if q.qtype == QuestionType.SINGLE:
-            opts = " ".join(("=" if letter == q.answer else "~") + gift_escape(o) for letter, o in zip(OPTION_LETTERS, q.options, strict=False))
+            opts = " ".join(
+                ("=" if letter == q.answer else "~") + gift_escape(o)
+                for letter, o in zip(OPTION_LETTERS, q.options, strict=False)
+            )
             lines.append(f"{title}{stem} {{{opts}{general}}}")
         elif q.qtype == QuestionType.MULTIPLE:
             right = list(q.answer)
