@@ -437,9 +437,12 @@ def bank_import(request: HttpRequest, bank_id: int) -> HttpResponse:
         elif upload.size > 20 * 1024 * 1024:
             errors = ["文件超过 20 MB"]
         else:
-            result = import_file(bank, upload.read(), upload.name)
+            result = import_file(
+                bank, upload.read(), upload.name, skip_duplicates=bool(request.POST.get("skip_duplicates"))
+            )
             if result.ok:
-                messages.success(request, f"已向题库“{bank.name}”导入 {result.created} 道试题")
+                skipped = f"，跳过重复试题 {len(result.skipped)} 道" if result.skipped else ""
+                messages.success(request, f"已向题库“{bank.name}”导入 {result.created} 道试题{skipped}")
                 return redirect("exams:manage")
             errors = result.errors
     return render(request, "exams/bank_import.html", {"bank": bank, "errors": errors[:500], "error_count": len(errors)})

@@ -68,6 +68,7 @@ class ParsedQuestion:
 class ImportResult:
     created: int
     errors: list[str]
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -192,9 +193,17 @@ def check(pq: ParsedQuestion) -> None:
     pq.errors.extend(validate_question_fields(pq.qtype, pq.stem, pq.options, pq.answer))
 
 
-def save_questions(bank: QuestionBank, parsed: list[ParsedQuestion], *, label: str = "第 {n} 行") -> ImportResult:
-    """All or nothing: every problem of every row, duplicates included, or every question saved."""
+def save_questions(
+    bank: QuestionBank, parsed: list[ParsedQuestion], *, label: str = "第 {n} 行", skip_duplicates: bool = False
+) -> ImportResult:
+    """All or nothing: every problem of every row, duplicates included, or every question saved.
+
+    Duplicates (same type, stem and options, ignoring width and spaces) are errors, unless
+    ``skip_duplicates``: then they are left out and listed in ``skipped``.
+    """
     errors: list[str] = []
+    skipped: list[str] = []
+    keep: list[bool] = []
     existing = set(Question.objects.filter(bank=bank).values_list("fingerprint", flat=True))
     seen: dict[str, int] = {}
     prints: list[str] = []
@@ -203,17 +212,26 @@ def save_questions(bank: QuestionBank, parsed: list[ParsedQuestion], *, label: s
         fp = question_fingerprint(pq.qtype, pq.stem, pq.options)
         prints.append(fp)
         where = label.format(n=pq.number)
+        duplicate = ""
         if not pq.errors:
             if fp in existing:
-                pq.errors.append(f"与题库“{bank.name}”中已有试题重复")
+                duplicate = f"与题库“{bank.name}”中已有试题重复"
             elif fp in seen:
-                pq.errors.append(f"与{label.format(n=seen[fp])}的试题重复")
+                duplicate = f"与{label.format(n=seen[fp])}的试题重复"
         seen.setdefault(fp, pq.number)
+        if duplicate and skip_duplicates:
+            skipped.append(f"{where}：{duplicate}，已跳过")
+        elif duplicate:
+            pq.errors.append(duplicate)
+        keep.append(not duplicate)
         errors.extend(f"{where}：{e}" for e in pq.errors)
     if not parsed and not errors:
         errors.append("文件中没有试题")
     if errors:
-        return ImportResult(0, errors)
+        return ImportResult(0, errors, skipped)
+    kept = [(pq, fp) for pq, fp, k in zip(parsed, prints, keep, strict=True) if k]
+    parsed = [pq for pq, _ in kept]
+    prints = [fp for _, fp in kept]
     with transaction.atomic():
         names = {name for pq in parsed for name in pq.knowledge_points}
         KnowledgePoint.objects.bulk_create([KnowledgePoint(name=n) for n in names], ignore_conflicts=True)
@@ -243,4 +261,4 @@ def save_questions(bank: QuestionBank, parsed: list[ParsedQuestion], *, label: s
                 for name in pq.knowledge_points
             ]
             through.objects.bulk_create(links, batch_size=2000)
-    return ImportResult(len(objs), [])
+    return ImportResult(len(objs), [], skipped)

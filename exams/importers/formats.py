@@ -373,7 +373,11 @@ def parse_moodle(data: bytes) -> list[ParsedQuestion]:
                 ]
                 blanks.append([a.split("#")[0].strip() for a in accepted])
             pq.answer = blanks
-            pq.stem = _CLOZE.sub("（　）", pq.stem)
+            head, _, last = pq.stem.rpartition("\n")
+            if head and not _CLOZE.sub("", last).strip():
+                pq.stem = head  # the answers were appended on a line of their own (our own export)
+            else:
+                pq.stem = _CLOZE.sub("（　）", pq.stem)
         elif mtype == "essay":
             pq.qtype = QuestionType.ESSAY
             pq.answer = _html_to_text(_node_text(el.find("graderinfo")))
@@ -419,7 +423,7 @@ def export_moodle(questions: list[Question]) -> bytes:
         elif q.qtype == QuestionType.BLANK:
             mtype = "multianswer"
             clozes = ["{1:SHORTANSWER:" + "~".join("=" + a for a in accepted) + "}" for accepted in q.answer]
-            stem = stem + "".join(f" {c}" for c in clozes)
+            stem = stem + "\n" + " ".join(clozes)
         else:
             mtype = "essay"
             body.append(_cdata_text("graderinfo", str(q.answer), "plain_text"))
