@@ -72,6 +72,7 @@ def rule_paper(rules: list[dict], banks: list[QuestionBank] | None = None, kps=N
             rule.banks.set(banks)
         if kps:
             rule.knowledge_points.set(kps)
+        rule.save()  # ParentalManyToManyField values are written on save
     return paper
 
 
