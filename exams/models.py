@@ -229,7 +229,7 @@ class PaperQuestion(Orderable):
         return self.points if self.points is not None else self.question.points
 
 
-class PaperRule(Orderable):
+class PaperRule(Orderable, ClusterableModel):
     """From these banks / knowledge points, ``count`` questions of this type (and difficulty), ``points`` each."""
 
     paper = ParentalKey(Paper, on_delete=models.CASCADE, related_name="rules")

@@ -197,7 +197,7 @@ def answer(request: HttpRequest, attempt_id: int) -> JsonResponse:
     """Autosave one answer: {"item": id, "response": …} → {"saved": true}."""
     scope = scope_for(request.user)
     if not scope.member_id:
-        raise Http404("答卷不存在")
+        return JsonResponse({"saved": False, "error": "答卷不存在"}, status=404)
     try:
         data = _json_body(request)
         item_id = data.get("item")

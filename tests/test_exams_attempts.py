@@ -21,7 +21,18 @@ from exams.services import (
 )
 from learning.models import ItemCompletion, LedgerEntry
 from learning.signals import exam_passed
-from tests.exam_factories import B, M, S, T, correct_response, fixed_paper, make_bank, make_exam, make_question, rule_paper
+from tests.exam_factories import (
+    B,
+    M,
+    S,
+    T,
+    correct_response,
+    fixed_paper,
+    make_bank,
+    make_exam,
+    make_question,
+    rule_paper,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -181,7 +192,9 @@ def test_submitting_twice_grades_once(world, exam):
         save_answer(attempt.pk, world.member_a1, attempt.items.first().pk, "A")
 
 
-def test_passing_credits_hours_marks_completion_and_signals_after_commit(world, exam, django_capture_on_commit_callbacks):
+def test_passing_credits_hours_marks_completion_and_signals_after_commit(
+    world, exam, django_capture_on_commit_callbacks
+):
     received = []
 
     def listener(sender, **kwargs):
