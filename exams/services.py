@@ -228,14 +228,24 @@ def save_answer(
     """Autosave one answer. Accepted until the deadline plus a short grace for answers in flight."""
     now = now or timezone.now()
     with transaction.atomic():
-        attempt = Attempt.objects.select_for_update().filter(pk=attempt_id, member=member).first()
+        attempt = (
+            Attempt.objects.select_for_update()
+            .only("pk", "status", "deadline", "member_id")
+            .filter(pk=attempt_id, member=member)
+            .first()
+        )
         if attempt is None:
             raise ExamError("答卷不存在")
         if not attempt.is_in_progress:
             raise ExamError("已交卷，不能再修改答案")
         if now > attempt.deadline + dt.timedelta(seconds=GRACE_SECONDS):
             raise ExamError("答题时间已到，答案未保存")
-        item = AttemptQuestion.objects.select_related("question").filter(pk=item_id, attempt=attempt).first()
+        item = (
+            AttemptQuestion.objects.select_related("question")
+            .only("pk", "option_order", "question__qtype", "question__answer")
+            .filter(pk=item_id, attempt_id=attempt.pk)
+            .first()
+        )
         if item is None:
             raise ExamError("该题不属于本答卷")
         item.response = validate_response(item.question, len(item.option_order), response)
