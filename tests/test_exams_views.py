@@ -288,3 +288,16 @@ def test_the_exam_index_lists_exams_for_the_member(world, site):
     html = client_for(world.member_a1).get("/exams/").content.decode()
     assert "全员考试" in html and "甲党委考试" in html
     assert timezone.now()
+
+
+def test_editors_can_open_the_admin_forms_for_papers_and_exam_pages(world, site):
+    from exams.models import ExamIndexPage
+    from tests.exam_factories import exam_index
+
+    index = exam_index(site)
+    c = client_for(world.admin)
+    assert c.get(reverse("wagtailsnippets_exams_paper:add")).status_code == 200
+    assert c.get(reverse("wagtailsnippets_exams_question:add")).status_code == 200
+    resp = c.get(reverse("wagtailadmin_pages:add", args=["exams", "exampage", index.pk]))
+    assert resp.status_code == 200 and "切屏次数上限" in resp.content.decode()
+    assert "exams.ExamIndexPage" in type(site).subpage_types and ExamIndexPage.objects.count() == 1

@@ -28,7 +28,9 @@ def test_a_member_takes_a_timed_test_reloads_and_sees_the_result(world, site, li
     blanks = page.locator(".question[data-type=blank] input.blank")
     blanks.nth(0).fill("甲方")
     blanks.nth(1).fill("乙")
-    page.locator(".question[data-type=blank] .q-saved:has-text('已保存')").wait_for()
+    blank_mark = page.locator(".question[data-type=blank] .q-saved")
+    page.wait_for_function("document.querySelector('.question[data-type=blank] .q-saved').textContent === '已保存'")
+    assert blank_mark.inner_text() == "已保存"
     assert "已保存" in page.inner_text("#save-status")
 
     page.reload()  # mid-way: everything given so far is still there

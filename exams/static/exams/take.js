@@ -11,11 +11,13 @@
   var pending = 0;
   var submitting = false;
   var timers = {};
+  var versions = {};  // per question: bumped on every change, so an older reply never claims 已保存
 
-  function post(url, body) {
+  function post(url, body, keepalive) {
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
+      keepalive: !!keepalive,
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
       body: JSON.stringify(body || {}),
     });
@@ -66,18 +68,21 @@
     }
   }
 
-  function save(sec, attempt) {
+  function save(sec, attempt, keepalive) {
     var itemId = parseInt(sec.dataset.item, 10);
+    delete timers[sec.dataset.item];
+    var version = versions[sec.dataset.item];
     var mark = sec.querySelector(".q-saved");
     pending += 1;
     mark.textContent = "保存中…";
     mark.classList.remove("error");
     setStatus("保存中…");
-    post(form.dataset.answerUrl, { item: itemId, response: readResponse(sec) })
+    post(form.dataset.answerUrl, { item: itemId, response: readResponse(sec) }, keepalive)
       .then(function (resp) { return resp.json().then(function (data) { return { ok: resp.ok, data: data }; }); })
       .then(function (res) {
         pending -= 1;
         if (res.ok && res.data.saved) {
+          if (versions[sec.dataset.item] !== version || timers[sec.dataset.item]) return;
           mark.textContent = "已保存";
           if (!pending) setStatus("已保存");
         } else {
@@ -98,7 +103,11 @@
 
   function schedule(sec, delay) {
     var id = sec.dataset.item;
+    versions[id] = (versions[id] || 0) + 1;
     clearTimeout(timers[id]);
+    var mark = sec.querySelector(".q-saved");
+    mark.textContent = "未保存";
+    mark.classList.remove("error");
     timers[id] = setTimeout(function () { save(sec); }, delay);
   }
 
@@ -128,6 +137,17 @@
     document.getElementById("next-q").addEventListener("click", function () { show(current + 1); });
   }
 
+  // Let the last answers reach the server (within the grace period) before the submission does.
+  function submitAfterSaves() {
+    flush();
+    var waited = 0;
+    (function wait() {
+      if (!pending || waited > 5000) { form.submit(); return; }
+      waited += 100;
+      setTimeout(wait, 100);
+    })();
+  }
+
   // Countdown from the server's remaining seconds; the server re-checks the deadline on every request.
   var endsAt = Date.now() + state.remaining_seconds * 1000;
   function tick() {
@@ -136,7 +156,7 @@
     countdownEl.textContent = (m < 10 ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
     if (left <= 0 && !submitting) {
       submitting = true;
-      setTimeout(function () { form.submit(); }, pending ? 1500 : 0);
+      submitAfterSaves();
       return;
     }
     setTimeout(tick, 500);
@@ -147,11 +167,26 @@
     if (submitting) return;
     if (!window.confirm("确定交卷吗？交卷后不能再修改答案。")) { e.preventDefault(); return; }
     submitting = true;
+    if (Object.keys(timers).length || pending) {
+      e.preventDefault();
+      submitAfterSaves();
+    }
   });
+
+  // Typing that has not been sent yet goes out now, even if the page is being closed or reloaded.
+  function flush() {
+    Object.keys(timers).forEach(function (id) {
+      clearTimeout(timers[id]);
+      save(section(id), 0, true);
+    });
+  }
+  window.addEventListener("pagehide", flush);
 
   // 切屏: every time the page is hidden during the test, tell the server.
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState !== "hidden" || submitting) return;
+    if (document.visibilityState !== "hidden") return;
+    flush();
+    if (submitting) return;
     post(form.dataset.leaveUrl).then(function (r) { return r.json(); }).then(function (data) {
       if (data.submitted) { submitting = true; window.location.href = data.result_url; }
       else if (state.max_tab_switches) setStatus("已记录切屏 " + data.tab_switches + " 次（上限 " + state.max_tab_switches + " 次）", true);
