@@ -48,3 +48,4 @@ def test_a_member_takes_a_timed_test_reloads_and_sees_the_result(world, site, li
     assert "通过" in body
     attempt = Attempt.objects.get(exam=exam)
     assert attempt.passed is True and attempt.submitted_by == "member"
+    assert attempt.tab_switches == 0  # a reload is not 切屏

@@ -181,12 +181,15 @@
     });
   }
   window.addEventListener("pagehide", flush);
+  // Reloading or closing the page hides it too; that is not 切屏.
+  var unloading = false;
+  window.addEventListener("beforeunload", function () { unloading = true; });
 
   // 切屏: every time the page is hidden during the test, tell the server.
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState !== "hidden") return;
     flush();
-    if (submitting) return;
+    if (submitting || unloading) return;
     post(form.dataset.leaveUrl).then(function (r) { return r.json(); }).then(function (data) {
       if (data.submitted) { submitting = true; window.location.href = data.result_url; }
       else if (state.max_tab_switches) setStatus("已记录切屏 " + data.tab_switches + " 次（上限 " + state.max_tab_switches + " 次）", true);
