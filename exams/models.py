@@ -381,6 +381,9 @@ class ExamPage(Page):
     def has_closed(self, now=None) -> bool:
         return (now or timezone.now()) >= self.closes_at
 
+    def study_minutes(self) -> int:
+        return self.time_limit_minutes
+
     def study_hours(self) -> Decimal:
         return self.credit_hours
 
