@@ -38,6 +38,9 @@ def prepare_environment(db_url: str) -> None:
     os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings_bench"
     os.environ.setdefault("DB_CONN_MAX_AGE", "60")
+    static_root = ROOT / "var" / "bench-static"
+    static_root.mkdir(parents=True, exist_ok=True)
+    os.environ["STATIC_ROOT"] = str(static_root)
 
 
 def recreate_database(db_url: str) -> None:

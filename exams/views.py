@@ -198,7 +198,9 @@ def answer(request: HttpRequest, attempt_id: int) -> JsonResponse:
 
     The hottest request of an exam: one member lookup, then one locked transaction.
     """
-    member_id = Member.objects.filter(user_id=request.user.pk).values_list("pk", flat=True).first()
+    member_id = next(
+        iter(Member.objects.filter(user_id=request.user.pk).order_by().values_list("pk", flat=True)[:1]), None
+    )
     if not member_id:
         return JsonResponse({"saved": False, "error": "答卷不存在"}, status=404)
     try:

@@ -282,3 +282,27 @@ def test_the_9370_single_choice_bank_imports_in_under_30_seconds(shared_data, ba
     assert Question.objects.filter(bank=bank, qtype="single").count() + len(result.skipped) == 9370
     print(f"9370 rows imported in {elapsed:.1f} s (target < 30 s), {len(result.skipped)} duplicates skipped")
     assert elapsed < 30
+
+
+def test_moodle_cloze_questions_become_multi_blank_questions(bank):
+    xml = """<quiz><question type="multianswer"><name><text>c</text></name>
+    <questiontext format="html"><text>组织层级为党委、{1:SHORTANSWER:=党总支~=总支}、{1:SA:=党支部}。</text></questiontext>
+    </question></quiz>"""
+    result = import_file(bank, xml.encode(), "cloze.xml")
+    assert result.ok, result.errors
+    q = bank.questions.get()
+    assert q.answer == [["党总支", "总支"], ["党支部"]]
+    assert q.stem == "组织层级为党委、（　）、（　）。"
+
+
+def test_gift_keeps_points_difficulty_and_knowledge_points_of_its_own_export():
+    source, qs = make_bank("源")
+    q = qs["single"]
+    q.points, q.difficulty = Decimal("3"), 3
+    q.save()
+    q.knowledge_points.create(name="党章")
+    target = QuestionBank.objects.create(name="目标")
+    assert import_file(target, export_questions([q], "gift"), "x.gift").ok
+    twin = target.questions.get()
+    assert twin.points == Decimal("3") and twin.difficulty == 3
+    assert [k.name for k in twin.knowledge_points.all()] == ["党章"]

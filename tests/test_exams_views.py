@@ -301,3 +301,15 @@ def test_editors_can_open_the_admin_forms_for_papers_and_exam_pages(world, site)
     resp = c.get(reverse("wagtailadmin_pages:add", args=["exams", "exampage", index.pk]))
     assert resp.status_code == 200 and "切屏次数上限" in resp.content.decode()
     assert "exams.ExamIndexPage" in type(site).subpage_types and ExamIndexPage.objects.count() == 1
+
+
+def test_an_autosave_takes_a_small_constant_number_of_queries(world, exam, django_assert_max_num_queries):
+    c = client_for(world.member_a1)
+    attempt = start_attempt(exam, world.member_a1)
+    url = reverse("exams:answer", args=[attempt.pk])
+    item = attempt.items.get(question__qtype="single")
+    post_json(c, url, {"item": item.pk, "response": "A"})
+    # session, user, member, then lock attempt, read item, update item (+ transaction statements)
+    with django_assert_max_num_queries(8):
+        status, _ = post_json(c, url, {"item": item.pk, "response": "B"})
+    assert status == 200
