@@ -232,7 +232,7 @@ def leave(request: HttpRequest, attempt_id: int) -> JsonResponse:
 @login_required
 @require_POST
 def submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
-    attempt = submit_attempt(get_own_attempt(request, attempt_id))
+    attempt = submit_attempt(expire_if_due(get_own_attempt(request, attempt_id)))
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse({"status": attempt.status, "result_url": reverse("exams:result", args=[attempt.pk])})
     return redirect("exams:result", attempt.pk)
