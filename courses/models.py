@@ -57,7 +57,7 @@ class HomePage(Page):
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["courses.TheoryIndexPage", "courses.CourseIndexPage"]
+    subpage_types = ["courses.TheoryIndexPage", "courses.CourseIndexPage", "exams.ExamIndexPage"]
     max_count = 1
 
     class Meta:

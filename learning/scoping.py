@@ -374,3 +374,25 @@ def managed_print_jobs(user):
     return PrintJob.objects.filter(
         reduce(or_, [Q(organization__path__startswith=path) for path in scope.organizer_paths])
     )
+
+
+# --- other apps' per-member records (exam attempts, …) ----------------------------------
+
+
+def member_records_filter(user, prefix: str = "member__", *, organizer_only: bool = False) -> Q:
+    """Q over a model with a Member relation (``prefix`` like ``"member__"``): the records of managed members.
+
+    ``organizer_only`` leaves out a secretary's branch (e.g. grading is an organizer's job).
+    """
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Q()
+    if organizer_only:
+        parts = [Q(**{f"{prefix}branch__path__startswith": path}) for path in scope.organizer_paths]
+        return reduce(or_, parts) if parts else Q(pk__in=[])
+    return scope.org_filter(f"{prefix}branch__")
+
+
+def owns_record(user, member_id: int | None) -> bool:
+    """Whether a per-member record belongs to the user's own member profile."""
+    return member_id is not None and scope_for(user).member_id == member_id

@@ -12,6 +12,7 @@ from django.db import transaction
 DEMO_MODULES = [
     "learning.demo",
     "courses.demo",
+    "exams.demo",
     "learning.demo_plans",
     "learning.demo_evaluations",
     "learning.demo_certificates",

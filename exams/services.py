@@ -1,0 +1,399 @@
+"""Domain operations of an exam: start, autosave, leave-page log, submit, grade, review.
+
+Every limit lives in the database: attempt numbers are unique per (exam, member),
+only one attempt per member may be in progress, and every write to an attempt
+locks its row first so a submission and a late autosave never interleave.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from exams.choices import AttemptStatus, PaperMode, QuestionType, ReviewLevel, ReviewWhen, SubmittedBy
+from exams.grading import finalize_scores, grade_item
+from exams.models import OPTION_LETTERS, Attempt, AttemptQuestion, ExamPage, Question
+from learning.models import LedgerKind, Member
+
+# Answers sent just before the deadline are still accepted for this long (network latency).
+GRACE_SECONDS = 30
+MAX_TEXT_LENGTH = 5000
+MAX_BLANK_LENGTH = 200
+
+
+class ExamError(Exception):
+    """A refusal with a message for the member (in Chinese)."""
+
+
+# --- audience --------------------------------------------------------------------
+
+
+def audience_q(exam: ExamPage, prefix: str = "") -> Q:
+    """Q over Member (``prefix`` e.g. "member__") for the exam's audience."""
+    org_paths = list(exam.audience_organizations.values_list("path", flat=True))
+    member_ids = list(exam.audience_members.values_list("pk", flat=True))
+    if not org_paths and not member_ids:
+        return Q(**{f"{prefix}is_active": True})
+    q = Q(**{f"{prefix}pk__in": member_ids}) if member_ids else Q(pk__in=[])
+    for path in org_paths:
+        q |= Q(**{f"{prefix}branch__path__startswith": path})
+    return q
+
+
+def in_audience(exam: ExamPage, member: Member | None) -> bool:
+    if member is None or not member.is_active:
+        return False
+    return Member.objects.filter(audience_q(exam), pk=member.pk).exists()
+
+
+@dataclass
+class ExamRow:
+    exam: ExamPage
+    eligible: bool
+    attempts_used: int
+    best: Attempt | None
+    in_progress: Attempt | None
+
+
+def exams_for_member(exams: QuerySet[ExamPage], member: Member | None, scope) -> list[ExamRow]:
+    """The exams list with each one's state for the member (a fixed number of queries)."""
+    exams = list(exams.select_related("paper"))
+    attempts: dict[int, list[Attempt]] = {}
+    eligible_ids: set[int] = set()
+    if member is not None:
+        for a in Attempt.objects.filter(member=member, exam__in=exams).order_by("number"):
+            attempts.setdefault(a.exam_id, []).append(a)
+        for exam in exams:
+            if in_audience(exam, member):
+                eligible_ids.add(exam.pk)
+    rows = []
+    for exam in exams:
+        mine = attempts.get(exam.pk, [])
+        if exam.pk not in eligible_ids and not mine and not scope.manages_anything:
+            continue
+        finished = [a for a in mine if a.score is not None and not a.is_in_progress]
+        rows.append(
+            ExamRow(
+                exam=exam,
+                eligible=exam.pk in eligible_ids,
+                attempts_used=len(mine),
+                best=max(finished, key=lambda a: a.score) if finished else None,
+                in_progress=next((a for a in mine if a.is_in_progress), None),
+            )
+        )
+    return rows
+
+
+# --- drawing questions -------------------------------------------------------------
+
+
+def draw_questions(exam: ExamPage, rng: random.Random) -> list[tuple[Question, Decimal]]:
+    """The questions of one attempt with their points: the fixed list, or drawn by each rule."""
+    paper = exam.paper
+    if paper.mode == PaperMode.FIXED:
+        chosen = [(pq.question, pq.effective_points) for pq in paper.fixed_questions.select_related("question")]
+    else:
+        chosen = []
+        taken: set[int] = set()
+        for rule in paper.rules.all():
+            ids = list(rule.candidates().exclude(pk__in=taken).values_list("pk", flat=True))
+            if len(ids) < rule.count:
+                raise ExamError(
+                    f"题库中符合规则（{rule.get_qtype_display()}"
+                    f"{'，' + rule.get_difficulty_display() if rule.difficulty else ''}）的试题只有 {len(ids)} 道，"
+                    f"不足 {rule.count} 道，请联系组织员调整试卷"
+                )
+            picked = rng.sample(ids, rule.count)
+            taken.update(picked)
+            by_id = Question.objects.in_bulk(picked)
+            chosen.extend((by_id[i], rule.points) for i in picked)
+    if not chosen:
+        raise ExamError("试卷中没有试题，请联系组织员")
+    return chosen
+
+
+# --- starting -----------------------------------------------------------------------
+
+
+def start_attempt(exam: ExamPage, member: Member, *, now: dt.datetime | None = None) -> Attempt:
+    """Resume the member's open attempt, or start a new one within the attempt limit.
+
+    Order of questions, order of options and the deadline are fixed here, in one
+    transaction. The member row is locked so parallel starts of one member queue up;
+    the unique (exam, member, number) constraint is the final guard.
+    """
+    now = now or timezone.now()
+    if not in_audience(exam, member):
+        raise ExamError("您不在本次考试的参考范围内")
+    submit_if_expired_for(exam, member, now=now)
+    try:
+        with transaction.atomic():
+            Member.objects.select_for_update().filter(pk=member.pk).first()
+            existing = list(Attempt.objects.filter(exam=exam, member=member).order_by("number"))
+            open_attempt = next((a for a in existing if a.is_in_progress), None)
+            if open_attempt is not None:
+                return open_attempt
+            if now < exam.opens_at:
+                raise ExamError("考试尚未开始")
+            if now >= exam.closes_at:
+                raise ExamError("考试已经结束")
+            if len(existing) >= exam.max_attempts:
+                raise ExamError(f"本次考试最多允许作答 {exam.max_attempts} 次，您已用完")
+            rng = random.Random()
+            drawn = draw_questions(exam, rng)
+            if exam.shuffle_questions:
+                rng.shuffle(drawn)
+            deadline = min(now + dt.timedelta(minutes=exam.time_limit_minutes), exam.closes_at)
+            attempt = Attempt.objects.create(
+                exam=exam,
+                member=member,
+                number=len(existing) + 1,
+                started_at=now,
+                deadline=deadline,
+                max_score=sum((p for _, p in drawn), Decimal("0")),
+            )
+            items = []
+            for order, (question, points) in enumerate(drawn, start=1):
+                option_order: list[str] = []
+                if question.qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+                    option_order = list(OPTION_LETTERS[: len(question.options)])
+                    if exam.shuffle_options:
+                        rng.shuffle(option_order)
+                items.append(
+                    AttemptQuestion(
+                        attempt=attempt, question=question, order=order, points=points, option_order=option_order
+                    )
+                )
+            AttemptQuestion.objects.bulk_create(items)
+            return attempt
+    except IntegrityError:
+        # Another request of the same member started an attempt at the same moment: use it.
+        attempt = Attempt.objects.filter(exam=exam, member=member, status=AttemptStatus.IN_PROGRESS).first()
+        if attempt is None:
+            raise ExamError("本次考试的作答次数已用完") from None
+        return attempt
+
+
+# --- answering ----------------------------------------------------------------------
+
+
+def validate_response(question: Question, option_count: int, response: Any) -> Any:
+    """The response in canonical form, or ExamError naming what is wrong."""
+    qtype = question.qtype
+    if response is None:
+        return None
+    if qtype == QuestionType.SINGLE:
+        if response == "":
+            return None
+        if not isinstance(response, str) or response not in OPTION_LETTERS[:option_count]:
+            raise ExamError("所选选项不存在")
+        return response
+    if qtype == QuestionType.MULTIPLE:
+        if not isinstance(response, list) or not all(isinstance(x, str) for x in response):
+            raise ExamError("多选题的答案应为选项列表")
+        if any(x not in OPTION_LETTERS[:option_count] for x in response):
+            raise ExamError("所选选项不存在")
+        return sorted(set(response)) or None
+    if qtype == QuestionType.TRUE_FALSE:
+        if not isinstance(response, bool):
+            raise ExamError("判断题的答案只能是“正确”或“错误”")
+        return response
+    if qtype == QuestionType.BLANK:
+        if not isinstance(response, list) or not all(isinstance(x, str) for x in response):
+            raise ExamError("填空题的答案应为每空一段文字")
+        if len(response) > question.blank_count:
+            raise ExamError(f"本题只有 {question.blank_count} 个空")
+        if any(len(x) > MAX_BLANK_LENGTH for x in response):
+            raise ExamError(f"每空答案不能超过 {MAX_BLANK_LENGTH} 字")
+        return response
+    if qtype == QuestionType.ESSAY:
+        if not isinstance(response, str):
+            raise ExamError("简答题的答案应为文字")
+        if len(response) > MAX_TEXT_LENGTH:
+            raise ExamError(f"答案不能超过 {MAX_TEXT_LENGTH} 字")
+        return response
+    raise ExamError("未知题型")
+
+
+def save_answer(
+    attempt_id: int, member: Member, item_id: int, response: Any, *, now: dt.datetime | None = None
+) -> AttemptQuestion:
+    """Autosave one answer. Accepted until the deadline plus a short grace for answers in flight."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_for_update()
+            .only("pk", "status", "deadline", "member_id")
+            .filter(pk=attempt_id, member=member)
+            .first()
+        )
+        if attempt is None:
+            raise ExamError("答卷不存在")
+        if not attempt.is_in_progress:
+            raise ExamError("已交卷，不能再修改答案")
+        if now > attempt.deadline + dt.timedelta(seconds=GRACE_SECONDS):
+            raise ExamError("答题时间已到，答案未保存")
+        item = (
+            AttemptQuestion.objects.select_related("question")
+            .only("pk", "option_order", "question__qtype", "question__answer")
+            .filter(pk=item_id, attempt_id=attempt.pk)
+            .first()
+        )
+        if item is None:
+            raise ExamError("该题不属于本答卷")
+        item.response = validate_response(item.question, len(item.option_order), response)
+        item.answered_at = now
+        item.save(update_fields=["response", "answered_at"])
+    return item
+
+
+def record_tab_switch(attempt: Attempt, *, now: dt.datetime | None = None) -> Attempt:
+    """Log one 切屏; over the exam's maximum the attempt is submitted."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt.pk)
+        if not attempt.is_in_progress:
+            return attempt
+        attempt.tab_switches += 1
+        attempt.last_tab_switch_at = now
+        attempt.save(update_fields=["tab_switches", "last_tab_switch_at"])
+        limit = attempt.exam.max_tab_switches
+        if limit and attempt.tab_switches > limit:
+            return _submit_locked(attempt, SubmittedBy.TAB_SWITCH, now)
+    return attempt
+
+
+# --- submitting ---------------------------------------------------------------------
+
+
+def submit_attempt(attempt: Attempt, *, by: str = SubmittedBy.MEMBER, now: dt.datetime | None = None) -> Attempt:
+    """Submit once: a second (or concurrent) submission returns the already submitted attempt."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().select_related("exam", "member").get(pk=attempt.pk)
+        if not locked.is_in_progress:
+            return locked
+        return _submit_locked(locked, by, now)
+
+
+def _submit_locked(attempt: Attempt, by: str, now: dt.datetime) -> Attempt:
+    attempt.status = AttemptStatus.SUBMITTED
+    attempt.submitted_at = min(now, attempt.deadline) if by == SubmittedBy.DEADLINE else now
+    attempt.submitted_by = by
+    attempt.save(update_fields=["status", "submitted_at", "submitted_by"])
+    items = list(attempt.items.select_related("question"))
+    for item in items:
+        grade_item(item, attempt.exam.multiple_scoring)
+    AttemptQuestion.objects.bulk_update(items, ["score", "is_correct", "graded_at"])
+    if finalize_scores(attempt):
+        on_passed(attempt)
+    return attempt
+
+
+def submit_if_expired_for(exam: ExamPage, member: Member, *, now: dt.datetime | None = None) -> None:
+    now = now or timezone.now()
+    for attempt in Attempt.objects.filter(
+        exam=exam,
+        member=member,
+        status=AttemptStatus.IN_PROGRESS,
+        deadline__lt=now - dt.timedelta(seconds=GRACE_SECONDS),
+    ):
+        submit_attempt(attempt, by=SubmittedBy.DEADLINE, now=now)
+
+
+def submit_expired_attempts(*, now: dt.datetime | None = None) -> int:
+    """Submit every attempt whose deadline (plus grace) has passed; for the periodic task."""
+    now = now or timezone.now()
+    expired = Attempt.objects.filter(
+        status=AttemptStatus.IN_PROGRESS, deadline__lt=now - dt.timedelta(seconds=GRACE_SECONDS)
+    ).values_list("pk", flat=True)
+    count = 0
+    for pk in list(expired):
+        attempt = submit_attempt(Attempt(pk=pk), by=SubmittedBy.DEADLINE, now=now)
+        count += attempt.submitted_by == SubmittedBy.DEADLINE
+    return count
+
+
+def expire_if_due(attempt: Attempt, *, now: dt.datetime | None = None) -> Attempt:
+    """On any access: an attempt past its deadline and grace is submitted by the server."""
+    now = now or timezone.now()
+    if attempt.is_in_progress and now > attempt.deadline + dt.timedelta(seconds=GRACE_SECONDS):
+        return submit_attempt(attempt, by=SubmittedBy.DEADLINE, now=now)
+    return attempt
+
+
+def on_passed(attempt: Attempt) -> None:
+    """Credit hours, mark the exam complete and tell listeners (after commit)."""
+    from learning.ledger import credit
+    from learning.progress import mark_complete
+    from learning.signals import exam_passed
+
+    exam = attempt.exam
+    member = attempt.member
+    if exam.credit_hours > 0:
+        credit(
+            member,
+            exam.credit_hours,
+            LedgerKind.EXAM,
+            source_key=f"exam:{exam.pk}",
+            source_label=f"考试：{exam.title}",
+            source_page=exam,
+            occurred_on=timezone.localdate(attempt.submitted_at or timezone.now()),
+            created_via="exam",
+        )
+    completion, _ = mark_complete(member, exam, "exam", at=attempt.submitted_at)
+    score = attempt.score
+    passed_at = attempt.submitted_at
+    transaction.on_commit(
+        lambda: exam_passed.send(
+            sender=ExamPage, member=member, exam=exam, attempt=attempt, score=score, passed_at=passed_at
+        )
+    )
+
+
+# --- essays ---------------------------------------------------------------------------
+
+
+def grade_essay(item: AttemptQuestion, score: Decimal, grader, comment: str = "") -> AttemptQuestion:
+    if item.question.qtype != QuestionType.ESSAY:
+        raise ExamError("只有简答题需要人工阅卷")
+    if score < 0 or score > item.points:
+        raise ExamError(f"得分应在 0 到 {item.points} 之间")
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().select_related("exam", "member").get(pk=item.attempt_id)
+        if attempt.is_in_progress:
+            raise ExamError("答卷尚未提交")
+        item.score = score
+        item.is_correct = score == item.points
+        item.graded_by = grader
+        item.graded_at = timezone.now()
+        item.grader_comment = comment[:500]
+        item.save(update_fields=["score", "is_correct", "graded_by", "graded_at", "grader_comment"])
+        if finalize_scores(attempt):
+            on_passed(attempt)
+    return item
+
+
+# --- review ----------------------------------------------------------------------------
+
+
+def review_level(attempt: Attempt, *, now: dt.datetime | None = None) -> int:
+    """What the member may see of a finished attempt now: 0 (nothing yet) or a ReviewLevel."""
+    now = now or timezone.now()
+    exam = attempt.exam
+    if attempt.is_in_progress or exam.review_when == ReviewWhen.NEVER:
+        return 0
+    if exam.review_when == ReviewWhen.AFTER_CLOSE and not exam.has_closed(now):
+        return 0
+    return int(exam.review_level)
+
+
+def can_see_score(attempt: Attempt, *, now: dt.datetime | None = None) -> bool:
+    return review_level(attempt, now=now) >= ReviewLevel.SCORE

@@ -1,0 +1,315 @@
+import datetime as dt
+import io
+import json
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from exams.choices import Layout, ReviewLevel, ReviewWhen
+from exams.models import Attempt, AttemptQuestion
+from exams.services import grade_essay, save_answer, start_attempt, submit_attempt
+from tests.exam_factories import correct_response, fixed_paper, make_bank, make_exam
+
+pytestmark = pytest.mark.django_db
+
+SECRETS = ["SECRET-EXPL", "参考要点", '"answer"', "甲方"]
+
+
+def client_for(member_or_user) -> Client:
+    user = getattr(member_or_user, "user", member_or_user)
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+@pytest.fixture
+def exam(site):
+    _, qs = make_bank()
+    return make_exam(site, fixed_paper(list(qs.values())), title="视图考试")
+
+
+def post_json(c: Client, url: str, data) -> tuple[int, dict]:
+    resp = c.post(url, data=json.dumps(data), content_type="application/json")
+    return resp.status_code, resp.json()
+
+
+def test_the_exam_page_needs_a_login(client, exam):
+    resp = client.get(exam.url)
+    assert resp.status_code == 302 and "/login/" in resp["Location"]
+
+
+def test_a_member_starts_answers_resumes_and_submits_through_http(world, exam):
+    c = client_for(world.member_a1)
+    page = c.get(exam.url)
+    assert "开始答题" in page.content.decode()
+    resp = c.post(reverse("exams:start", args=[exam.pk]))
+    attempt = Attempt.objects.get(member=world.member_a1)
+    assert resp["Location"] == reverse("exams:take", args=[attempt.pk])
+    item = attempt.items.get(question__qtype="single")
+    status, data = post_json(c, reverse("exams:answer", args=[attempt.pk]), {"item": item.pk, "response": "B"})
+    assert status == 200 and data["saved"] is True
+    # A reload (or another device) shows the saved answer.
+    state = c.get(reverse("exams:state", args=[attempt.pk])).json()
+    assert next(i for i in state["items"] if i["id"] == item.pk)["response"] == "B"
+    html = c.get(reverse("exams:take", args=[attempt.pk])).content.decode()
+    assert "已保存" in html
+    resp = c.post(reverse("exams:submit", args=[attempt.pk]))
+    assert resp["Location"] == reverse("exams:result", args=[attempt.pk])
+    assert "待阅卷" in c.get(exam.url).content.decode()
+
+
+def test_bad_answers_get_a_clear_chinese_message_over_http(world, exam):
+    c = client_for(world.member_a1)
+    attempt = start_attempt(exam, world.member_a1)
+    url = reverse("exams:answer", args=[attempt.pk])
+    item = attempt.items.get(question__qtype="single")
+    assert post_json(c, url, {"item": item.pk, "response": "Q"}) == (400, {"saved": False, "error": "所选选项不存在"})
+    assert post_json(c, url, {"response": "A"})[1]["error"] == "缺少题目编号"
+    resp = c.post(url, data=b"not json", content_type="application/json")
+    assert resp.status_code == 400 and resp.json()["error"] == "请求格式错误"
+    resp = c.post(url, data=json.dumps({"item": item.pk, "response": "x" * 30000}), content_type="application/json")
+    assert resp.json()["error"] == "提交的内容过长"
+
+
+def test_correct_answers_never_reach_the_browser_while_answering(world, exam):
+    c = client_for(world.member_a1)
+    attempt = start_attempt(exam, world.member_a1)
+    html = c.get(reverse("exams:take", args=[attempt.pk])).content.decode()
+    state = c.get(reverse("exams:state", args=[attempt.pk])).content.decode()
+    for text in (html, state):
+        for secret in SECRETS:
+            assert secret not in text
+        assert "explanation" not in text and "is_correct" not in text
+
+
+@pytest.mark.parametrize(
+    "when,level,visible,hidden",
+    [
+        (ReviewWhen.IMMEDIATELY, ReviewLevel.SCORE, ["得分"], ["正确答案", "✓", "SECRET-EXPL"]),
+        (ReviewWhen.IMMEDIATELY, ReviewLevel.RIGHT_WRONG, ["得分", "✓ 正确"], ["正确答案", "SECRET-EXPL"]),
+        (ReviewWhen.IMMEDIATELY, ReviewLevel.ANSWERS, ["正确答案"], ["SECRET-EXPL"]),
+        (ReviewWhen.IMMEDIATELY, ReviewLevel.EXPLANATIONS, ["正确答案", "SECRET-EXPL"], []),
+        (ReviewWhen.AFTER_CLOSE, ReviewLevel.EXPLANATIONS, ["考试结束"], ["得分", "正确答案", "SECRET-EXPL"]),
+        (ReviewWhen.NEVER, ReviewLevel.EXPLANATIONS, ["不公布"], ["得分", "正确答案", "SECRET-EXPL"]),
+    ],
+)
+def test_the_review_shows_only_what_the_policy_allows(world, site, when, level, visible, hidden):
+    _, qs = make_bank()
+    exam = make_exam(site, fixed_paper([qs["single"], qs["truefalse"]]), review_when=when, review_level=level)
+    attempt = start_attempt(exam, world.member_a1)
+    for item in attempt.items.select_related("question"):
+        save_answer(attempt.pk, world.member_a1, item.pk, correct_response(item))
+    submit_attempt(attempt)
+    html = client_for(world.member_a1).get(reverse("exams:result", args=[attempt.pk])).content.decode()
+    for text in visible:
+        assert text in html
+    for text in hidden:
+        assert text not in html
+
+
+def test_after_close_review_opens_when_the_exam_closes(world, site):
+    _, qs = make_bank()
+    exam = make_exam(site, fixed_paper([qs["single"]]), review_when=ReviewWhen.AFTER_CLOSE)
+    attempt = submit_attempt(start_attempt(exam, world.member_a1))
+    with time_machine.travel(exam.closes_at + dt.timedelta(minutes=1)):
+        html = client_for(world.member_a1).get(reverse("exams:result", args=[attempt.pk])).content.decode()
+    assert "正确答案" in html and "SECRET-EXPL" in html
+
+
+def test_an_expired_attempt_is_submitted_on_the_next_access(world, exam):
+    attempt = start_attempt(exam, world.member_a1)
+    c = client_for(world.member_a1)
+    with time_machine.travel(attempt.deadline + dt.timedelta(minutes=2)):
+        resp = c.get(reverse("exams:take", args=[attempt.pk]))
+    assert resp["Location"] == reverse("exams:result", args=[attempt.pk])
+    attempt.refresh_from_db()
+    assert attempt.submitted_by == "deadline"
+
+
+@pytest.mark.parametrize("who", ["member_a2", "secretary_a1", "organizer_a", "admin"])
+def test_nobody_reads_or_writes_another_members_attempt(world, exam, who):
+    attempt = start_attempt(exam, world.member_a1)
+    item = attempt.items.first()
+    c = client_for(getattr(world, who))
+    for name in ("take", "state", "result"):
+        assert c.get(reverse(f"exams:{name}", args=[attempt.pk])).status_code == 404
+    status, _ = post_json(c, reverse("exams:answer", args=[attempt.pk]), {"item": item.pk, "response": "A"})
+    assert status == 404
+    assert c.post(reverse("exams:submit", args=[attempt.pk])).status_code == 404
+    assert c.post(reverse("exams:leave", args=[attempt.pk])).status_code == 404
+    attempt.refresh_from_db()
+    assert attempt.is_in_progress and attempt.tab_switches == 0
+    assert AttemptQuestion.objects.get(pk=item.pk).response is None
+
+
+def test_anonymous_visitors_are_sent_to_login(client, world, exam):
+    attempt = start_attempt(exam, world.member_a1)
+    for name in ("take", "state", "result"):
+        resp = client.get(reverse(f"exams:{name}", args=[attempt.pk]))
+        assert resp.status_code == 302 and "/login/" in resp["Location"]
+    resp = client.post(reverse("exams:answer", args=[attempt.pk]), data="{}", content_type="application/json")
+    assert resp.status_code == 302
+    for name in ("manage", "grading", "mistakes"):
+        assert client.get(reverse(f"exams:{name}")).status_code == 302
+    assert client.get(reverse("exams:statistics", args=[exam.pk])).status_code == 302
+
+
+def graded_exam(world, site):
+    _, qs = make_bank()
+    exam = make_exam(
+        site, fixed_paper([qs["single"], qs["truefalse"], qs["essay"]]), review_level=ReviewLevel.EXPLANATIONS
+    )
+    for member, right in ((world.member_a1, True), (world.member_a2, False), (world.member_b1, True)):
+        attempt = start_attempt(exam, member)
+        for item in attempt.items.select_related("question"):
+            response = correct_response(item)
+            if not right and item.question.qtype == "single":
+                response = "A"
+            save_answer(attempt.pk, member, item.pk, response)
+        submit_attempt(attempt)
+    return exam
+
+
+def test_the_grading_queue_is_scoped_to_the_organizers_subtree(world, site):
+    exam = graded_exam(world, site)
+    c = client_for(world.organizer_a)
+    html = c.get(reverse("exams:grading")).content.decode()
+    assert "甲一党员" in html and "甲二党员" in html and "乙一党员" not in html
+    b1_item = AttemptQuestion.objects.get(attempt__member=world.member_b1, question__qtype="essay")
+    assert c.post(reverse("exams:grading"), {"item": b1_item.pk, "score": "5"}).status_code == 404
+    a1_item = AttemptQuestion.objects.get(attempt__member=world.member_a1, question__qtype="essay")
+    c.post(reverse("exams:grading"), {"item": a1_item.pk, "score": "4", "comment": "较好"})
+    attempt = Attempt.objects.get(exam=exam, member=world.member_a1)
+    assert attempt.status == "graded" and attempt.score == Decimal("6")
+    assert client_for(world.secretary_a1).get(reverse("exams:grading")).status_code == 403
+    assert client_for(world.member_a1).get(reverse("exams:grading")).status_code == 403
+
+
+def test_statistics_are_aggregated_and_scoped(world, site, django_assert_max_num_queries):
+    exam = graded_exam(world, site)
+    for member in (world.member_a1, world.member_a2, world.member_b1):
+        item = AttemptQuestion.objects.get(attempt__member=member, question__qtype="essay")
+        grade_essay(item, Decimal("5"), world.admin)
+    from exams.stats import exam_stats
+
+    stats = exam_stats(exam, world.admin)
+    assert stats.members_taken == 3 and stats.attempts == 3
+    assert stats.pass_rate == Decimal("100.0")
+    single = next(q for q in stats.questions if q["qtype"] == "single")
+    assert single["correct_rate"] == Decimal("66.7")
+    assert single["discrimination"] == Decimal("1.00")
+    assert sum(n for _, n in stats.distribution) == 3
+
+    scoped = exam_stats(exam, world.organizer_a.user)
+    assert scoped.members_taken == 2
+    assert {b["name"].split("/")[-1] for b in scoped.branches} == {"甲一支部", "甲二支部"}
+    a1 = next(b for b in scoped.branches if b["name"].endswith("甲一支部"))
+    assert a1["members"] == 1 and a1["audience"] == 3  # member, secretary and organizer sit in 甲一支部
+    assert a1["participation"] == Decimal("33.3")
+    secretary = exam_stats(exam, world.secretary_b1.user)
+    assert secretary.members_taken == 1
+
+    c = client_for(world.organizer_a)
+    with django_assert_max_num_queries(30):
+        html = c.get(reverse("exams:statistics", args=[exam.pk])).content.decode()
+    assert "甲一党员" in html and "乙一党员" not in html
+    xlsx = c.get(reverse("exams:statistics", args=[exam.pk]) + "?format=xlsx")
+    wb = load_workbook(io.BytesIO(xlsx.content))
+    assert wb.sheetnames == ["概况", "各支部", "试题分析", "答卷"]
+    names = [row[0] for row in wb["答卷"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(names) == ["甲一党员", "甲二党员"]
+    assert client_for(world.member_a1).get(reverse("exams:statistics", args=[exam.pk])).status_code == 403
+
+
+def test_tab_switches_are_shown_to_organizers(world, exam):
+    attempt = start_attempt(exam, world.member_a1)
+    c = client_for(world.member_a1)
+    assert c.post(reverse("exams:leave", args=[attempt.pk])).json()["tab_switches"] == 1
+    html = client_for(world.organizer_a).get(reverse("exams:statistics", args=[exam.pk])).content.decode()
+    assert '<td class="tab-switches">1</td>' in html
+
+
+def test_the_mistake_notebook_and_practice_use_only_the_members_own_mistakes(world, site):
+    exam = graded_exam(world, site)
+    c = client_for(world.member_a2)
+    html = c.get(reverse("exams:mistakes")).content.decode()
+    assert "单选题题干" in html and "判断题题干" not in html
+    page = c.get(reverse("exams:practice")).content.decode()
+    assert "单选题题干" in page
+    question = AttemptQuestion.objects.get(attempt__member=world.member_a2, question__qtype="single").question
+    html = c.post(reverse("exams:practice"), {"question": question.pk, "response": "B"}).content.decode()
+    assert "回答正确" in html
+    assert "暂无错题" in client_for(world.member_a1).get(reverse("exams:mistakes")).content.decode()
+    assert (
+        client_for(world.member_a1)
+        .post(reverse("exams:practice"), {"question": question.pk, "response": "B"})
+        .status_code
+        == 200
+    )
+    assert exam
+
+
+def test_bank_import_and_export_pages_are_for_organizers(world, site):
+    from exams.models import QuestionBank
+
+    bank = QuestionBank.objects.create(name="页面题库")
+    c = client_for(world.organizer_a)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = SimpleUploadedFile(
+        "bad.json", json.dumps({"questions": [{"type": "单选题", "stem": "缺答案", "options": ["甲", "乙"]}]}).encode()
+    )
+    html = c.post(reverse("exams:bank_import", args=[bank.pk]), {"file": bad}).content.decode()
+    assert "第 1 题：单选题答案“”应为 A–B 中的一个字母" in html
+    good = SimpleUploadedFile(
+        "good.json", json.dumps({"questions": [{"type": "判断题", "stem": "对吗", "answer": True}]}).encode()
+    )
+    assert c.post(reverse("exams:bank_import", args=[bank.pk]), {"file": good}).status_code == 302
+    assert bank.questions.count() == 1
+    resp = c.get(reverse("exams:bank_export", args=[bank.pk, "json"]))
+    assert json.loads(resp.content)["questions"][0]["stem"] == "对吗"
+    assert c.get(reverse("exams:question_template")).status_code == 200
+    for who in (world.member_a1, world.secretary_a1):
+        assert client_for(who).get(reverse("exams:bank_import", args=[bank.pk])).status_code == 403
+        assert client_for(who).get(reverse("exams:bank_export", args=[bank.pk, "json"])).status_code == 403
+
+
+def test_the_exam_index_lists_exams_for_the_member(world, site):
+    _, qs = make_bank()
+    make_exam(site, fixed_paper([qs["single"]]), title="甲党委考试", audience_organizations=[world.committee_a])
+    make_exam(site, fixed_paper([qs["single"]], "卷二"), title="全员考试", layout=Layout.ONE_PER_SCREEN)
+    html = client_for(world.member_b1).get("/exams/").content.decode()
+    assert "全员考试" in html and "甲党委考试" not in html
+    html = client_for(world.member_a1).get("/exams/").content.decode()
+    assert "全员考试" in html and "甲党委考试" in html
+    assert timezone.now()
+
+
+def test_editors_can_open_the_admin_forms_for_papers_and_exam_pages(world, site):
+    from exams.models import ExamIndexPage
+    from tests.exam_factories import exam_index
+
+    index = exam_index(site)
+    c = client_for(world.admin)
+    assert c.get(reverse("wagtailsnippets_exams_paper:add")).status_code == 200
+    assert c.get(reverse("wagtailsnippets_exams_question:add")).status_code == 200
+    resp = c.get(reverse("wagtailadmin_pages:add", args=["exams", "exampage", index.pk]))
+    assert resp.status_code == 200 and "切屏次数上限" in resp.content.decode()
+    assert "exams.ExamIndexPage" in type(site).subpage_types and ExamIndexPage.objects.count() == 1
+
+
+def test_an_autosave_takes_a_small_constant_number_of_queries(world, exam, django_assert_max_num_queries):
+    c = client_for(world.member_a1)
+    attempt = start_attempt(exam, world.member_a1)
+    url = reverse("exams:answer", args=[attempt.pk])
+    item = attempt.items.get(question__qtype="single")
+    post_json(c, url, {"item": item.pk, "response": "A"})
+    # session, user, member, then lock attempt, read item, update item (+ transaction statements)
+    with django_assert_max_num_queries(8):
+        status, _ = post_json(c, url, {"item": item.pk, "response": "B"})
+    assert status == 200
