@@ -5,3 +5,7 @@ class ExamsConfig(AppConfig):
     name = "exams"
     verbose_name = "在线考试"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Exam indicators join the branch-evaluation registry (learning must not import exams).
+        from exams import evaluation_indicators  # noqa: F401

@@ -302,3 +302,34 @@ class ActiveShare(Indicator):
                 ItemCompletion.objects.filter(member_id=OuterRef("pk"), completed_at__gte=start, completed_at__lt=end)
             ),
         )
+
+
+@register
+class PlanCompletionRate(Indicator):
+    code = "plan_completion"
+    name = "学习计划完成率"
+    unit = "%"
+    description = "截止日期在本期内的学习计划中，已完成（必学内容全部完成且期内学时达标）的“计划×党员”所占比例"
+    default_target = Decimal("100")
+
+    def raw_values(self, ctx: EvaluationContext) -> dict[int, Decimal | None]:
+        # Imported here: plans import the models this module imports, not the other way round.
+        from learning.plans import audience_pairs, with_progress
+
+        pairs = with_progress(
+            audience_pairs().filter(
+                plan__due_on__gte=ctx.period.start,
+                plan__due_on__lte=ctx.period.end,
+                member__branch_id__in=ctx.branch_ids_subquery(),
+            ),
+            today=ctx.period.end,
+        )
+        rows = (
+            pairs.values("member__branch_id")
+            .annotate(total=Count("id"), done=Count("id", filter=Q(is_complete=True)))
+            .order_by()
+            .values_list("member__branch_id", "total", "done")
+        )
+        rates = {branch_id: Decimal(done) * HUNDRED / Decimal(total) for branch_id, total, done in rows if total}
+        # A branch with members but no plan due in the period cannot be measured on this indicator.
+        return {branch_id: rates.get(branch_id) for branch_id in ctx.headcounts}
