@@ -5,3 +5,9 @@ class LearningConfig(AppConfig):
     name = "learning"
     verbose_name = "组织与学习"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from learning.signals import exam_passed
+        from learning.study import on_exam_passed
+
+        exam_passed.connect(on_exam_passed, dispatch_uid="learning.study.on_exam_passed")
