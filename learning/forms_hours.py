@@ -41,7 +41,7 @@ class OfflineSessionForm(forms.ModelForm):
 class CorrectionForm(forms.Form):
     hours = forms.DecimalField(label="更正学时", max_digits=6, decimal_places=2, help_text="可为负数，如 -0.5")
     occurred_on = forms.DateField(label="计入日期", widget=forms.DateInput(attrs={"type": "date"}))
-    reason = forms.CharField(label="原因", max_length=300)
+    reason = forms.CharField(label="原因", max_length=300, error_messages={"required": "请填写更正原因"})
     corrects = forms.ModelChoiceField(label="更正的记录", queryset=LedgerEntry.objects.none(), required=False)
 
     def __init__(self, *args, entries=None, **kwargs) -> None:

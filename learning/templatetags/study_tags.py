@@ -86,3 +86,16 @@ def study_percent(context, page) -> int:
         return 0
     progress = StudyProgress.objects.filter(member=member, page_id=page.pk).first()
     return progress.percent if progress else 0
+
+
+@register.filter
+def hours(value) -> str:
+    """Study hours without trailing zeros: 1.50 → 1.5, 2.00 → 2."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        number = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        return ""
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
