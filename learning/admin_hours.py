@@ -16,7 +16,13 @@ from learning.choices import OrgKind
 from learning.forms_hours import CorrectionForm
 from learning.ledger import adjust
 from learning.models import HourRule, LedgerEntry, LedgerKind, Organization
-from learning.scoping import managed_hour_rules, managed_ledger_entries, managed_members, managed_organizations, scope_for
+from learning.scoping import (
+    managed_hour_rules,
+    managed_ledger_entries,
+    managed_members,
+    managed_organizations,
+    scope_for,
+)
 
 
 class LedgerPermissionPolicy(BasePermissionPolicy):

@@ -80,7 +80,9 @@ class StudyRecord:
         bars = []
         for month, hours in self.by_month:
             height = float(hours / top * 110) if hours > 0 else 0
-            bars.append({"month": month, "hours": hours, "x": 8 + (month - 1) * 30, "height": height, "y": 120 - height})
+            bars.append(
+                {"month": month, "hours": hours, "x": 8 + (month - 1) * 30, "height": height, "y": 120 - height}
+            )
         return bars
 
 
@@ -117,9 +119,9 @@ def build_record(member: Member, year: int) -> StudyRecord:
 def _add_courses(record: StudyRecord, member: Member) -> None:
     completed = {
         c.page_id: c
-        for c in ItemCompletion.objects.filter(member=member, kind="course").select_related("page").order_by(
-            "-completed_at"
-        )
+        for c in ItemCompletion.objects.filter(member=member, kind="course")
+        .select_related("page")
+        .order_by("-completed_at")
     }
     progress = list(
         StudyProgress.objects.filter(member=member).select_related("page", "course").order_by("-updated_at")

@@ -78,7 +78,7 @@ class StudyError(Exception):
 @dataclass
 class ReportResult:
     status: str  # counted | idle | replay | superseded | seek_back | complete
-    credited: int
+    credited: float
     progress: StudyProgress
     completed_now: bool = False
     message: str = ""
@@ -254,8 +254,8 @@ def record_report(request, member: Member, data: dict, *, now: dt.datetime | Non
             elif video_position > progress.video_watched and (video_rate is None or video_rate <= 1.0001):
                 progress.video_watched = min(video_position, progress.video_watched + max(gap, 0))
         before = progress.seconds
-        progress.seconds = min(max(session.max_seconds, before), before + int(seconds))
-        credited = progress.seconds - before
+        progress.seconds = round(min(max(session.max_seconds, before), before + seconds), 3)
+        credited = round(progress.seconds - before, 3)
         lock.last_credit_at = now
         progress.updated_at = now
         session.save(update_fields=["last_seq", "last_report_at"])
@@ -282,7 +282,10 @@ def item_hours(member: Member, page, year: int) -> Decimal:
 def _complete(member: Member, progress: StudyProgress, page, now: dt.datetime) -> bool:
     """Complete a study item once: completion row + ledger entry; then its course."""
     embedded_test = getattr(page, "embedded_test", None)
-    if embedded_test is not None and not ItemCompletion.objects.filter(member=member, page_id=embedded_test.pk).exists():
+    if (
+        embedded_test is not None
+        and not ItemCompletion.objects.filter(member=member, page_id=embedded_test.pk).exists()
+    ):
         return False  # time is done; the item completes when its test is passed
     day = timezone.localdate(now)
     _, created = mark_complete(member, page, page.study_kind, at=now)

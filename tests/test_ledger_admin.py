@@ -19,8 +19,22 @@ def client_for(user) -> Client:
 
 
 def test_organizers_see_the_ledger_history_of_their_subtree_only(world):
-    credit(world.member_a2, 1, LedgerKind.MATERIAL, source_key="p1", source_label="甲方材料", occurred_on=dt.date(2026, 2, 1))
-    credit(world.member_b1, 1, LedgerKind.MATERIAL, source_key="p2", source_label="乙方材料", occurred_on=dt.date(2026, 2, 1))
+    credit(
+        world.member_a2,
+        1,
+        LedgerKind.MATERIAL,
+        source_key="p1",
+        source_label="甲方材料",
+        occurred_on=dt.date(2026, 2, 1),
+    )
+    credit(
+        world.member_b1,
+        1,
+        LedgerKind.MATERIAL,
+        source_key="p2",
+        source_label="乙方材料",
+        occurred_on=dt.date(2026, 2, 1),
+    )
     html = client_for(world.organizer_a.user).get("/admin/learning/ledger/").content.decode()
     assert "甲方材料" in html and "乙方材料" not in html
     filtered = client_for(world.organizer_a.user).get("/admin/learning/ledger/?kind=lesson").content.decode()
@@ -37,7 +51,11 @@ def test_corrections_in_the_admin_are_new_entries_within_scope(world):
     body = {"member": world.member_a2.pk, "hours": "1.5", "occurred_on": "2026-03-01", "reason": "补录线下培训"}
     assert client.post("/admin/learning/ledger-correction/", body).status_code == 302
     entry = LedgerEntry.objects.get()
-    assert (entry.kind, entry.hours, entry.created_by) == (LedgerKind.ADJUSTMENT, Decimal("1.5"), world.organizer_a.user)
+    assert (entry.kind, entry.hours, entry.created_by) == (
+        LedgerKind.ADJUSTMENT,
+        Decimal("1.5"),
+        world.organizer_a.user,
+    )
     outside = client.post("/admin/learning/ledger-correction/", {**body, "member": world.member_b1.pk})
     assert outside.status_code == 200 and LedgerEntry.objects.count() == 1
 

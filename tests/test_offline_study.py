@@ -99,7 +99,9 @@ def _csv(text: str) -> SimpleUploadedFile:
 
 
 def test_attendance_can_be_imported_and_a_bad_row_imports_nothing(world):
-    ids = offline.attendees_from_file(io.BytesIO("账号,出席\nmember_a1,是\nsecretary_a1,否\n".encode()), "a.csv", world.branch_a1)
+    ids = offline.attendees_from_file(
+        io.BytesIO("账号,出席\nmember_a1,是\nsecretary_a1,否\n".encode()), "a.csv", world.branch_a1
+    )
     assert ids == [world.member_a1.pk]
     with pytest.raises(ValidationError) as excinfo:
         offline.attendees_from_file(io.BytesIO("账号\nmember_a1\nmember_b1\n".encode()), "a.csv", world.branch_a1)
@@ -124,7 +126,13 @@ def test_a_secretary_records_a_session_through_the_page(world):
     assert LedgerEntry.objects.get(member=world.member_a1).kind == LedgerKind.OFFLINE
     bad = client.post(
         f"/offline/new/{world.branch_a1.pk}/",
-        {"kind": OfflineKind.GROUP, "held_on": "2026-06-02", "topic": "x", "hours": "1", "attendance_file": _csv("账号\nnobody\n")},
+        {
+            "kind": OfflineKind.GROUP,
+            "held_on": "2026-06-02",
+            "topic": "x",
+            "hours": "1",
+            "attendance_file": _csv("账号\nnobody\n"),
+        },
     )
     assert bad.status_code == 200 and "nobody 不是本支部党员" in bad.content.decode()
     assert LedgerEntry.objects.count() == 1

@@ -128,7 +128,9 @@ def test_a_secretary_corrects_hours_with_a_new_entry_and_a_member_cannot(world):
     body = {"hours": "-1", "occurred_on": "2026-03-02", "reason": "重复登记", "corrects": str(wrong.pk)}
     assert client_for(world.member_a1.user).post(f"/record/{world.member_a1.pk}/correct/", body).status_code == 403
     assert client_for(world.secretary_b1.user).post(f"/record/{world.member_a1.pk}/correct/", body).status_code == 403
-    no_reason = client_for(world.secretary_a1.user).post(f"/record/{world.member_a1.pk}/correct/", {**body, "reason": " "})
+    no_reason = client_for(world.secretary_a1.user).post(
+        f"/record/{world.member_a1.pk}/correct/", {**body, "reason": " "}
+    )
     assert "请填写更正原因" in no_reason.content.decode()
     ok = client_for(world.secretary_a1.user).post(f"/record/{world.member_a1.pk}/correct/", body)
     assert ok.status_code == 302

@@ -203,7 +203,9 @@ def test_a_lesson_completes_and_is_credited_once_when_its_time_is_reached(world,
         clock.shift(15)
         report(member_client, s, 1)
     entries = LedgerEntry.objects.filter(member=world.member_a1)
-    assert [(e.kind, e.hours, e.source_page_id) for e in entries] == [(LedgerKind.LESSON, Decimal("0.25"), pages.lesson1.pk)]
+    assert [(e.kind, e.hours, e.source_page_id) for e in entries] == [
+        (LedgerKind.LESSON, Decimal("0.25"), pages.lesson1.pk)
+    ]
     assert ItemCompletion.objects.filter(member=world.member_a1, page_id=pages.lesson1.pk).count() == 1
 
 
@@ -227,7 +229,7 @@ def test_progress_survives_closing_the_browser_and_switching_devices(world, page
     assert again["seconds"] == 15
     assert progress(world.member_a1, pages.lesson1).seconds == 30
     assert 'data-study-page="%d"' % pages.lesson1.pk in page.content.decode()
-    assert "aria-valuenow=\"25\"" in page.content.decode()
+    assert 'aria-valuenow="25"' in page.content.decode()
 
 
 def test_a_course_completes_when_all_required_lessons_are_done(

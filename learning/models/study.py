@@ -68,12 +68,23 @@ class HourRule(models.Model):
     class Meta:
         verbose_name = "学时规则"
         verbose_name_plural = "学时规则"
+        # One rule per (organization, role, year); NULL organization/year mean "all",
+        # so each combination of NULLs gets its own partial constraint.
         constraints = [
+            models.UniqueConstraint(fields=["organization", "role", "year"], name="unique_hour_rule"),
             models.UniqueConstraint(
-                fields=["organization", "role", "year"],
-                name="unique_hour_rule",
-                nulls_distinct=False,
-            )
+                fields=["role", "year"], condition=models.Q(organization__isnull=True), name="unique_hour_rule_all_orgs"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "role"],
+                condition=models.Q(year__isnull=True),
+                name="unique_hour_rule_all_years",
+            ),
+            models.UniqueConstraint(
+                fields=["role"],
+                condition=models.Q(organization__isnull=True, year__isnull=True),
+                name="unique_hour_rule_everywhere",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -127,7 +138,7 @@ class StudyProgress(models.Model):
     page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
     course = models.ForeignKey("wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(max_length=20)
-    seconds = models.PositiveIntegerField("已认定秒数", default=0)
+    seconds = models.FloatField("已认定秒数", default=0)
     required_seconds = models.PositiveIntegerField("要求秒数", default=0)
     video_watched = models.FloatField("视频已观看到（秒）", default=0)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -160,7 +171,9 @@ class OfflineKind(models.TextChoices):
 class OfflineSession(models.Model):
     """线下学习: a meeting of a branch; attendees are credited through the ledger."""
 
-    branch = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="offline_sessions", verbose_name="支部")
+    branch = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="offline_sessions", verbose_name="支部"
+    )
     kind = models.CharField("类型", max_length=20, choices=OfflineKind.choices)
     held_on = models.DateField("日期")
     topic = models.CharField("主题", max_length=200)

@@ -1,8 +1,8 @@
 """Template tags that drop the study tracker and progress bars into any page template.
 
-    {% include "learning/includes/study_tracker.html" %}   on a lesson or material page
-    {% include "learning/includes/course_progress.html" %} on a course page
-    {% load study_tags %}{% study_percent page as p %}      a lesson list's bars
+{% include "learning/includes/study_tracker.html" %}   on a lesson or material page
+{% include "learning/includes/course_progress.html" %} on a course page
+{% load study_tags %}{% study_percent page as p %}      a lesson list's bars
 """
 
 from __future__ import annotations

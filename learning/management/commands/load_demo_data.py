@@ -9,7 +9,7 @@ from importlib import import_module
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-DEMO_MODULES = ["learning.demo", "courses.demo"]
+DEMO_MODULES = ["learning.demo", "courses.demo", "learning.demo_study"]
 
 
 class Command(BaseCommand):
