@@ -15,7 +15,7 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 from learning.choices import OrgKind
 from learning.forms_hours import CorrectionForm
 from learning.ledger import adjust
-from learning.models import HourRule, LedgerEntry, LedgerKind, Organization
+from learning.models import LedgerEntry, LedgerKind, Organization
 from learning.scoping import (
     managed_hour_rules,
     managed_ledger_entries,

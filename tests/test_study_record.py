@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from learning.ledger import credit
 from learning.models import HourRule, LedgerEntry, LedgerKind, RuleRole
-from tests.study_fixtures import at, pages  # noqa: F401
+from tests.study_fixtures import at
 
 pytestmark = pytest.mark.django_db
 

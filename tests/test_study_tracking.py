@@ -12,7 +12,7 @@ from wagtail.models import PageViewRestriction
 
 from learning.models import ItemCompletion, LedgerEntry, LedgerKind, StudyProgress
 from learning.signals import course_completed, exam_passed
-from tests.study_fixtures import at, pages, report, start  # noqa: F401
+from tests.study_fixtures import at, report, start
 
 pytestmark = pytest.mark.django_db
 
@@ -228,7 +228,7 @@ def test_progress_survives_closing_the_browser_and_switching_devices(world, page
         page = laptop.get(pages.lesson1.url)
     assert again["seconds"] == 15
     assert progress(world.member_a1, pages.lesson1).seconds == 30
-    assert 'data-study-page="%d"' % pages.lesson1.pk in page.content.decode()
+    assert f'data-study-page="{pages.lesson1.pk}"' in page.content.decode()
     assert 'aria-valuenow="25"' in page.content.decode()
 
 

@@ -118,6 +118,9 @@ class StudySession(models.Model):
         verbose_name_plural = "学习会话"
         indexes = [models.Index(fields=["member", "started_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.member_id}@{self.page_id} #{self.pk}"
+
 
 class StudyLock(models.Model):
     """The member's one active study session: a second tab or device takes it over.
@@ -129,6 +132,9 @@ class StudyLock(models.Model):
     member = models.OneToOneField(Member, on_delete=models.CASCADE, primary_key=True, related_name="study_lock")
     session = models.ForeignKey(StudySession, null=True, on_delete=models.SET_NULL, related_name="+")
     last_credit_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.member_id} → {self.session_id}"
 
 
 class StudyProgress(models.Model):
@@ -149,6 +155,9 @@ class StudyProgress(models.Model):
         verbose_name_plural = "学习进度"
         constraints = [models.UniqueConstraint(fields=["member", "page"], name="unique_progress_per_member_page")]
         indexes = [models.Index(fields=["member", "course"])]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}@{self.page_id}: {self.seconds:.0f}/{self.required_seconds}s"
 
     @property
     def percent(self) -> int:
@@ -213,3 +222,6 @@ class OfflineAttendance(models.Model):
         verbose_name = "出席记录"
         verbose_name_plural = "出席记录"
         constraints = [models.UniqueConstraint(fields=["session", "member"], name="unique_attendance")]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}: {self.member_id}"
