@@ -98,8 +98,29 @@ class ReportResult:
         }
 
 
-def session_token(session_id: int, member_id: int, page_id: int) -> str:
-    return salted_hmac("learning.study.session", f"{session_id}:{member_id}:{page_id}", algorithm="sha256").hexdigest()
+def _login_key(request) -> str:
+    """The browser's login session cookie: a token only works in the browser it was issued to."""
+    return request.COOKIES.get(settings.SESSION_COOKIE_NAME, "") if request is not None else ""
+
+
+def session_token(session_id: int, member_id: int, page_id: int, login_key: str = "") -> str:
+    """``member.page.signature``: the report endpoint authenticates with it, without a database lookup."""
+    signature = salted_hmac(
+        "learning.study.session", f"{session_id}:{member_id}:{page_id}:{login_key}", algorithm="sha256"
+    ).hexdigest()
+    return f"{member_id}.{page_id}.{signature}"
+
+
+def _verify_token(request, session_id: int, token: str) -> tuple[int, int]:
+    try:
+        member_part, page_part, _ = token.split(".", 2)
+        member_id, page_id = int(member_part), int(page_part)
+    except ValueError:
+        raise StudyError("学习会话无效", 403, "forged") from None
+    expected = session_token(session_id, member_id, page_id, _login_key(request))
+    if not hmac.compare_digest(token, expected):
+        raise StudyError("学习会话无效", 403, "forged")
+    return member_id, page_id
 
 
 # --- visibility ------------------------------------------------------------------
@@ -180,7 +201,7 @@ def start_session(request, member: Member, page_id, *, now: dt.datetime | None =
             _complete(member, progress, page, now)
     return {
         "session": session.pk,
-        "token": session_token(session.pk, member.pk, page.pk),
+        "token": session_token(session.pk, member.pk, page.pk, _login_key(request)),
         "seq": 0,
         "interval": report_interval(),
         "idle": idle_seconds(),
@@ -203,8 +224,26 @@ def _number(data: dict, key: str, default=None, *, integer: bool = False):
     return int(value) if integer else float(value)
 
 
-def record_report(request, member: Member, data: dict, *, now: dt.datetime | None = None) -> ReportResult:
-    """Validate one activity report and credit what counts."""
+def _visible_by_id(request, page_id: int) -> bool:
+    """Cheap visibility check for the hot path: restrictions are loaded only when some exist."""
+    row = Page.objects.filter(pk=page_id).values_list("live", "expired", "path").first()
+    if row is None or not row[0] or row[1]:
+        return False
+    step = Page.steplen
+    paths = [row[2][:i] for i in range(step, len(row[2]) + 1, step)]
+    restrictions = PageViewRestriction.objects.filter(page__path__in=paths)
+    if not restrictions.exists():
+        return True
+    return all(restriction.accept_request(request) for restriction in restrictions.select_related("page"))
+
+
+def record_report(request, data: dict, *, member: Member | None = None, now: dt.datetime | None = None) -> ReportResult:
+    """Validate one activity report and credit what counts.
+
+    The report authenticates with its session token (bound to the member, the page and
+    the browser's login cookie), so the hot path needs no session or user lookup; the
+    member's ``StudyLock`` row, locked first, serializes all of the member's reports.
+    """
     if not isinstance(data, dict):
         raise StudyError("报告格式无效")
     session_id = _number(data, "session", integer=True)
@@ -215,25 +254,31 @@ def record_report(request, member: Member, data: dict, *, now: dt.datetime | Non
     active = _number(data, "active", 0.0)
     video_position = _number(data, "video_position")
     video_rate = _number(data, "video_rate")
+    member_id, page_id = _verify_token(request, session_id, token)
+    if member is not None and member.pk != member_id:
+        raise StudyError("学习会话无效", 403, "forged")
     now = now or timezone.now()
 
     with transaction.atomic():
-        session = StudySession.objects.select_for_update().filter(pk=session_id, member=member).first()
-        if session is None or not hmac.compare_digest(token, session_token(session_id, member.pk, session.page_id)):
+        lock = (
+            StudyLock.objects.select_for_update(of=("self",))
+            .select_related("session")
+            .filter(member_id=member_id)
+            .first()
+        )
+        if lock is None:
             raise StudyError("学习会话无效", 403, "forged")
-        progress = StudyProgress.objects.select_for_update().get(member=member, page_id=session.page_id)
+        progress = StudyProgress.objects.get(member_id=member_id, page_id=page_id)
+        session = lock.session
+        if session is None or session.pk != session_id:
+            return ReportResult("superseded", 0, progress, message="您已在其他页面或设备上学习，本页已暂停计时")
         if seq <= session.last_seq:
             return ReportResult("replay", 0, progress, message="重复或过期的报告，未计时")
-        lock = StudyLock.objects.select_for_update().get(member=member)
+        if not _visible_by_id(request, page_id):
+            raise StudyError("您无权学习该内容", 403, "forbidden")
         gap = (now - session.last_report_at).total_seconds()
         session.last_seq = seq
         session.last_report_at = max(now, session.last_report_at)
-        if lock.session_id != session.pk:
-            session.save(update_fields=["last_seq", "last_report_at"])
-            return ReportResult("superseded", 0, progress, message="您已在其他页面或设备上学习，本页已暂停计时")
-        page = Page.objects.get(pk=session.page_id)
-        if not page_visible_to(request, page):
-            raise StudyError("您无权学习该内容", 403, "forbidden")
 
         status = "counted"
         message = ""
@@ -263,7 +308,8 @@ def record_report(request, member: Member, data: dict, *, now: dt.datetime | Non
         progress.save(update_fields=["seconds", "video_watched", "updated_at"])
         completed_now = False
         if progress.completed_at is None and progress.seconds >= progress.required_seconds:
-            completed_now = _complete(member, progress, page.specific, now)
+            member = member or Member.objects.select_related("branch").get(pk=member_id)
+            completed_now = _complete(member, progress, Page.objects.get(pk=page_id).specific, now)
             status = "complete"
         return ReportResult(status, credited, progress, completed_now, message)
 

@@ -61,8 +61,8 @@ def test_a_lesson_and_its_course_complete_exactly_once_under_concurrent_requests
         def send_report(i: int) -> None:
             study.record_report(
                 request,
-                member,
                 {"session": session["session"], "token": session["token"], "seq": i + 1, "active": 15},
+                member=member,
                 now=later,
             )
 
