@@ -98,9 +98,7 @@ class HourRuleIndexView(generic.IndexView):
 
 
 class HourRuleCreateView(_ScopedRuleForm, generic.CreateView):
-    def save_instance(self):
-        instance = super().save_instance()
-        return instance
+    pass
 
 
 class HourRuleEditView(_ScopedRuleForm, generic.EditView):
