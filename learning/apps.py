@@ -9,3 +9,8 @@ class LearningConfig(AppConfig):
     def ready(self) -> None:
         # Certificates are issued when courses/exams complete.
         from learning.certificates import receivers  # noqa: F401
+        from learning.signals import exam_passed
+        from learning.study import on_exam_passed
+
+        # Passing a course's final exam can complete the course.
+        exam_passed.connect(on_exam_passed, dispatch_uid="learning.study.on_exam_passed")

@@ -396,3 +396,51 @@ def member_records_filter(user, prefix: str = "member__", *, organizer_only: boo
 def owns_record(user, member_id: int | None) -> bool:
     """Whether a per-member record belongs to the user's own member profile."""
     return member_id is not None and scope_for(user).member_id == member_id
+
+
+# --- study hours: ledger entries and offline sessions -------------------------------
+
+
+def managed_ledger_entries(user) -> QuerySet:
+    """Ledger entries of the members the user manages (by the member's current branch)."""
+    from learning.models import LedgerEntry
+
+    scope = scope_for(user)
+    if scope.is_admin:
+        return LedgerEntry.objects.all()
+    return LedgerEntry.objects.filter(scope.org_filter("member__branch__"))
+
+
+def managed_offline_sessions(user) -> QuerySet:
+    from learning.models import OfflineSession
+
+    scope = scope_for(user)
+    if scope.is_admin:
+        return OfflineSession.objects.all()
+    return OfflineSession.objects.filter(scope.org_filter("branch__"))
+
+
+def get_offline_session_for_user(user, session_id: int):
+    """The offline session if the user manages its branch; 404 if unknown, 403 otherwise."""
+    from learning.models import OfflineSession
+
+    try:
+        session = OfflineSession.objects.select_related("branch").get(pk=session_id)
+    except (OfflineSession.DoesNotExist, ValueError, TypeError):
+        raise Http404("线下学习记录不存在") from None
+    if not scope_for(user).covers_org(session.branch):
+        raise PermissionDenied("您无权管理该支部的线下学习")
+    return session
+
+
+def managed_hour_rules(user) -> QuerySet:
+    """Hour rules an organizer may change: those of organizations in their subtree (admins: all)."""
+    from learning.models import HourRule
+
+    scope = scope_for(user)
+    if scope.is_admin:
+        return HourRule.objects.all()
+    parts = [Q(organization__path__startswith=path) for path in scope.organizer_paths]
+    if not parts:
+        return HourRule.objects.none()
+    return HourRule.objects.filter(reduce(or_, parts))

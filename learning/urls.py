@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from learning import views
+from learning import views, views_hours
 from learning.certificates import views as certificate_views
 
 urlpatterns = [
@@ -60,4 +60,15 @@ urlpatterns += [
     path("workbench/plans/<int:plan_id>/", wb.plan_detail, name="workbench_plan"),
     path("workbench/plans/<int:plan_id>/remind/", wb.plan_remind, name="plan_remind"),
     path("workbench/plans/<int:plan_id>/export.xlsx", wb.plan_export, name="plan_export"),
+    # study hours (学时)
+    path("study/start/", views_hours.study_start, name="study_start"),
+    path("study/report/", views_hours.study_report, name="study_report"),
+    path("record/", views_hours.record, name="study_record"),
+    path("record/export.xlsx", views_hours.record_xlsx, name="study_record_xlsx"),
+    path("record/<int:member_id>/", views_hours.record, name="study_record_member"),
+    path("record/<int:member_id>/export.xlsx", views_hours.record_xlsx, name="study_record_member_xlsx"),
+    path("record/<int:member_id>/correct/", views_hours.record_correct, name="study_record_correct"),
+    path("offline/", views_hours.offline_list, name="offline_list"),
+    path("offline/new/<int:branch_id>/", views_hours.offline_new, name="offline_new"),
+    path("offline/<int:session_id>/", views_hours.offline_detail, name="offline_detail"),
 ]

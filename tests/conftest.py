@@ -57,3 +57,4 @@ def pytest_collection_modifyitems(config, items):
 
 
 from tests.browser import chromium, desktop, phone  # noqa: E402,F401  (fixtures)
+from tests.study_fixtures import pages  # noqa: E402,F401  (fixtures of the study-hour tests)

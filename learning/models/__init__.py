@@ -46,6 +46,16 @@ from .progress import (
     CompletionKind,
     ItemCompletion,
 )
+from .study import (
+    HourRule,
+    OfflineAttendance,
+    OfflineKind,
+    OfflineSession,
+    RuleRole,
+    StudyLock,
+    StudyProgress,
+    StudySession,
+)
 
 __all__ = [
     "AudienceKind",
@@ -57,6 +67,7 @@ __all__ = [
     "EvaluationResult",
     "EvaluationRun",
     "EvaluationScheme",
+    "HourRule",
     "ItemCompletion",
     "LedgerEntry",
     "LedgerEntryQuerySet",
@@ -65,6 +76,9 @@ __all__ = [
     "MemberTransfer",
     "Normalization",
     "Notification",
+    "OfflineAttendance",
+    "OfflineKind",
+    "OfflineSession",
     "Organization",
     "Orientation",
     "PeriodKind",
@@ -75,11 +89,15 @@ __all__ = [
     "PrintJobStatus",
     "ReminderKind",
     "RoleAssignment",
+    "RuleRole",
     "SchemeIndicator",
     "ScoreAdjustment",
     "SerialCounter",
     "SnapshotJSONField",
     "StarMode",
+    "StudyLock",
     "StudyPlan",
+    "StudyProgress",
+    "StudySession",
     "VerifyThrottle",
 ]

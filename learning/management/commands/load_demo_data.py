@@ -12,6 +12,7 @@ from django.db import transaction
 DEMO_MODULES = [
     "learning.demo",
     "courses.demo",
+    "learning.demo_study",
     "exams.demo",
     "learning.demo_plans",
     "learning.demo_evaluations",
