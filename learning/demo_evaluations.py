@@ -31,9 +31,14 @@ from learning.models import (
 
 SCHEME_NAME = "市直机关党支部学习考评方案"
 INDICATORS = [
-    ("avg_hours", Decimal(40), "target", Decimal(32)),
-    ("target_met", Decimal(35), "target", Decimal(100)),
-    ("active_share", Decimal(25), "best", None),
+    ("avg_hours", Decimal(20), "target", Decimal(32)),
+    ("target_met", Decimal(15), "target", Decimal(100)),
+    ("active_share", Decimal(10), "best", None),
+    ("plan_completion", Decimal(15), "target", Decimal(100)),
+    ("exam_participation", Decimal(10), "target", Decimal(100)),
+    ("exam_pass_rate", Decimal(5), "target", Decimal(100)),
+    ("meetings_held", Decimal(15), "target", Decimal(100)),
+    ("meeting_attendance", Decimal(10), "target", Decimal(100)),
 ]
 TOPICS = ["理论学习资料研读", "专题党课视频", "业务培训课程", "政策法规学习", "线上专题测验"]
 
@@ -81,7 +86,7 @@ def load(stdout=None) -> EvaluationRun | None:
     scheme, made = EvaluationScheme.objects.get_or_create(
         organization=root,
         name=SCHEME_NAME,
-        defaults={"description": "按季度考评各党支部的学习成效：人均学时、学时达标率、活跃党员占比。"},
+        defaults={"description": "按季度考评各党支部的学习成效：学时、学习计划、在线考试和三会一课。"},
     )
     if made:
         for order, (code, weight, normalization, target) in enumerate(INDICATORS):

@@ -76,3 +76,55 @@ def test_exam_participation_pass_rate_and_average_score(world, site):
 
     average = raw("exam_avg_score", world)
     assert average[world.branch_a1.id] == pytest.approx(Decimal(200) / 3)  # attempts scored 100, 0, 100
+
+
+def test_meetings_held_compares_each_kind_with_what_the_rules_require(world):
+    from learning.offline import record_session
+
+    year = THIS_YEAR.year - 1  # a whole past quarter
+    q1 = Period("quarter", year, 1)
+    present = [world.member_a1.id, world.secretary_a1.id]
+    # Required in a quarter: 3 支委会, 3 党小组会, 3 主题党日, 1 党员大会, 1 党课 = 11.
+    for month in (1, 2, 3):
+        record_session(
+            world.branch_a1,
+            kind="committee",
+            held_on=dt.date(year, month, 5),
+            topic="支委会",
+            hours=Decimal(1),
+            attendee_ids=present,
+        )
+    for day in (6, 7, 8, 9):  # four 主题党日 in one month: only 3 count
+        record_session(
+            world.branch_a1,
+            kind="theme_day",
+            held_on=dt.date(year, 1, day),
+            topic="主题党日",
+            hours=Decimal(1),
+            attendee_ids=present,
+        )
+    record_session(
+        world.branch_a1,
+        kind="party_lecture",
+        held_on=dt.date(year, 2, 20),
+        topic="党课",
+        hours=Decimal(1),
+        attendee_ids=present,
+    )
+    record_session(
+        world.branch_a1,
+        kind="group_study",
+        held_on=dt.date(year, 2, 21),
+        topic="集中学习",
+        hours=Decimal(1),
+        attendee_ids=present,
+    )
+
+    held = raw("meetings_held", world, q1)
+    assert held[world.branch_a1.id] == Decimal(3 + 3 + 1) * 100 / 11
+    assert held[world.branch_b1.id] == 0
+
+    attendance = raw("meeting_attendance", world, q1)
+    # 8 meetings of 三会一课/主题党日 (集中学习 is not one), 2 of the branch's 3 members at each.
+    assert attendance[world.branch_a1.id] == pytest.approx(Decimal(200) / 3)
+    assert attendance[world.branch_b1.id] is None

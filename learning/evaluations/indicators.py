@@ -333,3 +333,86 @@ class PlanCompletionRate(Indicator):
         rates = {branch_id: Decimal(done) * HUNDRED / Decimal(total) for branch_id, total, done in rows if total}
         # A branch with members but no plan due in the period cannot be measured on this indicator.
         return {branch_id: rates.get(branch_id) for branch_id in ctx.headcounts}
+
+
+# 三会一课 and 主题党日: how often the rules require each kind, in meetings per month.
+MEETINGS_PER_MONTH = {
+    "committee": Decimal(1),  # 支委会: monthly
+    "group": Decimal(1),  # 党小组会: monthly
+    "theme_day": Decimal(1),  # 主题党日: monthly
+    "party_congress": Decimal(1) / 3,  # 党员大会: quarterly
+    "party_lecture": Decimal(1) / 3,  # 党课: quarterly
+}
+
+
+def _months(period: Period) -> int:
+    return {"month": 1, "quarter": 3, "year": 12}[period.kind]
+
+
+@register
+class MeetingsHeld(Indicator):
+    code = "meetings_held"
+    name = "三会一课开展率"
+    unit = "%"
+    description = (
+        "期内召开的支委会、党小组会、主题党日（每月一次）和党员大会、党课（每季度一次）与规定次数之比；"
+        "每类最多按规定次数计，多开的不能抵补少开的"
+    )
+    default_target = Decimal("100")
+
+    def raw_values(self, ctx: EvaluationContext) -> dict[int, Decimal | None]:
+        from learning.models import OfflineSession
+
+        required = {kind: per_month * _months(ctx.period) for kind, per_month in MEETINGS_PER_MONTH.items()}
+        total_required = sum(required.values())
+        held: dict[int, Decimal] = defaultdict(Decimal)
+        rows = (
+            OfflineSession.objects.filter(
+                branch_id__in=ctx.branch_ids_subquery(),
+                held_on__gte=ctx.period.start,
+                held_on__lte=ctx.period.end,
+                kind__in=list(MEETINGS_PER_MONTH),
+            )
+            .values("branch_id", "kind")
+            .annotate(n=Count("id"))
+            .order_by()
+            .values_list("branch_id", "kind", "n")
+        )
+        for branch_id, kind, n in rows:
+            held[branch_id] += min(Decimal(n), required[kind])
+        return {
+            branch_id: (held[branch_id] / total_required * HUNDRED if n > 0 else None)
+            for branch_id, n in ctx.headcounts.items()
+        }
+
+
+@register
+class MeetingAttendance(Indicator):
+    code = "meeting_attendance"
+    name = "三会一课参会率"
+    unit = "%"
+    description = "期内三会一课和主题党日的出席人次 ÷（会议次数 × 支部党员数）"
+    default_target = Decimal("100")
+
+    def raw_values(self, ctx: EvaluationContext) -> dict[int, Decimal | None]:
+        from learning.models import OfflineSession
+
+        rows = (
+            OfflineSession.objects.filter(
+                branch_id__in=ctx.branch_ids_subquery(),
+                held_on__gte=ctx.period.start,
+                held_on__lte=ctx.period.end,
+                kind__in=list(MEETINGS_PER_MONTH),
+            )
+            .values("branch_id")
+            .annotate(sessions=Count("id", distinct=True), present=Count("attendance"))
+            .order_by()
+            .values_list("branch_id", "sessions", "present")
+        )
+        rates: dict[int, Decimal] = {}
+        for branch_id, sessions, present in rows:
+            seats = Decimal(sessions) * ctx.headcounts.get(branch_id, Decimal(0))
+            if seats > 0:
+                rates[branch_id] = min(HUNDRED, Decimal(present) / seats * HUNDRED)
+        # A branch that held no meeting has no attendance to measure (MeetingsHeld already scores 0).
+        return {branch_id: rates.get(branch_id) for branch_id in ctx.headcounts}
