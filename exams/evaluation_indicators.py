@@ -97,3 +97,21 @@ class ExamAverageScore(Indicator):
         )
         averages = {branch_id: Decimal(str(avg)) for branch_id, avg in rows if avg is not None}
         return {branch_id: averages.get(branch_id) for branch_id in ctx.headcounts}
+
+
+def exams_taken_in_year(year: int):
+    """Per member (OuterRef pk): distinct exams with a submitted attempt in ``year``."""
+    from django.db.models import IntegerField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    return Coalesce(
+        Subquery(
+            Attempt.objects.filter(member_id=OuterRef("pk"), status__in=_FINISHED, submitted_at__year=year)
+            .order_by()
+            .values("member_id")
+            .annotate(n=Count("exam_id", distinct=True))
+            .values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -316,6 +317,15 @@ def year_bounds(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
 
 
+# Extra per-member roster columns other apps contribute without `learning` importing them
+# (e.g. exams registers "exams_taken" from ExamsConfig.ready): name -> f(year) -> expression.
+ROSTER_ANNOTATIONS: dict[str, Callable[[int], Any]] = {}
+
+
+def register_roster_annotation(name: str, expression_for_year: Callable[[int], Any]) -> None:
+    ROSTER_ANNOTATIONS[name] = expression_for_year
+
+
 def roster(members: QuerySet[Member], year: int, today: dt.date | None = None) -> QuerySet[Member]:
     """Members annotated with this year's hours and target, plans, exams, last activity, overdue items.
 
@@ -355,6 +365,7 @@ def roster(members: QuerySet[Member], year: int, today: dt.date | None = None) -
         overdue_items=Coalesce(overdue_items, Value(0)),
         last_ledger=last_ledger,
         last_completion=last_completion,
+        **{name: expression(year) for name, expression in ROSTER_ANNOTATIONS.items()},
     ).annotate(
         last_activity=Greatest(Coalesce("last_ledger", "last_completion"), Coalesce("last_completion", "last_ledger")),
         target_met=Case(
