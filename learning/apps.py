@@ -7,6 +7,8 @@ class LearningConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from learning import middleware  # noqa: F401  (connects the login receiver)
+
         # Certificates are issued when courses/exams complete.
         from learning.certificates import receivers  # noqa: F401
         from learning.signals import exam_passed

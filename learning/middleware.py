@@ -1,8 +1,23 @@
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.urls import reverse
 
 # Paths a member who must change the initial password may still reach.
 _ALLOWED_PREFIXES = ("/account/password/", "/logout/", "/static/", "/media/")
+SESSION_KEY = "password_change_required"
+
+
+@receiver(user_logged_in, dispatch_uid="learning.password_change_required")
+def remember_password_change_required(sender, request, user, **kwargs):
+    """Read the flag once at login into the session, so requests need no extra query."""
+    from learning.models import Member
+
+    if request is not None and hasattr(request, "session"):
+        if Member.objects.filter(user=user, password_change_required=True).exists():
+            request.session[SESSION_KEY] = True
+        else:
+            request.session.pop(SESSION_KEY, None)
 
 
 class PasswordChangeRequiredMiddleware:
@@ -12,17 +27,12 @@ class PasswordChangeRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
+        session = getattr(request, "session", None)
         if (
-            user is not None
-            and user.is_authenticated
+            session is not None
+            and session.get(SESSION_KEY)
+            and request.user.is_authenticated
             and not request.path.startswith(_ALLOWED_PREFIXES)
-            and _must_change(user)
         ):
             return redirect(f"{reverse('password_change')}?required=1")
         return self.get_response(request)
-
-
-def _must_change(user) -> bool:
-    member = getattr(user, "member", None) if hasattr(user, "member") else None
-    return bool(member and member.password_change_required)

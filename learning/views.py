@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from learning.forms import LoginForm
 from learning.importers.members import template_response
+from learning.middleware import SESSION_KEY
 from learning.scoping import managed_members, scope_for
 
 
@@ -21,6 +22,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         Member.objects.filter(user=self.request.user, password_change_required=True).update(
             password_change_required=False
         )
+        self.request.session.pop(SESSION_KEY, None)
         return response
 
 
