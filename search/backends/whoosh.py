@@ -127,7 +127,11 @@ class WhooshBackend(SearchBackend):
         if searcher is None:
             searcher = self.index().searcher()
         elif not searcher.up_to_date():
-            searcher = searcher.refresh()
+            # Not searcher.refresh(): Whoosh-Reloaded 2.7.5's reader reuse keeps
+            # segments that a commit merged away or deleted from (stale hits),
+            # and fails on an index that was empty.
+            searcher.close()
+            searcher = self.index().searcher()
         self._local.searcher = searcher
         return searcher
 
