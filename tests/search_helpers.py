@@ -49,7 +49,7 @@ def add_material(
     date: datetime.date | None = None,
     publish: bool = True,
 ) -> TheoryMaterialPage:
-    page = TheoryMaterialPage(title=title, summary=summary, original_date=date, body=body(*paragraphs))
+    page = TheoryMaterialPage(title=title, summary=summary, original_date=date, body=body(*paragraphs), live=publish)
     parent.add_child(instance=page)
     if tags:
         page.tags.add(*tags)
