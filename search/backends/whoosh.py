@@ -105,6 +105,13 @@ def build_query(parsed: ParsedQuery) -> wq.Query:
     return query
 
 
+def _score(value) -> float:
+    # Sorted by date, whoosh gives the sort key (date key, -relevance) instead of the score.
+    if isinstance(value, tuple):
+        value = -value[-1]
+    return round(float(value or 0.0), 4)
+
+
 class WhooshBackend(SearchBackend):
     def __init__(self, index_dir: Path | str, schema: Schema | None = None, index_name: str = INDEX_NAME):
         self.index_dir = Path(index_dir)
@@ -260,7 +267,7 @@ class WhooshBackend(SearchBackend):
                     type=fields.get("type", ""),
                     date=date.date() if date else None,
                     tags=[t for t in (fields.get("tags") or "").split(TAG_SEPARATOR) if t],
-                    score=round(float(hit.score or 0.0), 4),
+                    score=_score(hit.score),
                     title_html=highlight(title, terms),
                     snippet=snippet(text, terms),
                 )
