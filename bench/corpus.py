@@ -69,3 +69,66 @@ def read_laws(folder: Path, limit: int | None = None) -> list[Law]:
         if limit and len(laws) >= limit:
             break
     return laws
+
+
+def add_law_pages(parent, laws: list[Law], *, chunk_chars: int | None = None, limit: int | None = None, progress=None):
+    """Create live TheoryMaterialPages under ``parent`` for ``laws`` (or ~chunk_chars pieces of them).
+
+    Returns the number of pages created. Uses Wagtail's tree API (the real page model
+    with its StreamField body); no revision is written, to keep a large load quick.
+    """
+    from django.db import transaction
+    from wagtail.rich_text import RichText
+
+    from courses.models import TheoryMaterialPage
+
+    def pieces():
+        if chunk_chars is None:
+            for law in laws:
+                yield law, law.title, law.body, law.headings
+            return
+        n = 0
+        while True:
+            for law in laws:
+                text = law.body
+                for part, start in enumerate(range(0, len(text), chunk_chars), 1):
+                    piece = text[start : start + chunk_chars]
+                    if len(piece) < chunk_chars // 2:
+                        continue
+                    yield law, f"{law.title}（第{part}部分）", piece, ()
+                    n += 1
+                    if limit and n >= limit:
+                        return
+
+    created = 0
+    parent = parent.specific
+    batch = []
+    for law, title, text, _headings in pieces():
+        blocks = [("paragraph", RichText("".join(f"<p>{line}</p>" for line in text.split("\n") if line)))]
+        batch.append(
+            TheoryMaterialPage(
+                title=title[:255],
+                slug=f"doc-{created + len(batch) + 1}",
+                original_date=law.date,
+                summary="",
+                body=blocks,
+                source=law.category,
+                source_path=str(law.path),
+            )
+        )
+        if len(batch) >= 200:
+            with transaction.atomic():
+                for page in batch:
+                    parent.add_child(instance=page)
+            created += len(batch)
+            batch = []
+            if progress:
+                progress(created)
+        if limit and created + len(batch) >= limit and chunk_chars is None:
+            break
+    if batch:
+        with transaction.atomic():
+            for page in batch:
+                parent.add_child(instance=page)
+        created += len(batch)
+    return created

@@ -79,9 +79,7 @@ def stop_words() -> frozenset[str]:
 
 @cache
 def domain_words() -> tuple[str, ...]:
-    return tuple(
-        line.split()[0] for line in DOMAIN_DICTIONARY.read_text(encoding="utf-8").splitlines() if line.strip()
-    )
+    return tuple(line.split()[0] for line in DOMAIN_DICTIONARY.read_text(encoding="utf-8").splitlines() if line.strip())
 
 
 def normalize(text: str) -> str:

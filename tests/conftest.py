@@ -40,3 +40,4 @@ def pytest_collection_modifyitems(config, items):
 
 
 from tests.browser import chromium, desktop, phone  # noqa: E402,F401  (fixtures)
+from tests.search_helpers import archive, search_index  # noqa: E402,F401  (fixtures)

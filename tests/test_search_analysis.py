@@ -12,7 +12,9 @@ def texts(text: str) -> list[str]:
     return [t.text for t in terms(text)]
 
 
-@pytest.mark.parametrize("word", ["科学发展观", "三个代表", "党风廉政建设", "三会一课", "主题党日", "学习型组织", "两学一做"])
+@pytest.mark.parametrize(
+    "word", ["科学发展观", "三个代表", "党风廉政建设", "三会一课", "主题党日", "学习型组织", "两学一做"]
+)
 def test_domain_terms_stay_whole(word):
     sentence = f"各支部要把{word}落到实处"
     assert word in query_words(sentence)
@@ -54,14 +56,20 @@ def test_stop_words_are_dropped_without_taking_a_position():
 
 
 def test_the_query_language_separates_words_phrases_and_exclusions():
-    parsed = parse_query('党风廉政建设 “主题党日 活动” -三会一课')
+    parsed = parse_query("党风廉政建设 “主题党日 活动” -三会一课")
     assert [c.words for c in parsed.required] == [("党风廉政建设",), ("主题党日", "活动")]
     assert [c.words for c in parsed.excluded] == [("三会一课",)]
 
 
 @pytest.mark.parametrize(
     "raw, message",
-    [("", "请输入检索词"), ("   ", "请输入检索词"), ("-刑法", "至少需要一个"), ("的 了", "常用虚词"), ("学" * 201, "过长")],
+    [
+        ("", "请输入检索词"),
+        ("   ", "请输入检索词"),
+        ("-刑法", "至少需要一个"),
+        ("的 了", "常用虚词"),
+        ("学" * 201, "过长"),
+    ],
 )
 def test_unusable_queries_are_refused_with_a_reason(raw, message):
     with pytest.raises(QueryError, match=message):

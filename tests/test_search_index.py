@@ -12,7 +12,7 @@ from wagtail.models import Page
 from search.backends.base import SearchRequest
 from search.indexing import check_index
 from search.query import parse_query
-from tests.search_helpers import add_course, add_material, archive, search_index  # noqa: F401
+from tests.search_helpers import add_course, add_material
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +84,14 @@ def test_moving_a_section_reindexes_the_pages_below_with_their_new_urls(site, ar
 
 
 def test_courses_and_lessons_are_indexed_with_their_type(site, archive, search_index, publish):
-    publish(add_course, site, "公文写作培训", "提高机关公文写作水平。", [("第一课 公文格式", "讲解公文格式规范。")], tags=("公文",))
+    publish(
+        add_course,
+        site,
+        "公文写作培训",
+        "提高机关公文写作水平。",
+        [("第一课 公文格式", "讲解公文格式规范。")],
+        tags=("公文",),
+    )
     results = search_index.search(SearchRequest(parse_query("公文")))
     types = {hit.title: hit.type for hit in results.hits}
     assert types == {"公文写作培训": "course", "第一课 公文格式": "lesson"}

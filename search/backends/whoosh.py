@@ -279,9 +279,7 @@ class WhooshBackend(SearchBackend):
                 facets[name] = {
                     str(key): count for key, count in sorted(groups.items(), key=lambda kv: -kv[1]) if key is not None
                 }
-        return SearchResults(
-            count=len(results), hits=hits, page=request.page, per_page=request.per_page, facets=facets
-        )
+        return SearchResults(count=len(results), hits=hits, page=request.page, per_page=request.per_page, facets=facets)
 
     def suggestions(self, query: ParsedQuery, limit: int = 5) -> list[str]:
         """Indexed words one edit away from a query word that finds nothing (错别字)."""
