@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterable
@@ -42,10 +43,13 @@ from search.query import Clause, ParsedQuery
 
 # Bump when the schema or the analysis changes: a new index name is created
 # empty and `rebuild_archive_index` fills it.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 INDEX_NAME = f"archive_v{SCHEMA_VERSION}"
 WRITER_TIMEOUT = 300.0  # seconds a writer waits for the lock (a full rebuild holds it ~1 minute)
 TAG_SEPARATOR = ","
+TITLE_PREFIXES = ("中华人民共和国", "中国共产党")
+_TITLE_SUFFIX = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
+TITLE_KEY_BOOST = 20.0
 
 # Searchable text fields and how much a match in each counts.
 FIELD_BOOSTS = {"title": 6.0, "tagtext": 3.0, "headings": 2.0, "summary": 1.5, "body": 1.0}
@@ -67,6 +71,8 @@ def build_schema(analyzer=None) -> Schema:
         year=NUMERIC(int, sortable=True),
         url=STORED,
         fingerprint=STORED,
+        # Whole-title keys: a query that is exactly a document's title ranks it first.
+        title_key=KEYWORD(commas=True, scorable=True),
     )
 
 
@@ -83,6 +89,7 @@ def document_fields(doc: SearchDocument) -> dict:
         "tags": TAG_SEPARATOR.join(t.replace(TAG_SEPARATOR, " ") for t in doc.tags),
         "url": doc.url,
         "fingerprint": doc.fingerprint(),
+        "title_key": ",".join(title_keys(doc.title)),
     }
     if doc.date:
         fields["date"] = datetime.datetime.combine(doc.date, datetime.time())
@@ -98,8 +105,28 @@ def clause_query(clause: Clause, fields: Iterable[str] = FIELD_BOOSTS) -> wq.Que
     return wq.Or([wq.Phrase(field, words) for field in fields])
 
 
+def title_keys(title: str) -> list[str]:
+    """The forms of a title a reader types: in full, without 中华人民共和国, without a trailing (date)."""
+    keys = {title_key(title)}
+    short = _TITLE_SUFFIX.sub("", title).strip()
+    for form in (title, short):
+        keys.add(title_key(form))
+        for prefix in TITLE_PREFIXES:
+            if form.startswith(prefix) and len(form) > len(prefix) + 1:
+                keys.add(title_key(form[len(prefix) :]))
+    return sorted(k for k in keys if k)
+
+
+def title_key(text: str) -> str:
+    return "".join(ch for ch in normalize(text) if ch.isalnum())
+
+
 def build_query(parsed: ParsedQuery) -> wq.Query:
     query: wq.Query = wq.And([clause_query(c) for c in parsed.required])
+    if not parsed.excluded:
+        key = title_key("".join(c.text for c in parsed.required))
+        if key:
+            query = wq.AndMaybe(query, wq.Term("title_key", key, boost=TITLE_KEY_BOOST))
     if parsed.excluded:
         query = wq.AndNot(query, wq.Or([clause_query(c) for c in parsed.excluded]))
     return query
