@@ -119,6 +119,7 @@ def main() -> None:
     started = time.monotonic()
     call_command("rebuild_archive_index", verbosity=0)
     rebuild = time.monotonic() - started
+    print(f"full rebuild: {rebuild:.1f} s (load average {os.getloadavg()[0]:.1f})", flush=True)
 
     client = Client()
     rng = random.Random(7)
