@@ -92,10 +92,8 @@ def main() -> None:
     from search.backends import get_backend
     from search.backends.base import SearchRequest
     from search.backends.whoosh import FIELD_BOOSTS, WhooshBackend, build_schema
-    from search.indexing import live_documents
+    from search.indexing import check_index, live_documents
     from search.query import parse_query
-
-    from search.indexing import check_index
 
     if not check_index().ok:  # an index left by an earlier run is reused
         started = time.monotonic()
