@@ -16,8 +16,24 @@ def enqueue_sync(page_ids: list[int]) -> None:
         transaction.on_commit(lambda: sync_pages_task.enqueue(ids))
 
 
+def _with_neighbours(page: Page) -> list[int]:
+    """The page, plus its searchable parent and children: a course lists its lessons' titles and
+    lessons carry their course's tags, so publishing one changes the others' documents."""
+    from search.documents import searchable_page_models
+
+    models = tuple(searchable_page_models())
+    if not isinstance(page, models):
+        return [page.pk]
+    ids = [page.pk]
+    parent = page.get_parent()
+    if parent is not None and issubclass(parent.specific_class or Page, models):
+        ids.append(parent.pk)
+    ids += [child.pk for child in page.get_children() if issubclass(child.specific_class or Page, models)]
+    return ids
+
+
 def _on_publish_or_unpublish(sender, instance: Page, **kwargs) -> None:
-    enqueue_sync([instance.pk])
+    enqueue_sync(_with_neighbours(instance))
 
 
 def _on_move(sender, instance: Page, **kwargs) -> None:

@@ -102,6 +102,20 @@ def test_courses_and_lessons_are_indexed_with_their_type(site, archive, search_i
     ) == {"公文写作培训", "第一课 公文格式"}
 
 
+def test_publishing_a_lesson_updates_its_course_and_a_course_its_lessons(site, archive, search_index, publish):
+    from courses.models import LessonPage
+
+    course = publish(add_course, site, "保密工作培训", "机关保密常识。", [("第一课 保密法规", "学习保密法规。")])
+    lesson = LessonPage(title="第二课 涉密载体管理", duration_minutes=20)
+    course.add_child(instance=lesson)
+    publish(lesson.save_revision().publish)
+    assert "保密工作培训" in found(search_index, "涉密载体")  # the course lists its new lesson
+    course.tags.add("保密")
+    publish(course.save_revision().publish)
+    # The lesson now carries the course's new tag (the course matches too: it lists the lesson).
+    assert set(found(search_index, "法规", tag="保密")) == {"保密工作培训", "第一课 保密法规"}
+
+
 def test_the_check_finds_missing_stale_and_extra_entries_and_fix_repairs_them(archive, search_index):
     # Pages published without running the queued tasks: the index never heard of them.
     first = add_material(archive, "甲资料", "科学发展观")
