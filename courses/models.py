@@ -314,6 +314,19 @@ class TheoryMaterialPage(Page):
         context["archive"] = self.get_parent()
         return context
 
+    def search_document(self):
+        """What the archive index stores for this material (see search/documents.py)."""
+        from search.documents import SearchDocument
+
+        return SearchDocument.for_page(
+            self,
+            summary=self.summary,
+            body=body_text(self.body),
+            headings=[h["text"] for h in self.headings()],
+            tags=[tag.name for tag in self.tags.all()],
+            date=self.original_date,
+        )
+
 
 class TheoryMaterialAttachment(Orderable):
     page = ParentalKey(TheoryMaterialPage, on_delete=models.CASCADE, related_name="attachments")
@@ -440,6 +453,19 @@ class CoursePage(Page):
         context["final_exam_page"] = self.final_exam.specific if self.final_exam and self.final_exam.live else None
         return context
 
+    def search_document(self):
+        """What the archive index stores for this course: its introduction and lesson titles."""
+        from search.documents import SearchDocument
+
+        lessons = [lesson.title for lesson in self.lessons()]
+        return SearchDocument.for_page(
+            self,
+            summary=strip_tags(self.intro),
+            body="\n".join([strip_tags(self.intro), *lessons]),
+            headings=lessons,
+            tags=[tag.name for tag in self.tags.all()],
+        )
+
 
 class LessonPage(Page):
     """A lesson of a course: body, video or document, duration and hours."""
@@ -510,3 +536,16 @@ class LessonPage(Page):
             siblings[position + 1] if position is not None and position + 1 < len(siblings) else None
         )
         return context
+
+    def search_document(self):
+        """What the archive index stores for this lesson; it carries its course's tags."""
+        from search.documents import SearchDocument
+
+        course = self.course
+        return SearchDocument.for_page(
+            self,
+            summary=course.title if course else "",
+            body=body_text(self.body),
+            headings=[h["text"] for h in body_headings(self.body)],
+            tags=[tag.name for tag in course.tags.all()] if isinstance(course, CoursePage) else [],
+        )

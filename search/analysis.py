@@ -1,0 +1,201 @@
+"""Chinese text analysis for the archive index: jieba plus a domain dictionary.
+
+jieba's own ``ChineseAnalyzer`` drops every single non-Chinese character (so
+``5G`` survives but ``第5条`` loses its ``5``, and ``C 语言`` loses the ``C``) and
+numbers tokens one after another in search mode, so the sub-words of a long
+word push the following words out of phrase position. This analyzer instead:
+
+- segments in jieba's precise mode without the HMM (deterministic: the same
+  characters segment the same way in a query and in a document), and gives every
+  precise-mode word one position; search-mode sub-words (the 2- and 3-character
+  dictionary words inside a longer word) share their parent's position, so
+  phrase queries over precise-mode words still match;
+- keeps every Latin word and number, single characters included, lowercased
+  (full-width forms folded to ASCII first, one character for one, so character
+  offsets stay valid for highlighting);
+- drops stop words without consuming a position.
+
+jieba is initialised once per process (its dictionary ships inside the package;
+nothing is downloaded) with the project's domain dictionary, so terms such as
+科学发展观 or 三会一课 stay whole.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+import threading
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import NamedTuple
+
+from whoosh.analysis import Token, Tokenizer
+
+DICTIONARY_DIR = Path(__file__).resolve().parent / "dictionary"
+DOMAIN_DICTIONARY = DICTIONARY_DIR / "domain_words.txt"
+STOP_WORDS_FILE = DICTIONARY_DIR / "stopwords.txt"
+
+LATIN_OR_NUMBER = re.compile(r"[a-z]+|\d+(?:\.\d+)?")
+# Full-width ASCII (Ａ, １, ％ …) to half-width: one character for one.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_FULL_WIDTH[0x3000] = 0x20
+
+_lock = threading.Lock()
+_tokenizer = None
+
+
+def get_jieba():
+    """The process-wide jieba tokenizer, with the domain dictionary loaded (once)."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _lock:
+            if _tokenizer is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                # jieba caches its prefix dictionary in a temp file; a private
+                # folder avoids clashing with other users of /tmp.
+                cache_dir = Path(tempfile.gettempdir()) / "learning-jieba"
+                cache_dir.mkdir(parents=True, exist_ok=True)
+                tokenizer.tmp_dir = str(cache_dir)
+                tokenizer.initialize()
+                tokenizer.load_userdict(str(DOMAIN_DICTIONARY))
+                _tokenizer = tokenizer
+    return _tokenizer
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    words = set()
+    for line in STOP_WORDS_FILE.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            words.add(line.lower())
+    return frozenset(words)
+
+
+@cache
+def domain_words() -> tuple[str, ...]:
+    return tuple(line.split()[0] for line in DOMAIN_DICTIONARY.read_text(encoding="utf-8").splitlines() if line.strip())
+
+
+def normalize(text: str) -> str:
+    """Fold full-width forms and case; keeps the length (offsets stay valid)."""
+    return text.translate(_FULL_WIDTH).lower()
+
+
+class Term(NamedTuple):
+    text: str
+    pos: int
+    start: int
+    end: int
+
+
+def terms(text: str, *, subwords: bool = True) -> Iterator[Term]:
+    """Index terms of ``text`` with positions and character offsets.
+
+    With ``subwords`` (indexing), each long word also yields the dictionary words
+    inside it at the same position (jieba's search mode); without (queries), only
+    the precise-mode words, so a query word matches its own segmentation.
+    """
+    if not text:
+        return
+    jieba = get_jieba()
+    freq = jieba.FREQ
+    stops = stop_words()
+    text = normalize(text)
+    pos = 0
+    start = 0
+    for word in jieba.cut(text, HMM=False):
+        width = len(word)
+        # jieba yields Chinese words (some dictionary words mix in a Latin letter)
+        # or runs of other characters.
+        if word[0] >= "\u3400" or word[-1] >= "\u3400":
+            if word not in stops:
+                if subwords and width > 2:
+                    # Every dictionary word inside a long word, of any length: a query for
+                    # 效能建设 must find 机关效能建设 (jieba's own search mode stops at 3).
+                    for n in range(2, width):
+                        for i in range(width - n + 1):
+                            gram = word[i : i + n]
+                            if freq.get(gram) and gram not in stops:
+                                yield Term(gram, pos, start + i, start + i + n)
+                yield Term(word, pos, start, start + width)
+                pos += 1
+        elif word.isalnum() and word.isascii():
+            if word not in stops:
+                if word.isalpha() or word.isdigit():
+                    yield Term(word, pos, start, start + width)
+                    pos += 1
+                else:
+                    for match in LATIN_OR_NUMBER.finditer(word):
+                        yield Term(match.group(), pos, start + match.start(), start + match.end())
+                        pos += 1
+        elif not word.isspace():
+            for match in LATIN_OR_NUMBER.finditer(word):
+                piece = match.group()
+                if piece not in stops:
+                    yield Term(piece, pos, start + match.start(), start + match.end())
+                    pos += 1
+        start += width
+
+
+def query_words(text: str) -> list[str]:
+    """Precise-mode words of a query fragment (what a phrase of it must contain)."""
+    return [term.text for term in terms(text, subwords=False)]
+
+
+class JiebaTokenizer(Tokenizer):
+    """A whoosh tokenizer over :func:`terms` (positions and offsets included)."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            token.original = token.text = normalize(value)
+            token.boost = 1.0
+            if positions:
+                token.pos = start_pos
+            if chars:
+                token.startchar = start_char
+                token.endchar = start_char + len(value)
+            yield token
+            return
+        # Queries are parsed by search.query, which analyses words itself; a
+        # whoosh query-mode call still gets precise-mode words only.
+        for term in terms(value, subwords=mode != "query"):
+            token.text = term.text
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = term.text
+            if positions:
+                token.pos = start_pos + term.pos
+            if chars:
+                token.startchar = start_char + term.start
+                token.endchar = start_char + term.end
+            yield token
+
+
+def ChineseAnalyzer() -> JiebaTokenizer:  # noqa: N802 (whoosh's naming convention for analyzers)
+    return JiebaTokenizer()

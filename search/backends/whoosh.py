@@ -1,0 +1,353 @@
+"""The archive index in a whoosh folder on local disk.
+
+Writers: whoosh allows one writer at a time per index (a lock file). Every
+write here takes the lock *waiting* for it (``WRITER_TIMEOUT``), never an
+AsyncWriter (which loses its queue when the process dies) and never a writer
+that gives up at once (which drops the update with a LockError). In production
+the single writer is the django-tasks database worker; a write that still
+fails leaves a missing or stale document that ``check_archive_index --fix``
+repairs.
+
+Readers: opening an index costs ~100 ms, so each thread keeps its searcher
+between requests and refreshes it only when the index's generation changed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.writing import CLEAR
+
+from search.analysis import ChineseAnalyzer, normalize
+from search.backends.base import (
+    SORT_DATE,
+    Hit,
+    Progress,
+    SearchBackend,
+    SearchRequest,
+    SearchResults,
+)
+from search.documents import SearchDocument
+from search.highlight import highlight, snippet
+from search.query import Clause, ParsedQuery
+
+# Bump when the schema or the analysis changes: a new index name is created
+# empty and `rebuild_archive_index` fills it.
+SCHEMA_VERSION = 2
+INDEX_NAME = f"archive_v{SCHEMA_VERSION}"
+WRITER_TIMEOUT = 300.0  # seconds a writer waits for the lock (a full rebuild holds it ~1 minute)
+TAG_SEPARATOR = ","
+TITLE_PREFIXES = ("中华人民共和国", "中国共产党")
+_TITLE_SUFFIX = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
+TITLE_KEY_BOOST = 20.0
+
+# Searchable text fields and how much a match in each counts.
+FIELD_BOOSTS = {"title": 6.0, "tagtext": 3.0, "headings": 2.0, "summary": 1.5, "body": 1.0}
+
+
+def build_schema(analyzer=None) -> Schema:
+    analyzer = analyzer or ChineseAnalyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        path=ID(stored=True),
+        type=ID(stored=True),
+        title=TEXT(analyzer=analyzer, stored=True, field_boost=FIELD_BOOSTS["title"]),
+        summary=TEXT(analyzer=analyzer, stored=True, field_boost=FIELD_BOOSTS["summary"]),
+        body=TEXT(analyzer=analyzer, stored=True, field_boost=FIELD_BOOSTS["body"]),
+        headings=TEXT(analyzer=analyzer, field_boost=FIELD_BOOSTS["headings"]),
+        tagtext=TEXT(analyzer=analyzer, field_boost=FIELD_BOOSTS["tagtext"]),
+        tags=KEYWORD(stored=True, commas=True, lowercase=True),
+        date=DATETIME(stored=True, sortable=True),
+        year=NUMERIC(int, sortable=True),
+        url=STORED,
+        fingerprint=STORED,
+        # Whole-title keys: a query that is exactly a document's title ranks it first.
+        title_key=KEYWORD(commas=True, scorable=True),
+    )
+
+
+def document_fields(doc: SearchDocument) -> dict:
+    fields = {
+        "id": str(doc.page_id),
+        "path": doc.path,
+        "type": doc.type,
+        "title": doc.title,
+        "summary": doc.summary,
+        "body": doc.body,
+        "headings": "\n".join(doc.headings),
+        "tagtext": "\n".join(doc.tags),
+        "tags": TAG_SEPARATOR.join(t.replace(TAG_SEPARATOR, " ") for t in doc.tags),
+        "url": doc.url,
+        "fingerprint": doc.fingerprint(),
+        "title_key": ",".join(title_keys(doc.title)),
+    }
+    if doc.date:
+        fields["date"] = datetime.datetime.combine(doc.date, datetime.time())
+        fields["year"] = doc.date.year
+    return fields
+
+
+def clause_query(clause: Clause, fields: Iterable[str] = FIELD_BOOSTS) -> wq.Query:
+    """One part of the query, in any of the text fields (an exact sequence when several words)."""
+    words = list(clause.words)
+    if len(words) == 1:
+        return wq.Or([wq.Term(field, words[0]) for field in fields])
+    return wq.Or([wq.Phrase(field, words) for field in fields])
+
+
+def title_keys(title: str) -> list[str]:
+    """The forms of a title a reader types: in full, without 中华人民共和国, without a trailing (date)."""
+    keys = {title_key(title)}
+    short = _TITLE_SUFFIX.sub("", title).strip()
+    for form in (title, short):
+        keys.add(title_key(form))
+        for prefix in TITLE_PREFIXES:
+            if form.startswith(prefix) and len(form) > len(prefix) + 1:
+                keys.add(title_key(form[len(prefix) :]))
+    return sorted(k for k in keys if k)
+
+
+def title_key(text: str) -> str:
+    return "".join(ch for ch in normalize(text) if ch.isalnum())
+
+
+def build_query(parsed: ParsedQuery) -> wq.Query:
+    query: wq.Query = wq.And([clause_query(c) for c in parsed.required])
+    if not parsed.excluded:
+        key = title_key("".join(c.text for c in parsed.required))
+        if key:
+            query = wq.AndMaybe(query, wq.Term("title_key", key, boost=TITLE_KEY_BOOST))
+    if parsed.excluded:
+        query = wq.AndNot(query, wq.Or([clause_query(c) for c in parsed.excluded]))
+    return query
+
+
+def _score(value) -> float:
+    # Sorted by date, whoosh gives the sort key (date key, -relevance) instead of the score.
+    if isinstance(value, tuple):
+        value = -value[-1]
+    return round(float(value or 0.0), 4)
+
+
+class WhooshBackend(SearchBackend):
+    def __init__(self, index_dir: Path | str, schema: Schema | None = None, index_name: str = INDEX_NAME):
+        self.index_dir = Path(index_dir)
+        self.index_name = index_name
+        self.schema = schema or build_schema()
+        self._open_lock = threading.Lock()
+        self._local = threading.local()
+
+    # --- the index folder ---
+    def index(self) -> whoosh_index.Index:
+        with self._open_lock:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+            if not whoosh_index.exists_in(self.index_dir, indexname=self.index_name):
+                return whoosh_index.create_in(self.index_dir, self.schema, indexname=self.index_name)
+            return whoosh_index.open_dir(self.index_dir, indexname=self.index_name, schema=self.schema)
+
+    def searcher(self):
+        """This thread's searcher, refreshed when a writer committed since it was opened."""
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None:
+            searcher = self.index().searcher()
+        elif not searcher.up_to_date():
+            # Not searcher.refresh(): Whoosh-Reloaded 2.7.5's reader reuse keeps
+            # segments that a commit merged away or deleted from (stale hits),
+            # and fails on an index that was empty.
+            searcher.close()
+            searcher = self.index().searcher()
+        self._local.searcher = searcher
+        return searcher
+
+    def close(self) -> None:
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            searcher.close()
+            self._local.searcher = None
+
+    def _writer(self, ix: whoosh_index.Index, **kwargs):
+        # Waits for the lock instead of failing with LockError.
+        return ix.writer(timeout=WRITER_TIMEOUT, delay=0.05, **kwargs)
+
+    # --- writing ---
+    def update(self, documents: Iterable[SearchDocument]) -> None:
+        documents = list(documents)
+        if not documents:
+            return
+        writer = self._writer(self.index())
+        try:
+            for doc in documents:
+                writer.update_document(**document_fields(doc))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def delete(self, page_ids: Iterable[int]) -> None:
+        page_ids = list(page_ids)
+        if not page_ids:
+            return
+        writer = self._writer(self.index())
+        try:
+            for page_id in page_ids:
+                writer.delete_by_term("id", str(page_id))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def rebuild(self, documents: Iterable[SearchDocument], total: int, progress: Progress | None = None) -> int:
+        procs = max(1, min(os.cpu_count() or 1, 4))
+        ix = self.index()
+        # Sub-processes analyse and write their own segments (both cores busy);
+        # CLEAR drops the old segments in the same commit, so readers switch
+        # from the old index to the new one at once.
+        writer = self._writer(ix, procs=procs, multisegment=True, limitmb=256) if procs > 1 else self._writer(ix)
+        count = 0
+        try:
+            for doc in documents:
+                writer.add_document(**document_fields(doc))
+                count += 1
+                if progress and (count % 200 == 0 or count == total):
+                    progress(count, total)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(mergetype=CLEAR)
+        if progress and count != total:
+            progress(count, total)
+        return count
+
+    def optimize(self) -> None:
+        self.index().optimize()
+
+    # --- reading ---
+    def fingerprints(self) -> dict[int, str]:
+        searcher = self.searcher()
+        return {int(fields["id"]): fields.get("fingerprint", "") for fields in searcher.all_stored_fields()}
+
+    def doc_count(self) -> int:
+        return self.searcher().doc_count()
+
+    def _filter(self, request: SearchRequest) -> wq.Query | None:
+        parts: list[wq.Query] = []
+        if request.type:
+            parts.append(wq.Term("type", request.type))
+        if request.tag:
+            parts.append(wq.Term("tags", normalize(request.tag.strip())))
+        if request.year:
+            parts.append(wq.NumericRange("year", request.year, request.year))
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else wq.And(parts)
+
+    @staticmethod
+    def _mask(hidden_paths: tuple[str, ...]) -> wq.Query | None:
+        if not hidden_paths:
+            return None
+        return wq.Or([wq.Prefix("path", path) for path in hidden_paths])
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        searcher = self.searcher()
+        query = build_query(request.query)
+        kwargs: dict = {
+            "filter": self._filter(request),
+            "mask": self._mask(request.hidden_paths),
+            # Exact counts (whoosh's block-skipping optimisation would recount
+            # the matches ignoring the filters).
+            "optimize": False,
+        }
+        if request.sort == SORT_DATE:
+            kwargs["sortedby"] = [sorting.FieldFacet("date", reverse=True), sorting.ScoreFacet()]
+        if request.facets:
+            kwargs["groupedby"] = {
+                "type": sorting.FieldFacet("type"),
+                "year": sorting.FieldFacet("year"),
+                "tag": sorting.FieldFacet("tags", allow_overlap=True),
+            }
+            kwargs["maptype"] = sorting.Count
+        limit = request.page * request.per_page
+        results = searcher.search(query, limit=limit, **kwargs)
+        terms = request.query.highlight_terms
+        hits: list[Hit] = []
+        offset = (request.page - 1) * request.per_page
+        for hit in results[offset:limit]:
+            fields = hit.fields()
+            date = fields.get("date")
+            title = fields.get("title", "")
+            text = fields.get("body") or fields.get("summary") or ""
+            hits.append(
+                Hit(
+                    page_id=int(fields["id"]),
+                    title=title,
+                    url=fields.get("url", ""),
+                    type=fields.get("type", ""),
+                    date=date.date() if date else None,
+                    tags=[t for t in (fields.get("tags") or "").split(TAG_SEPARATOR) if t],
+                    score=_score(hit.score),
+                    title_html=highlight(title, terms),
+                    snippet=snippet(text, terms),
+                )
+            )
+        facets: dict[str, dict[str, int]] = {}
+        if request.facets:
+            for name in ("type", "year", "tag"):
+                groups = results.groups(name)
+                facets[name] = {
+                    str(key): count for key, count in sorted(groups.items(), key=lambda kv: -kv[1]) if key is not None
+                }
+        return SearchResults(count=len(results), hits=hits, page=request.page, per_page=request.per_page, facets=facets)
+
+    def suggestions(self, query: ParsedQuery, limit: int = 5) -> list[str]:
+        """Indexed words one edit away from a query word that finds nothing (错别字)."""
+        searcher = self.searcher()
+        reader = searcher.reader()
+        found: list[str] = []
+        for clause in query.required:
+            candidates = [normalize(clause.text), *clause.words] if len(clause.words) > 1 else list(clause.words)
+            for word in candidates:
+                if any(reader.doc_frequency(field, word) for field in ("title", "body")):
+                    continue
+                if len(word) < 2:
+                    continue
+                scored: Counter[str] = Counter()
+                for field in ("title", "body"):
+                    for near in reader.terms_within(field, word, 1, prefix=0):
+                        if near != word and len(near) == len(word):
+                            scored[near] += reader.doc_frequency(field, near)
+                for near, _ in scored.most_common(limit):
+                    if near not in found:
+                        found.append(clause.text.replace(word, near) if word != clause.text else near)
+        return found[:limit]
+
+    def clause_counts(self, query: ParsedQuery, hidden_paths: tuple[str, ...] = ()) -> list[tuple[str, int]]:
+        searcher = self.searcher()
+        mask = self._mask(hidden_paths)
+        counts = []
+        for clause in query.required:
+            results = searcher.search(clause_query(clause), limit=1, mask=mask, optimize=False)
+            counts.append((clause.text, len(results)))
+        return counts
+
+    def related_terms(self, query: ParsedQuery, limit: int = 8) -> list[str]:
+        searcher = self.searcher()
+        any_clause = wq.Or([clause_query(c) for c in query.required])
+        results = searcher.search(any_clause, limit=10)
+        if results.is_empty():
+            return []
+        typed = {w for c in query.required for w in c.words} | {normalize(c.text) for c in query.required}
+        words = []
+        for word, _score in results.key_terms("title", docs=10, numterms=limit * 3):
+            if word not in typed and len(word) >= 2 and not word.isdigit():
+                words.append(word)
+        return words[:limit]

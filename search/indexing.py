@@ -1,0 +1,108 @@
+"""From pages to index documents: what is indexed, and keeping it current."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from wagtail.models import Page
+
+from search.backends import get_backend
+from search.documents import SearchDocument, searchable_page_models
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 200
+
+
+def _queryset(model: type) -> QuerySet:
+    qs = model.objects.live().order_by("path")
+    if hasattr(model, "tags"):
+        qs = qs.prefetch_related("tags")
+    return qs
+
+
+def live_pages_count() -> int:
+    return sum(model.objects.live().count() for model in searchable_page_models())
+
+
+def live_documents() -> Iterator[SearchDocument]:
+    """Documents of every live page of every searchable type (streamed in chunks)."""
+    for model in searchable_page_models():
+        qs = _queryset(model)
+        last_path = ""
+        while True:
+            chunk = list(qs.filter(path__gt=last_path)[:CHUNK])
+            if not chunk:
+                break
+            for page in chunk:
+                # A subclass of a searchable class is indexed once, by its own model.
+                if type(page) is model:
+                    yield page.search_document()
+            last_path = chunk[-1].path
+
+
+def document_for(page_id: int) -> SearchDocument | None:
+    """The document of a live, searchable page; None when it should not be in the index."""
+    page = Page.objects.filter(pk=page_id).first()
+    if page is None or not page.live:
+        return None
+    specific = page.specific
+    if type(specific) not in searchable_page_models():
+        return None
+    return specific.search_document()
+
+
+def sync_pages(page_ids: Iterable[int]) -> tuple[int, int]:
+    """Bring these pages' index entries in line with the database. Returns (updated, removed)."""
+    docs: list[SearchDocument] = []
+    gone: list[int] = []
+    for page_id in dict.fromkeys(page_ids):
+        doc = document_for(page_id)
+        if doc is None:
+            gone.append(page_id)
+        else:
+            docs.append(doc)
+    backend = get_backend()
+    backend.update(docs)
+    backend.delete(gone)
+    return len(docs), len(gone)
+
+
+@dataclass
+class IndexReport:
+    missing: list[int] = field(default_factory=list)
+    stale: list[int] = field(default_factory=list)
+    extra: list[int] = field(default_factory=list)
+    indexed: int = 0
+    live: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.stale or self.extra)
+
+
+def check_index(fix: bool = False) -> IndexReport:
+    """Compare the index with the database; with ``fix``, repair the differences."""
+    backend = get_backend()
+    indexed = backend.fingerprints()
+    report = IndexReport(indexed=len(indexed))
+    to_update: list[SearchDocument] = []
+    seen: set[int] = set()
+    for doc in live_documents():
+        report.live += 1
+        seen.add(doc.page_id)
+        known = indexed.get(doc.page_id)
+        if known is None:
+            report.missing.append(doc.page_id)
+            to_update.append(doc)
+        elif known != doc.fingerprint():
+            report.stale.append(doc.page_id)
+            to_update.append(doc)
+    report.extra = sorted(set(indexed) - seen)
+    if fix:
+        backend.update(to_update)
+        backend.delete(report.extra)
+    return report

@@ -1,0 +1,42 @@
+"""Wagtail privacy settings at query time: which page subtrees a visitor may not see.
+
+The index holds every live page; restricted subtrees are masked per request
+(so changing a page's privacy setting takes effect at once, without reindexing).
+The rules are Wagtail's own (PageViewRestriction.accept_request), evaluated in
+a constant number of queries.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from wagtail.models import PageViewRestriction
+
+
+def hidden_paths(request: HttpRequest) -> tuple[str, ...]:
+    restrictions = list(PageViewRestriction.objects.select_related("page").prefetch_related("groups"))
+    if not restrictions:
+        return ()
+    user = request.user
+    user_groups: set[int] | None = None
+    passed = set(request.session.get(PageViewRestriction.passed_view_restrictions_session_key, []))
+    hidden: list[str] = []
+    for restriction in restrictions:
+        kind = restriction.restriction_type
+        if kind == PageViewRestriction.PASSWORD:
+            allowed = restriction.id in passed
+        elif kind == PageViewRestriction.LOGIN:
+            allowed = user.is_authenticated
+        elif kind == PageViewRestriction.GROUPS:
+            if user.is_superuser:
+                allowed = True
+            elif not user.is_authenticated:
+                allowed = False
+            else:
+                if user_groups is None:
+                    user_groups = set(user.groups.values_list("id", flat=True))
+                allowed = any(group.id in user_groups for group in restriction.groups.all())
+        else:
+            allowed = True
+        if not allowed:
+            hidden.append(restriction.page.path)
+    return tuple(sorted(set(hidden)))

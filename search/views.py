@@ -1,0 +1,105 @@
+"""The site search page and its JSON API (thin: parsing in params.py, work in the backend)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+from wagtail.models import Page
+
+from search.backends import get_backend
+from search.backends.base import SORTS, SearchResults
+from search.documents import search_types
+from search.params import ParamError, search_request
+from search.query import QueryError
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE = "检索服务暂时不可用，请稍后再试"
+
+
+def _live_only(results: SearchResults) -> SearchResults:
+    """Drop hits whose page stopped being live before the index caught up (one query)."""
+    ids = [hit.page_id for hit in results.hits]
+    if ids:
+        live = set(Page.objects.filter(pk__in=ids, live=True).values_list("pk", flat=True))
+        if len(live) != len(ids):
+            results.hits = [hit for hit in results.hits if hit.page_id in live]
+    return results
+
+
+@require_GET
+def search_page(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "")
+    types = search_types()
+    context: dict = {
+        "q": q,
+        "types": types,
+        "sorts": SORTS,
+        "selected": {key: request.GET.get(key, "") for key in ("type", "tag", "year", "sort")},
+    }
+    if not q.strip():
+        return render(request, "search/search.html", context)
+    try:
+        search = search_request(request.GET, request, facets=True)
+    except (ParamError, QueryError) as exc:
+        context["error"] = str(exc)
+        return render(request, "search/search.html", context, status=400)
+    backend = get_backend()
+    try:
+        results = _live_only(backend.search(search))
+        if results.count == 0:
+            context["suggestions"] = backend.suggestions(search.query)
+            context["clause_counts"] = (
+                backend.clause_counts(search.query, search.hidden_paths) if len(search.query.required) > 1 else []
+            )
+            context["related"] = backend.related_terms(search.query)
+    except Exception:
+        logger.exception("search failed for %r", q)
+        context["error"] = UNAVAILABLE
+        return render(request, "search/search.html", context, status=503)
+    for hit in results.hits:
+        hit.type_label = types.get(hit.type, hit.type)
+    params = request.GET.copy()
+    params.pop("page", None)
+    context.update(
+        search=search,
+        results=results,
+        query_string=params.urlencode(),
+        filtered=bool(search.type or search.tag or search.year),
+    )
+    return render(request, "search/search.html", context)
+
+
+@require_GET
+def search_api(request: HttpRequest) -> JsonResponse:
+    """GET /api/search?q=…&type=…&tag=…&year=…&sort=…&page=… → {"count", "results": [...]}."""
+    try:
+        search = search_request(request.GET, request)
+    except (ParamError, QueryError) as exc:
+        return JsonResponse({"error": str(exc)}, status=400, json_dumps_params={"ensure_ascii": False})
+    try:
+        results = _live_only(get_backend().search(search))
+    except Exception:
+        logger.exception("search API failed for %r", request.GET.get("q"))
+        return JsonResponse({"error": UNAVAILABLE}, status=503, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {
+            "count": results.count,
+            "results": [
+                {
+                    "title": hit.title,
+                    "url": hit.url,
+                    "type": hit.type,
+                    "date": hit.date.isoformat() if hit.date else None,
+                    "tags": hit.tags,
+                    "snippet": str(hit.snippet),
+                    "score": hit.score,
+                }
+                for hit in results.hits
+            ],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
