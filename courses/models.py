@@ -496,6 +496,15 @@ class LessonPage(Page):
         help_text="留空则按时长认定",
     )
     is_required = models.BooleanField("必修", default=True)
+    embedded_test = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name="课后测验",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="设置后，学满时长且通过该测验才算完成本课时",
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("body"),
@@ -504,6 +513,7 @@ class LessonPage(Page):
         FieldPanel("duration_minutes"),
         FieldPanel("credit_hours"),
         FieldPanel("is_required"),
+        PageChooserPanel("embedded_test", page_type="exams.ExamPage"),
     ]
     parent_page_types = ["courses.CoursePage"]
     subpage_types: list[str] = []

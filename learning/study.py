@@ -30,6 +30,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from wagtail.models import Page, PageViewRestriction
@@ -394,7 +395,18 @@ def check_course_completion(member: Member, course, *, now: dt.datetime | None =
 
 
 def on_exam_passed(sender, member: Member, exam, **kwargs) -> None:
-    """A passed final exam may complete the courses the member is taking."""
+    """A passed exam completes the items waiting for it as their embedded test, and may
+    complete the courses the member is taking as their final exam."""
+    waiting = StudyProgress.objects.filter(
+        member=member, completed_at__isnull=True, seconds__gte=F("required_seconds")
+    ).values_list("pk", "page_id")
+    for progress_pk, page_id in waiting:
+        page = Page.objects.get(pk=page_id).specific
+        if getattr(page, "embedded_test_id", None) == exam.pk:
+            with transaction.atomic():
+                progress = StudyProgress.objects.select_for_update().get(pk=progress_pk)
+                if progress.completed_at is None:
+                    _complete(member, progress, page, timezone.now())
     course_ids = set(
         StudyProgress.objects.filter(member=member, course__isnull=False).values_list("course_id", flat=True)
     )

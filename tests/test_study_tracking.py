@@ -274,3 +274,21 @@ def test_a_course_with_a_final_exam_completes_when_the_exam_is_passed(world, pag
     exam_passed.send(sender=None, member=world.member_a1, exam=exam, attempt=None, score=90, passed_at=None)
     course_entry = LedgerEntry.objects.get(member=world.member_a1, kind=LedgerKind.COURSE)
     assert course_entry.hours == Decimal("3")  # 2 course hours + 1 for the passed test (the rule)
+
+
+def test_a_lesson_with_an_embedded_test_completes_only_once_the_test_is_passed(world, pages, member_client):
+    from learning.progress import mark_complete
+
+    test_page = pages.optional  # any page serves as the embedded test here
+    pages.lesson1.embedded_test_id = test_page.pk
+    pages.lesson1.save_revision().publish()
+    with time_machine.travel(at(2026, 5, 1, 9), tick=False) as clock:
+        _study_until_complete(member_client, pages.lesson1, clock)
+    assert not ItemCompletion.objects.filter(member=world.member_a1, page_id=pages.lesson1.pk).exists()
+    assert not LedgerEntry.objects.filter(member=world.member_a1, kind=LedgerKind.LESSON).exists()
+
+    mark_complete(world.member_a1, test_page, "exam")
+    for _ in range(2):  # a repeated signal changes nothing
+        exam_passed.send(sender=None, member=world.member_a1, exam=test_page, attempt=None, score=90, passed_at=None)
+    assert ItemCompletion.objects.filter(member=world.member_a1, page_id=pages.lesson1.pk).count() == 1
+    assert LedgerEntry.objects.filter(member=world.member_a1, kind=LedgerKind.LESSON).count() == 1
