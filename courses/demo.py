@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.utils.html import escape
@@ -127,7 +128,12 @@ def load_courses(home: HomePage) -> CourseIndexPage:
         if slug in existing:
             continue
         course = CoursePage(
-            title=title, slug=slug, category=categories[category], is_required=required, intro=f"<p>{escape(intro)}</p>"
+            title=title,
+            slug=slug,
+            category=categories[category],
+            is_required=required,
+            intro=f"<p>{escape(intro)}</p>",
+            completion_hours=Decimal("1"),  # 结业加计 1 学时
         )
         course.tags.add(*tags)
         _publish_child(index, course)

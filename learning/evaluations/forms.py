@@ -63,6 +63,7 @@ class SchemeForm(forms.ModelForm):
             self.fields[prefix + "normalization"] = forms.ChoiceField(
                 label=f"{indicator.name}计分方式",
                 choices=Normalization.choices,
+                required=False,  # only indicators with a weight are used
                 initial=current.normalization if current else indicator.default_normalization,
             )
             self.fields[prefix + "target"] = forms.DecimalField(
@@ -97,7 +98,7 @@ class SchemeForm(forms.ModelForm):
                     {
                         "code": code,
                         "weight": weight,
-                        "normalization": data.get(f"ind_{code}_normalization"),
+                        "normalization": data.get(f"ind_{code}_normalization") or REGISTRY[code].default_normalization,
                         "target": None if target is None else str(target),
                     }
                 )
