@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PORT ?= 8000
+# Two test processes by default: the machine has two cores.
+PYTEST_ARGS ?= -n 2
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
 # Debian packages: what weasyprint needs at run time (Pango, HarfBuzz subsetting
