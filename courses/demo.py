@@ -36,6 +36,10 @@ def load(stdout=None) -> HomePage:
 
 def load_home() -> HomePage:
     """Only the home page as the default site's root (fast; what most tests need)."""
+    from wagtail.models import Collection
+
+    if not Collection.objects.exists():  # likewise the root of image/document collections
+        Collection.add_root(name="Root")
     home = HomePage.objects.first()
     if home is None:
         root = Page.get_first_root_node()

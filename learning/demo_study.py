@@ -13,11 +13,12 @@ import random
 from decimal import Decimal
 
 from django.apps import apps
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
 from learning.choices import RoleKind
+from learning.demo import access_admin_permission
 from learning.ledger import adjust, credit
 from learning.models import (
     HourRule,
@@ -123,7 +124,7 @@ def _demo_materials() -> list:
 def _ensure_secretary_admin_access() -> None:
     """Secretaries read their branch's ledger in the Wagtail admin."""
     group, _ = Group.objects.get_or_create(name="支部书记")
-    group.permissions.add(Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"))
+    group.permissions.add(access_admin_permission())
     User = group.user_set.model
     for user in User.objects.filter(learning_roles__role=RoleKind.SECRETARY).distinct():
         user.groups.add(group)

@@ -59,3 +59,14 @@ def pytest_collection_modifyitems(config, items):
 from tests.browser import chromium, desktop, phone  # noqa: E402,F401  (fixtures)
 from tests.search_helpers import archive, search_index  # noqa: E402,F401  (fixtures)
 from tests.study_fixtures import pages  # noqa: E402,F401  (fixtures of the study-hour tests)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_content_type_cache():
+    """Transactional tests flush the database and content types come back with new ids:
+    never let a test use ids cached by an earlier one."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    yield
+    ContentType.objects.clear_cache()

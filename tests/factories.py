@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
 from learning.choices import OrgKind, RoleKind
+from learning.demo import access_admin_permission
 from learning.models import Member, Organization, RoleAssignment
 
 PASSWORD = "test-pass-123"
@@ -42,7 +43,7 @@ def make_organizer(org: Organization, branch: Organization, username: str | None
     RoleAssignment.objects.create(user=member.user, role=RoleKind.ORGANIZER, organization=org)
     group, _ = Group.objects.get_or_create(name="组织员")
     group.permissions.add(
-        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"),
+        access_admin_permission(),
         *Permission.objects.filter(
             content_type__app_label="learning", codename__in=["add_member", "change_member", "view_member"]
         ),

@@ -14,7 +14,7 @@ from exams.services import ExamError, save_answer, start_attempt, submit_attempt
 from learning.models import LedgerEntry
 from tests.exam_factories import correct_response, fixed_paper, make_bank, make_exam
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def run_parallel(n: int, fn: Callable[[int], object]) -> list[object]:

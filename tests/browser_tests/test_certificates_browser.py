@@ -12,7 +12,7 @@ from tests.browser import login
 from tests.certificate_helpers import complete_course, make_course, pdf_link_targets
 from tests.factories import PASSWORD, make_world
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_member_downloads_the_course_certificate_and_its_qr_link_opens_the_verify_page(

@@ -9,7 +9,7 @@ from learning.models import EvaluationScheme, LedgerKind, SchemeIndicator
 from tests.browser import login
 from tests.factories import PASSWORD, make_world
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_an_organizer_runs_and_publishes_a_quarter_and_a_member_sees_the_notice(live_server, desktop, phone):

@@ -7,7 +7,7 @@ from tests.browser import login
 from tests.exam_factories import fixed_paper, make_bank, make_exam
 from tests.factories import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_member_takes_a_timed_test_reloads_and_sees_the_result(world, site, live_server, desktop):

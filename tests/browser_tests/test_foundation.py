@@ -8,7 +8,7 @@ from django.core.management import call_command
 from learning.demo import DEMO_PASSWORD
 from tests.browser import login
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from tests.browser import login
 from tests.factories import PASSWORD, make_member, make_secretary
 from tests.plan_helpers import make_materials
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_secretary_assigns_a_plan_and_sees_a_members_progress(site, live_server, desktop, phone, world):

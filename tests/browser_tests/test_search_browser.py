@@ -10,7 +10,7 @@ from django.test import override_settings
 from search.indexing import sync_pages
 from tests.search_helpers import add_material
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

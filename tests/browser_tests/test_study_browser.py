@@ -11,7 +11,7 @@ from tests.factories import PASSWORD, make_world
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_member_reads_a_lesson_until_it_completes_and_sees_the_hours_in_the_record(live_server, desktop, settings):
     from courses.demo import load
     from courses.models import CourseIndexPage, CoursePage, LessonPage
