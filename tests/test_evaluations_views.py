@@ -317,7 +317,6 @@ def test_the_xlsx_export_holds_every_branch_and_its_scores(client, world, publis
 
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
 def test_the_pdf_export_has_pages_with_the_figures(client, world, published, tmp_path):
-    # Structure only: the CJK font ships with the certificates branch; Latin and digits are checked.
     login(client, world.organizer_a)
     response = client.get(f"/evaluations/runs/{published.pk}/export.pdf")
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
@@ -328,3 +327,6 @@ def test_the_pdf_export_has_pages_with_the_figures(client, world, published, tmp
     assert str(published.results.get(branch=world.branch_a1).total) in text
     assert text.count("\f") == 1  # one page
     assert "1/1" in text.replace(" ", "")  # the page footer
+    assert world.branch_a1.name in text  # Chinese prints with the shipped font
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "CertCJK" in fonts and "CID TrueType" in fonts  # the shipped CJK font, embedded

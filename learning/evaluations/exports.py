@@ -52,5 +52,11 @@ def xlsx_bytes(run: EvaluationRun) -> bytes:
 def pdf_bytes(run: EvaluationRun, *, base_url: str = "") -> bytes:
     from weasyprint import HTML
 
-    html = render_to_string("learning/evaluations/run_pdf.html", {"run": run, "results": results_for_export(run)})
+    # The project's own CJK font (shipped with the certificates), so Chinese prints on any machine.
+    from learning.certificates.render import FONT_FAMILY, font_face_css
+
+    html = render_to_string(
+        "learning/evaluations/run_pdf.html",
+        {"run": run, "results": results_for_export(run), "font_face_css": font_face_css(), "font_family": FONT_FAMILY},
+    )
     return HTML(string=html, base_url=base_url or None).write_pdf()
