@@ -18,6 +18,7 @@ from pathlib import Path
 import qrcode
 import qrcode.constants
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -104,10 +105,11 @@ def qr_data_uri(url: str) -> str:
 def _image_url(image) -> str | None:
     if image is None:
         return None
-    try:
+    # weasyprint reads local files directly; storages without a local path (object
+    # storage) are fetched through their URL instead.
+    if isinstance(image.file.storage, FileSystemStorage):
         return Path(image.file.path).as_uri()
-    except (NotImplementedError, ValueError, FileNotFoundError):
-        return image.file.url
+    return image.file.url
 
 
 def page_context(cert: Certificate, base_url: str | None = None) -> dict:
