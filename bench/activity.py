@@ -65,7 +65,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
 from courses.demo import load
 from courses.models import CourseIndexPage, CoursePage, LessonPage
-from learning.models import Member
+from learning.members.models import Member
 from tests.factories import make_member, make_org
 
 n = int(sys.argv[1])

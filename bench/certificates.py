@@ -43,8 +43,9 @@ def build_data(count: int) -> None:
     from django.core.management import call_command
 
     from learning.certificates.issuing import new_code
-    from learning.choices import OrgKind
-    from learning.models import Certificate, CertificateKind, CertificateTemplate, Member, Organization
+    from learning.certificates.models import Certificate, CertificateKind, CertificateTemplate
+    from learning.members.choices import OrgKind
+    from learning.members.models import Member, Organization
 
     call_command("migrate", verbosity=0)
     root = Organization.add_root(name="市直机关工委", kind=OrgKind.WORK_COMMITTEE)
@@ -93,7 +94,7 @@ def build_data(count: int) -> None:
 
 
 def child(kind: str, out: Path) -> dict:
-    from learning.models import Certificate
+    from learning.certificates.models import Certificate
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()

@@ -55,8 +55,8 @@ def _copy(table: str, columns: list[str], rows) -> None:
 def generate() -> None:
     from treebeard.numconv import NumConv
 
-    from learning.choices import OrgKind, RoleKind
-    from learning.models import Member, MemberTransfer, Organization
+    from learning.members.choices import OrgKind, RoleKind
+    from learning.members.models import Member, MemberTransfer, Organization
 
     rng = random.Random(8)
     conv = NumConv(Organization.alphabet)
@@ -122,7 +122,7 @@ def generate() -> None:
             user_ids = [r[0] for r in cur.fetchall()]
         member_branch = [branch_ids[i % len(branch_ids)] for i in range(MEMBERS)]
         _copy(
-            "learning_member",
+            "members_member",
             ["user_id", "name", "phone", "branch_id", "category", "position", "is_active", "created_at"],
             ((uid, f"党员{i}", "", member_branch[i], "full", "", "t", now) for i, uid in enumerate(user_ids)),
         )
@@ -136,7 +136,7 @@ def generate() -> None:
             if bid not in seen:
                 seen.add(bid)
                 roles.append((uid, RoleKind.SECRETARY, bid, now))
-        _copy("learning_roleassignment", ["user_id", "role", "organization_id", "created_at"], roles)
+        _copy("members_roleassignment", ["user_id", "role", "organization_id", "created_at"], roles)
         # Mid-year transfers: history rows plus the new current branch.
         movers = rng.sample(members, TRANSFERS)
         transfers = []
@@ -149,7 +149,7 @@ def generate() -> None:
         MemberTransfer.objects.bulk_create(transfers)
         with connection.cursor() as cur:
             cur.execute(
-                "UPDATE learning_member m SET branch_id = t.to_branch_id FROM learning_membertransfer t "
+                "UPDATE members_member m SET branch_id = t.to_branch_id FROM members_membertransfer t "
                 "WHERE t.member_id = m.id"
             )
 
@@ -162,7 +162,7 @@ def generate() -> None:
                 """
                 WITH mm AS (
                     SELECT m.id, m.branch_id, row_number() OVER (ORDER BY m.id) - 1 AS rn
-                    FROM learning_member m JOIN auth_user u ON u.id = m.user_id WHERE u.username LIKE 'bench%%'
+                    FROM members_member m JOIN auth_user u ON u.id = m.user_id WHERE u.username LIKE 'bench%%'
                 ), g AS (
                     SELECT n,
                            CASE WHEN n %% 4 = 0 THEN (n * 2654435761::bigint) %% (%(members)s * 3 / 4)
@@ -170,7 +170,7 @@ def generate() -> None:
                            make_date(%(year)s, 1, 1) + ((n * 40503::bigint) %% 365)::int AS day
                     FROM generate_series(0, %(entries)s - 1) AS n
                 )
-                INSERT INTO learning_ledgerentry (member_id, branch_id, hours, kind, source_key, source_label,
+                INSERT INTO hours_ledgerentry (member_id, branch_id, hours, kind, source_key, source_label,
                     occurred_on, year, reason, created_via, idempotency_key, created_at)
                 SELECT mm.id,
                        CASE WHEN t.id IS NULL THEN mm.branch_id
@@ -178,7 +178,7 @@ def generate() -> None:
                        (ARRAY[0.5, 1, 1, 1.5, 2])[1 + (g.n %% 5)], 'material', 'page:' || (g.n %% 5000), '',
                        g.day, %(year)s, '', 'bench', 'bench:' || g.n, now()
                 FROM g JOIN mm ON mm.rn = g.rn
-                LEFT JOIN learning_membertransfer t ON t.member_id = mm.id
+                LEFT JOIN members_membertransfer t ON t.member_id = mm.id
                 """,
                 {"members": MEMBERS, "entries": ENTRIES, "year": YEAR},
             )
@@ -186,7 +186,7 @@ def generate() -> None:
             cur.execute("SELECT id FROM wagtailcore_page WHERE depth = 1 LIMIT 1")
             page_id = cur.fetchone()[0]
         _copy(
-            "learning_itemcompletion",
+            "hours_itemcompletion",
             ["member_id", "page_id", "kind", "completed_at"],
             ((mid, page_id, "material", f"{YEAR}-06-01T10:00:00+00:00") for mid, _b, _u in members[::3]),
         )
@@ -202,8 +202,10 @@ def main() -> None:
         sys.exit("Run on PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/evals_bench")
     call_command("migrate", verbosity=0)
     from learning.evaluations.engine import evaluate_period
+    from learning.evaluations.models import EvaluationScheme, SchemeIndicator
     from learning.evaluations.periods import Period
-    from learning.models import EvaluationScheme, LedgerEntry, Organization, SchemeIndicator
+    from learning.hours.models import LedgerEntry
+    from learning.members.models import Organization
 
     root = Organization.objects.filter(name=ROOT_NAME, depth=1).first()
     if root is None:
@@ -224,12 +226,12 @@ def main() -> None:
 
     period = Period("year", YEAR)
     floor_sql = (
-        "SELECT branch_id, SUM(hours) FROM learning_ledgerentry "
+        "SELECT branch_id, SUM(hours) FROM hours_ledgerentry "
         "WHERE year = %s AND occurred_on BETWEEN %s AND %s GROUP BY branch_id"
     )
     # The per-member GROUP BY is the least work that can tell who met their target: shown for context.
     member_sql = (
-        "SELECT member_id, SUM(hours) FROM learning_ledgerentry "
+        "SELECT member_id, SUM(hours) FROM hours_ledgerentry "
         "WHERE year = %s AND occurred_on BETWEEN %s AND %s GROUP BY member_id"
     )
     floors, member_floors, evals = [], [], []

@@ -73,8 +73,8 @@ def build_world(examinees: int, questions: int) -> tuple[str, list[tuple[int, st
     from exams.choices import PaperMode, QuestionType
     from exams.importers.base import ParsedQuestion, save_questions
     from exams.models import ExamIndexPage, ExamPage, Paper, PaperQuestion, QuestionBank
-    from learning.choices import OrgKind
-    from learning.models import Member, Organization
+    from learning.members.choices import OrgKind
+    from learning.members.models import Member, Organization
 
     home = load_home()
     root = Organization.add_root(name="压测工委", kind=OrgKind.WORK_COMMITTEE)

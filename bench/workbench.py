@@ -38,7 +38,7 @@ def build():
     import datetime as dt
 
     from courses.demo import load as load_home
-    from learning.choices import OrgKind
+    from learning.members.choices import OrgKind
     from tests.factories import make_org, make_organizer, make_secretary
     from tests.plan_helpers import make_materials, make_plan, populate_branch
 

@@ -34,7 +34,7 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from courses.blocks import StudyBodyBlock
-from learning.hours import hours_for_minutes
+from learning.hours.rules import hours_for_minutes
 
 # Reading speed used to estimate reading time of Chinese text (characters per minute).
 READING_CHARS_PER_MINUTE = 400

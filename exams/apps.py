@@ -9,7 +9,7 @@ class ExamsConfig(AppConfig):
     def ready(self) -> None:
         # Exam indicators join the branch-evaluation registry (learning must not import exams).
         from exams import evaluation_indicators
-        from learning.plans import register_roster_annotation
+        from learning.plans.services import register_roster_annotation
 
         # The secretary's roster shows exams taken next to exams passed.
         register_roster_annotation("exams_taken", evaluation_indicators.exams_taken_in_year)

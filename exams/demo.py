@@ -21,7 +21,7 @@ from courses.models import HomePage
 from exams.choices import AttemptStatus, Layout, PaperMode, QuestionType, ReviewLevel, ReviewWhen
 from exams.importers.base import ParsedQuestion, save_questions
 from exams.models import ExamIndexPage, ExamPage, Paper, PaperQuestion, PaperRule, Question, QuestionBank
-from learning.models import Member
+from learning.members.models import Member
 
 BANK_NAME = "机关学习平台演示题库"
 S, M, T, B, E = (

@@ -71,7 +71,7 @@ class QuestionBank(models.Model):
     name = models.CharField("题库名称", max_length=100, unique=True)
     description = models.TextField("说明", blank=True)
     organization = models.ForeignKey(
-        "learning.Organization",
+        "members.Organization",
         verbose_name="所属组织",
         null=True,
         blank=True,
@@ -276,7 +276,7 @@ class ExamIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         from exams.services import exams_for_member
-        from learning.scoping import get_member_for_user, scope_for
+        from learning.members.scoping import get_member_for_user, scope_for
 
         context = super().get_context(request, *args, **kwargs)
         scope = scope_for(request.user)
@@ -317,12 +317,12 @@ class ExamPage(Page):
         "切屏次数上限", default=0, help_text="超过后自动交卷；0 表示不限制（仍会记录）"
     )
     audience_organizations = ParentalManyToManyField(
-        "learning.Organization",
+        "members.Organization",
         verbose_name="参考组织",
         blank=True,
         help_text="含下级组织；组织和党员都留空则全体党员可参加",
     )
-    audience_members = ParentalManyToManyField("learning.Member", verbose_name="参考党员", blank=True)
+    audience_members = ParentalManyToManyField("members.Member", verbose_name="参考党员", blank=True)
     credit_hours = models.DecimalField(
         "通过后认定学时", max_digits=5, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)]
     )
@@ -396,7 +396,7 @@ class ExamPage(Page):
 class Attempt(models.Model):
     exam = models.ForeignKey(ExamPage, verbose_name="考试", on_delete=models.CASCADE, related_name="attempts")
     member = models.ForeignKey(
-        "learning.Member", verbose_name="党员", on_delete=models.CASCADE, related_name="exam_attempts"
+        "members.Member", verbose_name="党员", on_delete=models.CASCADE, related_name="exam_attempts"
     )
     number = models.PositiveSmallIntegerField("第几次")
     status = models.CharField("状态", max_length=20, choices=AttemptStatus.choices, default=AttemptStatus.IN_PROGRESS)
@@ -479,7 +479,7 @@ class AttemptQuestion(models.Model):
 class PracticeRecord(models.Model):
     """错题本 practice: a member re-answered a question they once got wrong."""
 
-    member = models.ForeignKey("learning.Member", on_delete=models.CASCADE, related_name="practice_records")
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="practice_records")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
     is_correct = models.BooleanField()
     answered_at = models.DateTimeField(default=timezone.now)

@@ -20,7 +20,8 @@ from django.utils import timezone
 from exams.choices import AttemptStatus, PaperMode, QuestionType, ReviewLevel, ReviewWhen, SubmittedBy
 from exams.grading import finalize_scores, grade_item
 from exams.models import OPTION_LETTERS, Attempt, AttemptQuestion, ExamPage, Question
-from learning.models import LedgerKind, Member
+from learning.hours.models import LedgerKind
+from learning.members.models import Member
 
 # Answers sent just before the deadline are still accepted for this long (network latency).
 GRACE_SECONDS = 30
@@ -331,9 +332,9 @@ def expire_if_due(attempt: Attempt, *, now: dt.datetime | None = None) -> Attemp
 
 def on_passed(attempt: Attempt) -> None:
     """Credit hours, mark the exam complete and tell listeners (after commit)."""
-    from learning.ledger import credit
-    from learning.progress import mark_complete
-    from learning.signals import exam_passed
+    from learning.hours.ledger import credit
+    from learning.hours.progress import mark_complete
+    from learning.hours.signals import exam_passed
 
     exam = attempt.exam
     member = attempt.member

@@ -14,8 +14,8 @@ from openpyxl.styles import Font
 from exams.choices import AttemptStatus
 from exams.models import Attempt, AttemptQuestion, ExamPage
 from exams.services import audience_q
-from learning.models import Member
-from learning.scoping import member_records_filter
+from learning.members.models import Member
+from learning.members.scoping import member_records_filter
 
 BUCKETS = [(0, 59), (60, 69), (70, 79), (80, 89), (90, 100)]
 

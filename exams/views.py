@@ -34,8 +34,8 @@ from exams.services import (
     validate_response,
 )
 from exams.stats import attempts_table, exam_stats, stats_xlsx
-from learning.models import Member
-from learning.scoping import member_records_filter, scope_for
+from learning.members.models import Member
+from learning.members.scoping import member_records_filter, scope_for
 
 MAX_BODY = 20_000
 

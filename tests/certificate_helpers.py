@@ -9,9 +9,10 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from courses.models import CourseIndexPage, CoursePage, HomePage
-from learning.ledger import credit
-from learning.models import LedgerKind, Member
-from learning.signals import course_completed, exam_passed
+from learning.hours.ledger import credit
+from learning.hours.models import LedgerKind
+from learning.hours.signals import course_completed, exam_passed
+from learning.members.models import Member
 
 
 def make_course(home: HomePage, title: str = "新时代党建工作实务") -> CoursePage:

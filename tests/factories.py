@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
-from learning.choices import OrgKind, RoleKind
-from learning.demo import access_admin_permission
-from learning.models import Member, Organization, RoleAssignment
+from learning.members.choices import OrgKind, RoleKind
+from learning.members.demo import access_admin_permission
+from learning.members.models import Member, Organization, RoleAssignment
 
 PASSWORD = "test-pass-123"
 _counter = itertools.count(1)
@@ -45,7 +45,7 @@ def make_organizer(org: Organization, branch: Organization, username: str | None
     group.permissions.add(
         access_admin_permission(),
         *Permission.objects.filter(
-            content_type__app_label="learning", codename__in=["add_member", "change_member", "view_member"]
+            content_type__app_label="members", codename__in=["add_member", "change_member", "view_member"]
         ),
     )
     member.user.groups.add(group)

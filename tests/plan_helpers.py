@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from courses.models import TheoryIndexPage, TheoryMaterialPage
-from learning.plans import ItemSpec, create_plan
+from learning.plans.services import ItemSpec, create_plan
 
 _n = iter(range(1, 1_000_000))
 
@@ -41,7 +41,8 @@ def populate_branch(branch, count: int, pages, *, year: int = 2026, prefix: str 
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from learning.models import ItemCompletion, LedgerEntry, Member
+    from learning.hours.models import ItemCompletion, LedgerEntry
+    from learning.members.models import Member
 
     User = get_user_model()
     prefix = prefix or f"b{branch.pk}m"

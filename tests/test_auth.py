@@ -63,7 +63,7 @@ def test_logout_is_a_post(client, world, site):
 def test_an_imported_member_must_change_the_initial_password_first(client, world, tmp_path, site):
     from openpyxl import Workbook
 
-    from learning.importers.members import HEADERS, import_members
+    from learning.members.importers import HEADERS, import_members
 
     workbook = Workbook()
     workbook.active.append(HEADERS)

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from learning.certificates.issuing import revoke
-from learning.models import Certificate, CertificateKind, CertificateTemplate, PrintJob, PrintJobStatus
+from learning.certificates.models import Certificate, CertificateKind, CertificateTemplate, PrintJob, PrintJobStatus
 from tests.certificate_helpers import complete_course, give_hours, make_course
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,7 @@ def test_serials_and_ids_do_not_open_the_verify_page(client, course_cert):
 
 
 def test_the_verify_page_is_rate_limited_per_client_in_the_database(course_cert, settings):
-    from learning.models import VerifyThrottle
+    from learning.certificates.models import VerifyThrottle
 
     one = Client(REMOTE_ADDR="10.0.0.1")
     other = Client(REMOTE_ADDR="10.0.0.2")

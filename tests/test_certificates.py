@@ -18,8 +18,9 @@ from learning.certificates.issuing import (
     members_with_hours,
     revoke,
 )
+from learning.certificates.models import Certificate, CertificateKind, CertificateTemplate
 from learning.certificates.render import FONT_PATH, render_pdf
-from learning.models import Certificate, CertificateKind, CertificateTemplate, LedgerEntry
+from learning.hours.models import LedgerEntry
 from tests.certificate_helpers import (
     complete_course,
     give_hours,

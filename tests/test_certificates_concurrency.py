@@ -9,7 +9,7 @@ import pytest
 from django.db import close_old_connections
 
 from learning.certificates.issuing import issue_annual_hours
-from learning.models import Certificate
+from learning.certificates.models import Certificate
 from tests.factories import make_member, make_world
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -17,6 +17,7 @@ from courses.models import (
     TheoryIndexPage,
     TheoryMaterialPage,
 )
+from learning.members.models import Organization
 from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +72,7 @@ def test_the_home_page_shows_the_newest_materials_and_the_courses(client, demo_s
 
 def test_the_home_page_links_a_members_study_record_and_not_an_anonymous_visitor(client, site):
     assert "我的学习档案" not in client.get("/").content.decode()
-    member = make_member(pytest.importorskip("learning.models").Organization.add_root(name="支部", kind="branch"))
+    member = make_member(Organization.add_root(name="支部", kind="branch"))
     client.force_login(member.user)
     html = client.get("/").content.decode()
     assert 'class="button" href="/record/"' in html and "我的学习档案" in html

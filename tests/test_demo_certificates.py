@@ -3,7 +3,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from learning.models import Certificate, CertificateKind, CertificateTemplate
+from learning.certificates.models import Certificate, CertificateKind, CertificateTemplate
 
 
 @pytest.mark.django_db

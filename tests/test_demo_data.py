@@ -3,7 +3,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from learning.models import Member, Organization, RoleAssignment
+from learning.members.models import Member, Organization, RoleAssignment
 
 
 def counts():

@@ -5,8 +5,9 @@ import io
 import pytest
 from django.core.management import call_command
 
-from learning.models import Notification, Organization, PlanReminder, StudyPlan
-from learning.plans import plan_progress
+from learning.members.models import Organization
+from learning.plans.models import Notification, PlanReminder, StudyPlan
+from learning.plans.services import plan_progress
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,8 @@ def test_the_demo_has_a_plan_per_branch_with_members_at_different_stages():
 
 
 def test_the_demo_plans_load_without_the_course_demo():
-    from learning import demo, demo_plans
+    from learning.members import demo
+    from learning.plans import demo as demo_plans
 
     demo.load()
     demo_plans.load()

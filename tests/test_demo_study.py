@@ -6,8 +6,9 @@ from django.core.management import call_command
 from django.db.models import Sum
 from django.utils import timezone
 
-from learning.models import LedgerEntry, LedgerKind, Member, OfflineAttendance
-from learning.rules import annual_target
+from learning.hours.models import LedgerEntry, LedgerKind, OfflineAttendance
+from learning.hours.rules import annual_target
+from learning.members.models import Member
 
 
 @pytest.mark.django_db

@@ -5,7 +5,8 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from learning.models import EvaluationRun, EvaluationScheme, LedgerEntry
+from learning.evaluations.models import EvaluationRun, EvaluationScheme
+from learning.hours.models import LedgerEntry
 
 
 @pytest.mark.django_db

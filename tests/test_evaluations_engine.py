@@ -9,7 +9,6 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from learning.choices import OrgKind, RoleKind
 from learning.evaluations.engine import (
     EvaluationError,
     branch_trend,
@@ -23,20 +22,20 @@ from learning.evaluations.engine import (
     validate_indicator_config,
 )
 from learning.evaluations.indicators import REGISTRY, EvaluationContext
-from learning.evaluations.periods import Period
-from learning.ledger import credit
-from learning.models import (
+from learning.evaluations.models import (
     EvaluationResult,
     EvaluationScheme,
-    ItemCompletion,
-    LedgerKind,
     Normalization,
-    RoleAssignment,
     SchemeIndicator,
     ScoreAdjustment,
     StarMode,
 )
-from learning.targets import annual_target
+from learning.evaluations.periods import Period
+from learning.hours.ledger import credit
+from learning.hours.models import ItemCompletion, LedgerKind
+from learning.hours.targets import annual_target
+from learning.members.choices import OrgKind, RoleKind
+from learning.members.models import RoleAssignment
 from tests.factories import make_member, make_org, make_user
 
 Q1 = Period("quarter", 2026, 1)  # 90 days: 1 January – 31 March 2026
@@ -141,8 +140,8 @@ def test_target_met_fails_a_secretary_below_the_higher_target(tree):
 
 
 def test_the_bulk_target_expression_agrees_with_the_per_member_function(tree):
-    from learning.models import Member
-    from learning.targets import annual_target_expression
+    from learning.hours.targets import annual_target_expression
+    from learning.members.models import Member
 
     rows = Member.objects.filter(branch=tree["x"]).annotate(t=annual_target_expression(2026)).values_list("id", "t")
     expected = {m.id: annual_target(m, 2026) for m in Member.objects.filter(branch=tree["x"])}

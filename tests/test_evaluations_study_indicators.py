@@ -11,7 +11,7 @@ from django.utils import timezone
 from exams.services import save_answer, start_attempt, submit_attempt
 from learning.evaluations.indicators import REGISTRY, EvaluationContext
 from learning.evaluations.periods import Period
-from learning.progress import mark_complete
+from learning.hours.progress import mark_complete
 from tests.exam_factories import correct_response, fixed_paper, make_bank, make_exam
 from tests.plan_helpers import make_materials, make_plan
 
@@ -79,7 +79,7 @@ def test_exam_participation_pass_rate_and_average_score(world, site):
 
 
 def test_meetings_held_compares_each_kind_with_what_the_rules_require(world):
-    from learning.offline import record_session
+    from learning.hours.offline import record_session
 
     year = THIS_YEAR.year - 1  # a whole past quarter
     q1 = Period("quarter", year, 1)

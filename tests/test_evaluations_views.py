@@ -13,9 +13,10 @@ import time_machine
 from openpyxl import load_workbook
 
 from learning.evaluations.engine import evaluate_period, publish
+from learning.evaluations.models import EvaluationRun, EvaluationScheme, SchemeIndicator, ScoreAdjustment
 from learning.evaluations.periods import Period
-from learning.ledger import credit
-from learning.models import EvaluationRun, EvaluationScheme, LedgerKind, SchemeIndicator, ScoreAdjustment
+from learning.hours.ledger import credit
+from learning.hours.models import LedgerKind
 
 pytestmark = pytest.mark.django_db
 Q1 = Period("quarter", 2026, 1)

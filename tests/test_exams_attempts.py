@@ -19,8 +19,8 @@ from exams.services import (
     submit_attempt,
     submit_expired_attempts,
 )
-from learning.models import ItemCompletion, LedgerEntry
-from learning.signals import exam_passed
+from learning.hours.models import ItemCompletion, LedgerEntry
+from learning.hours.signals import exam_passed
 from tests.exam_factories import (
     B,
     M,

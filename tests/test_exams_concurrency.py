@@ -11,7 +11,7 @@ from django.db import close_old_connections, connection
 from exams.choices import AttemptStatus
 from exams.models import Attempt, AttemptQuestion
 from exams.services import ExamError, save_answer, start_attempt, submit_attempt
-from learning.models import LedgerEntry
+from learning.hours.models import LedgerEntry
 from tests.exam_factories import correct_response, fixed_paper, make_bank, make_exam
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from learning.models import HourRule, RuleRole
-from learning.rules import annual_target, hours_for_length, passed_test_hours
+from learning.hours.models import HourRule, RuleRole
+from learning.hours.rules import annual_target, hours_for_length, passed_test_hours
 
 pytestmark = pytest.mark.django_db
 

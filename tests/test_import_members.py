@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook, load_workbook
 
-from learning.importers.members import HEADERS, import_members
-from learning.models import Member, MemberTransfer, Organization, RoleAssignment
+from learning.members.importers import HEADERS, import_members
+from learning.members.models import Member, MemberTransfer, Organization, RoleAssignment
 
 GOOD_ROWS = [
     ["陈志强", "chenzq", "13912345678", "测试工委/甲党委/甲一支部", "党员", "", "2010-07-01", "正式党员", "科员"],

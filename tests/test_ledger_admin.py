@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from learning.ledger import credit
-from learning.models import HourRule, LedgerEntry, LedgerKind
+from learning.hours.ledger import credit
+from learning.hours.models import HourRule, LedgerEntry, LedgerKind
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from learning.ledger import adjust, credit
-from learning.models import LedgerEntry, LedgerKind
+from learning.hours.ledger import adjust, credit
+from learning.hours.models import LedgerEntry, LedgerKind
 
 
 @pytest.mark.django_db
@@ -57,8 +57,8 @@ def test_only_adjustments_may_be_negative(world):
 
 @pytest.mark.django_db
 def test_a_page_is_completed_once_per_member(world, site):
-    from learning.models import ItemCompletion
-    from learning.progress import is_complete, mark_complete
+    from learning.hours.models import ItemCompletion
+    from learning.hours.progress import is_complete, mark_complete
 
     _, created = mark_complete(world.member_a1, site, "material")
     _, created_again = mark_complete(world.member_a1, site, "material")

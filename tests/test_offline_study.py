@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
 from django.test import Client
 
-from learning import offline
-from learning.models import LedgerEntry, LedgerKind, OfflineKind
+from learning.hours import offline
+from learning.hours.models import LedgerEntry, LedgerKind, OfflineKind
 from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 import pytest
 
-from learning.choices import OrgKind
-from learning.models import MemberTransfer, Organization
+from learning.members.choices import OrgKind
+from learning.members.models import MemberTransfer, Organization
 from tests.factories import make_member, make_org
 
 

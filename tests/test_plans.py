@@ -8,11 +8,12 @@ import time_machine
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from learning.choices import OrgKind
-from learning.ledger import credit
-from learning.models import AudienceKind, LedgerKind, PlanRecipient, StudyPlan
-from learning.plans import ItemSpec, create_plan, plan_audience, plan_progress, plans_for_member
-from learning.progress import mark_complete
+from learning.hours.ledger import credit
+from learning.hours.models import LedgerKind
+from learning.hours.progress import mark_complete
+from learning.members.choices import OrgKind
+from learning.plans.models import AudienceKind, PlanRecipient, StudyPlan
+from learning.plans.services import ItemSpec, create_plan, plan_audience, plan_progress, plans_for_member
 from tests.factories import make_member, make_org
 from tests.plan_helpers import make_materials, make_plan
 

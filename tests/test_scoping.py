@@ -5,7 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from learning.scoping import (
+from learning.members.scoping import (
     can_view_member,
     get_member_for_user,
     get_organization_for_user,

@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 from django.test import RequestFactory
 
-from learning import study
-from learning.models import ItemCompletion, LedgerEntry, LedgerKind, StudyProgress
-from learning.signals import course_completed
+from learning.hours import tracking as study
+from learning.hours.models import ItemCompletion, LedgerEntry, LedgerKind, StudyProgress
+from learning.hours.signals import course_completed
 from tests.study_fixtures import make_pages
 
 

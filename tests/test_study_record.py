@@ -11,8 +11,8 @@ import time_machine
 from django.test import Client
 from openpyxl import load_workbook
 
-from learning.ledger import credit
-from learning.models import HourRule, LedgerEntry, LedgerKind, RuleRole
+from learning.hours.ledger import credit
+from learning.hours.models import HourRule, LedgerEntry, LedgerKind, RuleRole
 from tests.study_fixtures import at
 
 pytestmark = pytest.mark.django_db

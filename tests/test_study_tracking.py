@@ -10,8 +10,8 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from wagtail.models import PageViewRestriction
 
-from learning.models import ItemCompletion, LedgerEntry, LedgerKind, StudyProgress
-from learning.signals import course_completed, exam_passed
+from learning.hours.models import ItemCompletion, LedgerEntry, LedgerKind, StudyProgress
+from learning.hours.signals import course_completed, exam_passed
 from tests.study_fixtures import at, report, start
 
 pytestmark = pytest.mark.django_db
@@ -259,8 +259,8 @@ def test_a_course_completes_when_all_required_lessons_are_done(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_course_with_a_final_exam_completes_when_the_exam_is_passed(world, pages, member_client):
-    from learning.models import HourRule
-    from learning.progress import mark_complete
+    from learning.hours.models import HourRule
+    from learning.hours.progress import mark_complete
 
     HourRule.objects.create(organization=None, passed_test_hours=Decimal("1"))
     exam = pages.optional  # any page serves as the final exam for this test
@@ -277,7 +277,7 @@ def test_a_course_with_a_final_exam_completes_when_the_exam_is_passed(world, pag
 
 
 def test_a_lesson_with_an_embedded_test_completes_only_once_the_test_is_passed(world, pages, member_client):
-    from learning.progress import mark_complete
+    from learning.hours.progress import mark_complete
 
     test_page = pages.optional  # any page serves as the embedded test here
     pages.lesson1.embedded_test_id = test_page.pk

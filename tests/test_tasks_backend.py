@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.test import override_settings
 from django_tasks import task
 
-from learning.choices import OrgKind
-from learning.models import Organization
+from learning.members.choices import OrgKind
+from learning.members.models import Organization
 
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

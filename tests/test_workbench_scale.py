@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from learning.choices import OrgKind
+from learning.members.choices import OrgKind
 from tests.factories import make_org
 from tests.plan_helpers import make_materials, make_plan, populate_branch
 

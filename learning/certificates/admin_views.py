@@ -20,9 +20,11 @@ from wagtail.models import Page
 from wagtail.permission_policies.base import BasePermissionPolicy
 
 from learning.certificates.issuing import revoke
+from learning.certificates.models import CertificateKind, CertificateTemplate, PrintJobStatus
 from learning.certificates.printing import create_print_job, select_by_criterion, select_by_serials
-from learning.models import CertificateKind, CertificateTemplate, Organization, PrintJobStatus
-from learning.scoping import managed_certificates, managed_print_jobs, scope_for
+from learning.certificates.scoping import managed_certificates, managed_print_jobs
+from learning.members.models import Organization
+from learning.members.scoping import scope_for
 
 
 class OrganizerPermissionPolicy(BasePermissionPolicy):
@@ -121,7 +123,7 @@ class CertificateIndexView(CertificateScopeMixin, generic.IndexView):
         buttons = list(super().get_list_more_buttons(instance))
         buttons.append(
             MenuItem(
-                "下载 PDF", url=reverse("certificate_pdf", args=[instance.code]), icon_name="download", priority=20
+                "下载 PDF", url=reverse("certificates:pdf", args=[instance.code]), icon_name="download", priority=20
             )
         )
         if not instance.is_revoked:
@@ -157,7 +159,7 @@ def revoke_certificate(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"证书 {cert.serial} 已撤销")
             return redirect("learning_certificate:index")
-    return render(request, "learning/admin/certificate_revoke.html", {"cert": cert, "form": form})
+    return render(request, "certificates/admin/revoke.html", {"cert": cert, "form": form})
 
 
 # --- bulk printing -----------------------------------------------------------------------
@@ -227,7 +229,7 @@ def print_certificates(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("learning_certificate_print_job", pk=job.pk)
     jobs = managed_print_jobs(request.user).select_related("organization", "created_by")[:20]
-    return render(request, "learning/admin/certificate_print.html", {"form": form, "jobs": jobs})
+    return render(request, "certificates/admin/print.html", {"form": form, "jobs": jobs})
 
 
 def _job_for(request, pk: int):
@@ -251,7 +253,7 @@ def print_job(request: HttpRequest, pk: int) -> HttpResponse:
                 "error": job.error,
             }
         )
-    return render(request, "learning/admin/certificate_print_job.html", {"job": job, "DONE": PrintJobStatus.DONE})
+    return render(request, "certificates/admin/print_job.html", {"job": job, "DONE": PrintJobStatus.DONE})
 
 
 @require_admin_access

@@ -16,15 +16,9 @@ from django.db.models import DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from learning.models import (
-    Certificate,
-    CertificateKind,
-    CertificateTemplate,
-    LedgerEntry,
-    Member,
-    Organization,
-    SerialCounter,
-)
+from learning.certificates.models import Certificate, CertificateKind, CertificateTemplate, SerialCounter
+from learning.hours.models import LedgerEntry
+from learning.members.models import Member, Organization
 
 CODE_BYTES = 24  # 192 bits
 

@@ -11,9 +11,11 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from learning.certificates.issuing import issue_for_criterion
+from learning.certificates.models import Certificate, CertificateKind, PrintJob, PrintJobStatus
 from learning.certificates.render import render_pdf, render_zip
-from learning.models import Certificate, CertificateKind, Organization, PrintJob, PrintJobStatus
-from learning.scoping import managed_certificates, scope_for
+from learning.certificates.scoping import managed_certificates
+from learning.members.models import Organization
+from learning.members.scoping import scope_for
 
 SERIAL_RE = re.compile(r"^\d{4}-\d{6}$")
 

@@ -23,8 +23,7 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from learning.models import Certificate, CertificateKind, CertificateTemplate
-from learning.models.certificates import PLACEHOLDER_RE
+from learning.certificates.models import PLACEHOLDER_RE, Certificate, CertificateKind, CertificateTemplate
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_PATH = FONT_DIR / "WenQuanYiMicroHei-GB2312.ttf"
@@ -132,7 +131,7 @@ def page_context(cert: Certificate, base_url: str | None = None) -> dict:
 
 def certificates_html(certs: Iterable[Certificate], base_url: str | None = None) -> str:
     pages = [page_context(cert, base_url) for cert in certs]
-    return render_to_string("learning/certificates/pdf.html", {"pages": pages, "font_face": mark_safe(font_face_css())})
+    return render_to_string("certificates/pdf.html", {"pages": pages, "font_face": mark_safe(font_face_css())})
 
 
 def _with_related(certs: Sequence[Certificate]) -> list[Certificate]:

@@ -9,7 +9,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
-from learning.models import VerifyThrottle
+from learning.certificates.models import VerifyThrottle
 
 
 def client_key(request: HttpRequest, scope: str) -> str:

@@ -9,10 +9,11 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from learning.certificates.models import Certificate
 from learning.certificates.render import cn_date, fmt_hours, render_one
+from learning.certificates.scoping import get_certificate_for_user
 from learning.certificates.throttle import allow, client_key
-from learning.models import Certificate
-from learning.scoping import get_certificate_for_user, scope_for
+from learning.members.scoping import scope_for
 
 VERIFY_LIMIT_PER_MINUTE = getattr(settings, "CERTIFICATE_VERIFY_LIMIT_PER_MINUTE", 30)
 
@@ -22,7 +23,7 @@ VERIFY_LIMIT_PER_MINUTE = getattr(settings, "CERTIFICATE_VERIFY_LIMIT_PER_MINUTE
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     """Anyone holding a certificate checks it here; the code is the only way in."""
     if not allow(client_key(request, "verify"), VERIFY_LIMIT_PER_MINUTE):
-        response = render(request, "learning/certificates/verify.html", {"throttled": True}, status=429)
+        response = render(request, "certificates/verify.html", {"throttled": True}, status=429)
         response["Retry-After"] = "60"
         return response
     cert = (
@@ -31,7 +32,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
         else None
     )
     if cert is None:
-        return render(request, "learning/certificates/verify.html", {"not_found": True}, status=404)
+        return render(request, "certificates/verify.html", {"not_found": True}, status=404)
     context = {
         "cert": cert,
         "masked_name": cert.masked_holder_name,
@@ -40,7 +41,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
         "achieved_on": cn_date(cert.achieved_on),
         "issued_on": cn_date(cert.issued_at),
     }
-    return render(request, "learning/certificates/verify.html", context)
+    return render(request, "certificates/verify.html", context)
 
 
 @login_required
@@ -52,7 +53,7 @@ def my_certificates(request: HttpRequest) -> HttpResponse:
         if member_id
         else Certificate.objects.none()
     )
-    return render(request, "learning/certificates/mine.html", {"certificates": certs, "has_member": bool(member_id)})
+    return render(request, "certificates/mine.html", {"certificates": certs, "has_member": bool(member_id)})
 
 
 @login_required

@@ -17,8 +17,7 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 
 from learning.evaluations.indicators import REGISTRY, ZERO, EvaluationContext
-from learning.evaluations.periods import Period
-from learning.models import (
+from learning.evaluations.models import (
     EvaluationResult,
     EvaluationRun,
     EvaluationScheme,
@@ -26,6 +25,7 @@ from learning.models import (
     ScoreAdjustment,
     StarMode,
 )
+from learning.evaluations.periods import Period
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from learning.models import EvaluationRun
+from learning.evaluations.models import EvaluationRun
 
 
 def _number(value: str | None):
@@ -56,7 +56,7 @@ def pdf_bytes(run: EvaluationRun, *, base_url: str = "") -> bytes:
     from learning.certificates.render import FONT_FAMILY, font_face_css
 
     html = render_to_string(
-        "learning/evaluations/run_pdf.html",
+        "evaluations/run_pdf.html",
         {"run": run, "results": results_for_export(run), "font_face_css": font_face_css(), "font_family": FONT_FAMILY},
     )
     return HTML(string=html, base_url=base_url or None).write_pdf()

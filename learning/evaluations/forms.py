@@ -12,16 +12,17 @@ from django.utils import timezone
 
 from learning.evaluations.engine import EvaluationError, validate_indicator_config
 from learning.evaluations.indicators import REGISTRY
-from learning.evaluations.periods import Period
-from learning.models import (
+from learning.evaluations.models import (
     EvaluationScheme,
     Normalization,
-    Organization,
     PeriodKind,
     SchemeIndicator,
     StarMode,
+    validate_star_quotas,
+    validate_star_thresholds,
 )
-from learning.models.evaluations import validate_star_quotas, validate_star_thresholds
+from learning.evaluations.periods import Period
+from learning.members.models import Organization
 
 
 def _levels(text: str, field: str) -> list[int]:

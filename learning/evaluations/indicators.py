@@ -43,10 +43,12 @@ from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, 
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from learning.choices import OrgKind
+from learning.evaluations.models import Normalization
 from learning.evaluations.periods import Period
-from learning.models import ItemCompletion, LedgerEntry, Member, MemberTransfer, Normalization, Organization
-from learning.targets import annual_target_expression
+from learning.hours.models import ItemCompletion, LedgerEntry
+from learning.hours.targets import annual_target_expression
+from learning.members.choices import OrgKind
+from learning.members.models import Member, MemberTransfer, Organization
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -314,7 +316,7 @@ class PlanCompletionRate(Indicator):
 
     def raw_values(self, ctx: EvaluationContext) -> dict[int, Decimal | None]:
         # Imported here: plans import the models this module imports, not the other way round.
-        from learning.plans import audience_pairs, with_progress
+        from learning.plans.services import audience_pairs, with_progress
 
         pairs = with_progress(
             audience_pairs().filter(
@@ -361,7 +363,7 @@ class MeetingsHeld(Indicator):
     default_target = Decimal("100")
 
     def raw_values(self, ctx: EvaluationContext) -> dict[int, Decimal | None]:
-        from learning.models import OfflineSession
+        from learning.hours.models import OfflineSession
 
         required = {kind: per_month * _months(ctx.period) for kind, per_month in MEETINGS_PER_MONTH.items()}
         total_required = sum(required.values())
@@ -395,7 +397,7 @@ class MeetingAttendance(Indicator):
     default_target = Decimal("100")
 
     def raw_values(self, ctx: EvaluationContext) -> dict[int, Decimal | None]:
-        from learning.models import OfflineSession
+        from learning.hours.models import OfflineSession
 
         rows = (
             OfflineSession.objects.filter(

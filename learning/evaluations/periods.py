@@ -6,7 +6,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
-from learning.models import PeriodKind
+from learning.evaluations.models import PeriodKind
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from courses.demo import load as load_home
-from learning.models import Certificate
+from learning.certificates.models import Certificate
 from tests.browser import login
 from tests.certificate_helpers import complete_course, make_course, pdf_link_targets
 from tests.factories import PASSWORD, make_world

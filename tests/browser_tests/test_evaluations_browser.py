@@ -4,8 +4,9 @@ import datetime as dt
 
 import pytest
 
-from learning.ledger import credit
-from learning.models import EvaluationScheme, LedgerKind, SchemeIndicator
+from learning.evaluations.models import EvaluationScheme, SchemeIndicator
+from learning.hours.ledger import credit
+from learning.hours.models import LedgerKind
 from tests.browser import login
 from tests.factories import PASSWORD, make_world
 

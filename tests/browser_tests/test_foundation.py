@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from learning.demo import DEMO_PASSWORD
+from learning.members.demo import DEMO_PASSWORD
 from tests.browser import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -2,8 +2,8 @@
 
 import pytest
 
-from learning.models import StudyPlan
-from learning.progress import mark_complete
+from learning.hours.progress import mark_complete
+from learning.plans.models import StudyPlan
 from tests.browser import login
 from tests.factories import PASSWORD, make_member, make_secretary
 from tests.plan_helpers import make_materials

@@ -1,0 +1,1 @@
+"""Tiny shared helpers with no domain: downloads, tabular files, safe spreadsheet cells."""

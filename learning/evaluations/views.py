@@ -1,0 +1,285 @@
+"""Branch evaluation pages (支部考评): organizers define schemes, run and publish; everyone reads notices.
+
+Every access decision is made in ``learning.scoping``; views stay thin.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from learning.evaluations import engine, exports
+from learning.evaluations.charts import trend_svg
+from learning.evaluations.forms import AdjustmentForm, PublishForm, RunForm, SchemeForm
+from learning.evaluations.models import EvaluationResult, EvaluationRun, ScoreAdjustment
+from learning.evaluations.scoping import (
+    can_view_branch_result,
+    get_notice_for_user,
+    get_run_for_organizer,
+    get_scheme_for_user,
+    managed_schemes,
+    visible_notices,
+)
+from learning.members.models import Organization
+from learning.members.scoping import scope_for
+
+
+def _organizer_orgs(user):
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Organization.objects.all()
+    if not scope.organizer_paths:
+        return Organization.objects.none()
+    q = Q()
+    for path in scope.organizer_paths:
+        q |= Q(path__startswith=path)
+    return Organization.objects.filter(q).exclude(kind="branch")
+
+
+def _require_organizer(user) -> None:
+    if not scope_for(user).is_organizer:
+        raise PermissionDenied("只有组织员可以管理支部考评")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    schemes = managed_schemes(request.user).select_related("organization") if scope.is_organizer else []
+    notices = visible_notices(request.user).select_related("scheme").order_by("-published_at")[:20]
+    own: list[EvaluationResult] = []
+    if scope.secretary_branch_ids:
+        own = list(
+            EvaluationResult.objects.filter(
+                run__in=visible_notices(request.user), branch_id__in=scope.secretary_branch_ids
+            )
+            .select_related("run")
+            .order_by("-run__period_start", "-run__version")[:20]
+        )
+    return render(
+        request,
+        "evaluations/home.html",
+        {"schemes": schemes, "notices": notices, "own_results": own, "scope": scope},
+    )
+
+
+@login_required
+def scheme_create(request: HttpRequest) -> HttpResponse:
+    _require_organizer(request.user)
+    form = SchemeForm(request.POST or None, organizations=_organizer_orgs(request.user))
+    if request.method == "POST" and form.is_valid():
+        scheme = form.save(by=request.user)
+        messages.success(request, f"已创建考评方案“{scheme.name}”")
+        return redirect("evaluations:scheme", scheme.pk)
+    return render(request, "evaluations/scheme_form.html", {"form": form, "scheme": None})
+
+
+@login_required
+def scheme_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    scheme = get_scheme_for_user(request.user, pk)
+    form = SchemeForm(request.POST or None, instance=scheme, organizations=_organizer_orgs(request.user))
+    if request.method == "POST" and form.is_valid():
+        form.save(by=request.user)
+        messages.success(request, "方案已保存；已生成的考评结果不受影响")
+        return redirect("evaluations:scheme", scheme.pk)
+    return render(request, "evaluations/scheme_form.html", {"form": form, "scheme": scheme})
+
+
+@login_required
+def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    scheme = get_scheme_for_user(request.user, pk)
+    return render(
+        request,
+        "evaluations/scheme_detail.html",
+        {
+            "scheme": scheme,
+            "indicators": scheme.indicators.all(),
+            "runs": scheme.runs.all()[:50],
+            "adjustments": scheme.adjustments.select_related("branch", "created_by", "withdrawn_by")[:100],
+            "run_form": RunForm(),
+            "adjustment_form": AdjustmentForm(scheme=scheme),
+        },
+    )
+
+
+@login_required
+@require_POST
+def scheme_run(request: HttpRequest, pk: int) -> HttpResponse:
+    scheme = get_scheme_for_user(request.user, pk)
+    form = RunForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.values():
+            messages.error(request, "；".join(error))
+        return redirect("evaluations:scheme", scheme.pk)
+    try:
+        run = engine.evaluate_period(scheme, form.cleaned_data["period"], by=request.user)
+    except engine.EvaluationError as exc:
+        messages.error(request, str(exc))
+        return redirect("evaluations:scheme", scheme.pk)
+    messages.success(request, f"已完成{run.period_label}考评（第{run.version}版）")
+    return redirect("evaluations:run", run.pk)
+
+
+@login_required
+@require_POST
+def adjustment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    scheme = get_scheme_for_user(request.user, pk)
+    form = AdjustmentForm(request.POST, scheme=scheme)
+    if form.is_valid():
+        period = form.cleaned_data["period"]
+        ScoreAdjustment.objects.create(
+            scheme=scheme,
+            branch=form.cleaned_data["branch"],
+            period_kind=period.kind,
+            period_start=period.start,
+            points=form.cleaned_data["points"],
+            reason=form.cleaned_data["reason"],
+            created_by=request.user,
+        )
+        messages.success(request, "已登记加减分；重新测评后计入总分")
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}：{'；'.join(errors)}" if label else "；".join(errors))
+    return redirect("evaluations:scheme", scheme.pk)
+
+
+@login_required
+@require_POST
+def adjustment_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    adjustment = get_object_or_404(ScoreAdjustment, pk=pk)
+    scheme = get_scheme_for_user(request.user, adjustment.scheme_id)
+    adjustment.withdraw(request.user)
+    messages.success(request, "已撤销该加减分项")
+    return redirect("evaluations:scheme", scheme.pk)
+
+
+def _rows(run: EvaluationRun, previous: EvaluationRun | None):
+    delta = engine.comparison(run, previous)
+    rows = []
+    for result in run.results.order_by("rank", "branch_name"):
+        rows.append({"result": result, "delta": delta.get(result.branch_id)})
+    return rows
+
+
+@login_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_run_for_organizer(request.user, pk)
+    previous = engine.previous_run(run)
+    return render(
+        request,
+        "evaluations/run_detail.html",
+        {
+            "run": run,
+            "previous": previous,
+            "rows": _rows(run, previous),
+            "publish_form": PublishForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_run_for_organizer(request.user, pk)
+    form = PublishForm(request.POST)
+    if form.is_valid():
+        engine.publish(run, by=request.user, **form.cleaned_data)
+        messages.success(request, f"已发布公示：{run.publish_from:%Y-%m-%d} 至 {run.publish_until:%Y-%m-%d}")
+        return redirect("evaluations:notice", run.pk)
+    for errors in form.errors.values():
+        messages.error(request, "；".join(errors))
+    return redirect("evaluations:run", run.pk)
+
+
+def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def _export_run(request: HttpRequest, pk: int) -> EvaluationRun:
+    """Organizers export any version; readers of a notice export the published one."""
+    try:
+        return get_run_for_organizer(request.user, pk)
+    except PermissionDenied:
+        return get_notice_for_user(request.user, pk)
+
+
+@login_required
+def run_export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _export_run(request, pk)
+    return _download(
+        exports.xlsx_bytes(run),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"支部考评-{run.period_label}-v{run.version}.xlsx",
+    )
+
+
+@login_required
+def run_export_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _export_run(request, pk)
+    return _download(
+        exports.pdf_bytes(run, base_url=request.build_absolute_uri("/")),
+        "application/pdf",
+        f"支部考评-{run.period_label}-v{run.version}.pdf",
+    )
+
+
+@login_required
+def notice(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_notice_for_user(request.user, pk)
+    scope = scope_for(request.user)
+    previous = engine.previous_run(run, published_only=True)
+    own_branch_ids = set(scope.secretary_branch_ids)
+    member = getattr(request.user, "member", None) if hasattr(request.user, "member") else None
+    if member is not None:
+        own_branch_ids.add(member.branch_id)
+    own = list(run.results.filter(branch_id__in=own_branch_ids).order_by("branch_name"))
+    return render(
+        request,
+        "evaluations/notice.html",
+        {
+            "run": run,
+            "rows": _rows(run, previous),
+            "previous": previous,
+            "own_results": own,
+            "highlight": own_branch_ids,
+            "notice_open": run.notice_is_open(),
+        },
+    )
+
+
+@login_required
+def branch_result(request: HttpRequest, pk: int, branch_id: int) -> HttpResponse:
+    run = get_object_or_404(EvaluationRun.objects.select_related("scheme__organization"), pk=pk)
+    if not can_view_branch_result(request.user, run, branch_id):
+        raise PermissionDenied("您无权查看该支部的考评结果")
+    try:
+        result = run.results.get(branch_id=branch_id)
+    except EvaluationResult.DoesNotExist:
+        raise Http404("该支部不在本次考评范围内") from None
+    organizer = scope_for(request.user).organizes_org(run.scheme.organization)
+    previous = engine.previous_run(run, published_only=not organizer)
+    delta = engine.comparison(run, previous).get(branch_id) if previous else None
+    trend = engine.branch_trend(run, branch_id, published_only=not organizer)
+    return render(
+        request,
+        "evaluations/branch_result.html",
+        {
+            "run": run,
+            "result": result,
+            "delta": delta,
+            "previous": previous,
+            "improvements": result.improvements(),
+            "trend_svg": trend_svg(trend, title=f"{result.branch_name}总分走势"),
+            "ranked_count": run.results.filter(rank__isnull=False).count(),
+            "organizer": organizer,
+        },
+    )

@@ -1,0 +1,145 @@
+"""Wagtail admin for study hours: the ledger history (read-only), corrections, hour rules."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django_filters import ChoiceFilter, FilterSet, ModelChoiceFilter, NumberFilter
+from wagtail.admin.auth import require_admin_access
+from wagtail.admin.views import generic
+from wagtail.permission_policies.base import BasePermissionPolicy
+
+from learning.hours.forms import CorrectionForm
+from learning.hours.ledger import adjust
+from learning.hours.models import LedgerEntry, LedgerKind
+from learning.hours.scoping import managed_hour_rules, managed_ledger_entries
+from learning.members.choices import OrgKind
+from learning.members.models import Organization
+from learning.members.scoping import managed_members, managed_organizations, scope_for
+
+
+class LedgerPermissionPolicy(BasePermissionPolicy):
+    """Secretaries and organizers may view the ledger of their scope; nobody edits or deletes it."""
+
+    def user_has_permission(self, user, action):
+        return action == "view" and user.is_active and scope_for(user).manages_anything
+
+    def users_with_any_permission(self, actions):
+        from django.contrib.auth import get_user_model
+
+        return get_user_model().objects.none()
+
+
+class HourRulePermissionPolicy(BasePermissionPolicy):
+    """Organizers (and site admins) configure hour rules for their subtree."""
+
+    def user_has_permission(self, user, action):
+        return user.is_active and scope_for(user).is_organizer
+
+    def users_with_any_permission(self, actions):
+        from django.contrib.auth import get_user_model
+
+        return get_user_model().objects.none()
+
+
+def _branches(request):
+    if request is None:
+        return Organization.objects.none()
+    return managed_organizations(request.user).filter(kind=OrgKind.BRANCH)
+
+
+class LedgerFilterSet(FilterSet):
+    kind = ChoiceFilter(label="类型", choices=LedgerKind.choices)
+    year = NumberFilter(label="年度")
+    member__branch = ModelChoiceFilter(label="支部", queryset=_branches)
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["kind", "year", "member__branch"]
+
+
+class LedgerIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return managed_ledger_entries(self.request.user).select_related("member", "branch", "created_by")
+
+
+class LedgerInspectView(generic.InspectView):
+    def get_object(self, queryset=None):
+        return get_object_or_404(managed_ledger_entries(self.request.user), pk=self.pk)
+
+
+class _ScopedRuleForm:
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        scope = scope_for(self.request.user)
+        field = form.fields["organization"]
+        if scope.is_admin:
+            field.queryset = Organization.objects.all()
+        else:
+            parts = Organization.objects.none()
+            for path in scope.organizer_paths:
+                parts = parts | Organization.objects.filter(path__startswith=path)
+            field.queryset = parts
+            field.required = True
+            field.empty_label = None
+        return form
+
+
+class HourRuleIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return managed_hour_rules(self.request.user).select_related("organization")
+
+
+class HourRuleCreateView(_ScopedRuleForm, generic.CreateView):
+    pass
+
+
+class HourRuleEditView(_ScopedRuleForm, generic.EditView):
+    def get_object(self, queryset=None):
+        return get_object_or_404(managed_hour_rules(self.request.user), pk=self.kwargs["pk"])
+
+
+class HourRuleDeleteView(generic.DeleteView):
+    def get_object(self, queryset=None):
+        return get_object_or_404(managed_hour_rules(self.request.user), pk=self.kwargs["pk"])
+
+
+class AdminCorrectionForm(CorrectionForm):
+    member = forms.ModelChoiceField(label="党员", queryset=None)
+
+    field_order = ["member", "hours", "occurred_on", "reason", "corrects"]
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, entries=managed_ledger_entries(user), **kwargs)
+        self.fields["member"].queryset = managed_members(user).select_related("branch").order_by("branch__path", "name")
+        self.fields["corrects"].widget = forms.NumberInput()
+        self.fields["corrects"].help_text = "可选：被更正记录的编号"
+
+    def clean(self):
+        data = super().clean()
+        entry, member = data.get("corrects"), data.get("member")
+        if entry and member and entry.member_id != member.pk:
+            self.add_error("corrects", "被更正的记录不属于所选党员")
+        return data
+
+
+@require_admin_access
+def ledger_correction(request):
+    if not scope_for(request.user).manages_anything:
+        raise PermissionDenied
+    form = AdminCorrectionForm(request.POST or None, user=request.user, initial=request.GET.dict())
+    if request.method == "POST" and form.is_valid():
+        entry = adjust(
+            form.cleaned_data["member"],
+            form.cleaned_data["hours"],
+            reason=form.cleaned_data["reason"],
+            created_by=request.user,
+            occurred_on=form.cleaned_data["occurred_on"],
+            corrects=form.cleaned_data["corrects"],
+        )
+        messages.success(request, f"已新增学时更正记录：{entry}")
+        return redirect(reverse("learning_ledgerentry:index"))
+    return render(request, "hours/admin/ledger_correction.html", {"form": form})

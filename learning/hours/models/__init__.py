@@ -1,0 +1,28 @@
+from .ledger import LedgerEntry, LedgerEntryQuerySet, LedgerKind
+from .progress import CompletionKind, ItemCompletion
+from .study import (
+    HourRule,
+    OfflineAttendance,
+    OfflineKind,
+    OfflineSession,
+    RuleRole,
+    StudyLock,
+    StudyProgress,
+    StudySession,
+)
+
+__all__ = [
+    "CompletionKind",
+    "HourRule",
+    "ItemCompletion",
+    "LedgerEntry",
+    "LedgerEntryQuerySet",
+    "LedgerKind",
+    "OfflineAttendance",
+    "OfflineKind",
+    "OfflineSession",
+    "RuleRole",
+    "StudyLock",
+    "StudyProgress",
+    "StudySession",
+]

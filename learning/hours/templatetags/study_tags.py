@@ -1,0 +1,102 @@
+"""Template tags that drop the study tracker and progress bars into any page template.
+
+{% include "hours/includes/study_tracker.html" %}   on a lesson or material page
+{% include "hours/includes/course_progress.html" %} on a course page
+{% load study_tags %}{% study_percent page as p %}      a lesson list's bars
+"""
+
+from __future__ import annotations
+
+from django import template
+
+from learning.hours.models import ItemCompletion, StudyProgress
+from learning.hours.tracking import item_hours, required_seconds_for
+from learning.members.models import Member
+
+register = template.Library()
+
+
+def _member(context) -> Member | None:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    cache = "_study_member"
+    if not hasattr(request, cache):
+        setattr(request, cache, Member.objects.select_related("branch").filter(user=user).first())
+    return getattr(request, cache)
+
+
+@register.inclusion_tag("hours/includes/study_tracker_widget.html", takes_context=True)
+def study_tracker(context, page) -> dict:
+    request = context.get("request")
+    member = _member(context)
+    result = {"page": page, "request": request, "csrf_token": context.get("csrf_token"), "member": member}
+    result["anonymous"] = request is not None and not request.user.is_authenticated
+    if member is None or not hasattr(page, "study_minutes"):
+        result["member"] = None
+        return result
+    from django.utils import timezone
+
+    progress = StudyProgress.objects.filter(member=member, page_id=page.pk).first()
+    if progress is not None:
+        percent = progress.percent
+    else:
+        percent = 100 if ItemCompletion.objects.filter(member=member, page_id=page.pk).exists() else 0
+    result.update(
+        progress=progress,
+        percent=percent,
+        required_seconds=required_seconds_for(page),
+        hours=item_hours(member, page, timezone.localdate().year),
+    )
+    return result
+
+
+@register.inclusion_tag("hours/includes/course_progress_widget.html", takes_context=True)
+def course_progress(context, course) -> dict:
+    member = _member(context)
+    if member is None or not hasattr(course, "lessons"):
+        return {"member": None}
+    required = [lesson.pk for lesson in course.lessons() if lesson.is_required]
+    exam_id = getattr(course, "final_exam_id", None)
+    done_ids = set(
+        ItemCompletion.objects.filter(member=member, page_id__in=[*required, course.pk, exam_id]).values_list(
+            "page_id", flat=True
+        )
+    )
+    completed = course.pk in done_ids
+    done = len(done_ids & set(required))
+    steps = len(required) + (1 if exam_id else 0)
+    finished = done + (1 if exam_id in done_ids else 0)
+    percent = 100 if completed else (int(finished * 100 / steps) if steps else 0)
+    return {
+        "member": member,
+        "completed": completed,
+        "done": done,
+        "total": len(required),
+        "has_exam": bool(exam_id),
+        "percent": percent,
+    }
+
+
+@register.simple_tag(takes_context=True)
+def study_percent(context, page) -> int:
+    """The member's percent on a lesson or material (for lists)."""
+    member = _member(context)
+    if member is None:
+        return 0
+    progress = StudyProgress.objects.filter(member=member, page_id=page.pk).first()
+    return progress.percent if progress else 0
+
+
+@register.filter
+def hours(value) -> str:
+    """Study hours without trailing zeros: 1.50 → 1.5, 2.00 → 2."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        number = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        return ""
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -1,0 +1,422 @@
+"""Activity tracking: the server decides how much study time counts.
+
+A study page opens a session (``start_session``) and then reports activity while
+it is visible and the member is active (``record_report``). What counts:
+
+- never more than the wall-clock time since the member's last accepted report
+  (``StudyLock.last_credit_at``, one row per member, locked while a report is
+  processed) nor since this session's last report;
+- one item and one device at a time: opening another page or device takes the
+  member's lock over, and reports of the old session credit nothing;
+- nothing after a gap longer than ``STUDY_IDLE_SECONDS`` (the page asks
+  「您还在学习吗？」 and waits for the member);
+- never beyond the item's length × ``STUDY_LENGTH_FACTOR``;
+- never for pages the member may not see (unpublished, privacy-restricted);
+- reports must carry the session's HMAC token and a rising sequence number: forged,
+  replayed and out-of-order reports credit nothing;
+- a video may not run ahead of what was watched, and only normal speed counts.
+
+When validated time reaches the requirement the item is completed and credited
+once (``mark_complete`` + ``credit``, both guarded by unique constraints); a
+course completes when all its required lessons (and its final exam) are done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from wagtail.models import Page, PageViewRestriction
+
+from learning.hours.ledger import credit
+from learning.hours.models import ItemCompletion, LedgerKind, StudyLock, StudyProgress, StudySession
+from learning.hours.progress import mark_complete
+from learning.hours.rules import rule_for
+from learning.hours.signals import course_completed
+from learning.members.models import Member
+
+STUDY_KINDS = ("material", "lesson")
+VIDEO_TOLERANCE_SECONDS = 3.0
+
+
+def setting(name: str, default: float) -> float:
+    return float(getattr(settings, name, default))
+
+
+def report_interval() -> float:
+    """Seconds between two reports of an active page."""
+    return setting("STUDY_REPORT_INTERVAL", 15)
+
+
+def idle_seconds() -> float:
+    """A gap longer than this between reports credits nothing."""
+    return setting("STUDY_IDLE_SECONDS", 300)
+
+
+def seconds_per_minute() -> float:
+    """Real seconds of study one minute of an item's length asks for (lowered only in tests)."""
+    return setting("STUDY_SECONDS_PER_MINUTE", 60)
+
+
+def length_factor() -> float:
+    return setting("STUDY_LENGTH_FACTOR", 1.5)
+
+
+class StudyError(Exception):
+    def __init__(self, message: str, status: int = 400, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+
+
+@dataclass
+class ReportResult:
+    status: str  # counted | idle | replay | superseded | seek_back | complete
+    credited: float
+    progress: StudyProgress
+    completed_now: bool = False
+    message: str = ""
+
+    def as_json(self) -> dict:
+        p = self.progress
+        return {
+            "status": self.status,
+            "credited": self.credited,
+            "seconds": p.seconds,
+            "required": p.required_seconds,
+            "percent": p.percent,
+            "completed": p.completed_at is not None,
+            "completed_now": self.completed_now,
+            "video_watched": p.video_watched,
+            "message": self.message,
+        }
+
+
+def _login_key(request) -> str:
+    """The browser's login session cookie: a token only works in the browser it was issued to."""
+    return request.COOKIES.get(settings.SESSION_COOKIE_NAME, "") if request is not None else ""
+
+
+def session_token(session_id: int, member_id: int, page_id: int, login_key: str = "") -> str:
+    """``member.page.signature``: the report endpoint authenticates with it, without a database lookup."""
+    signature = salted_hmac(
+        "learning.hours.tracking.session", f"{session_id}:{member_id}:{page_id}:{login_key}", algorithm="sha256"
+    ).hexdigest()
+    return f"{member_id}.{page_id}.{signature}"
+
+
+def _verify_token(request, session_id: int, token: str) -> tuple[int, int]:
+    try:
+        member_part, page_part, _ = token.split(".", 2)
+        member_id, page_id = int(member_part), int(page_part)
+    except ValueError:
+        raise StudyError("学习会话无效", 403, "forged") from None
+    expected = session_token(session_id, member_id, page_id, _login_key(request))
+    if not hmac.compare_digest(token, expected):
+        raise StudyError("学习会话无效", 403, "forged")
+    return member_id, page_id
+
+
+# --- visibility ------------------------------------------------------------------
+
+
+def page_visible_to(request, page: Page) -> bool:
+    """Published, not expired, and every privacy restriction on it or above it accepts the request."""
+    if not page.live or page.expired:
+        return False
+    step = Page.steplen
+    paths = [page.path[:i] for i in range(step, len(page.path) + 1, step)]
+    restrictions = PageViewRestriction.objects.filter(page__path__in=paths).select_related("page")
+    return all(restriction.accept_request(request) for restriction in restrictions)
+
+
+def _study_page(page_id) -> Page:
+    try:
+        page = Page.objects.get(pk=int(page_id)).specific
+    except (Page.DoesNotExist, ValueError, TypeError):
+        raise StudyError("学习内容不存在", 404, "not_found") from None
+    if getattr(page, "study_kind", None) not in STUDY_KINDS:
+        raise StudyError("该页面不计学时", 400, "not_study_item")
+    return page
+
+
+def _course_of(page) -> Page | None:
+    course = getattr(page, "course", None) if page.study_kind == "lesson" else None
+    return course if course is not None and hasattr(course, "lessons") else None
+
+
+# --- sessions ---------------------------------------------------------------------
+
+
+def required_seconds_for(page) -> int:
+    return max(1, round(page.study_minutes() * seconds_per_minute()))
+
+
+def start_session(request, member: Member, page_id, *, now: dt.datetime | None = None) -> dict:
+    """Open a study session for ``page_id``; it takes over the member's active session."""
+    now = now or timezone.now()
+    page = _study_page(page_id)
+    if not page_visible_to(request, page):
+        raise StudyError("您无权学习该内容", 403, "forbidden")
+    required = required_seconds_for(page)
+    course = _course_of(page)
+    with transaction.atomic():
+        session = StudySession.objects.create(
+            member=member,
+            page_id=page.pk,
+            kind=page.study_kind,
+            required_seconds=required,
+            max_seconds=max(required, round(required * length_factor())),
+            started_at=now,
+            last_report_at=now,
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:200],
+        )
+        lock, created = StudyLock.objects.select_for_update().get_or_create(
+            member=member, defaults={"session": session, "last_credit_at": now}
+        )
+        if not created:
+            lock.session = session
+            lock.save(update_fields=["session"])
+        progress, _ = StudyProgress.objects.get_or_create(
+            member=member,
+            page_id=page.pk,
+            defaults={
+                "kind": page.study_kind,
+                "required_seconds": required,
+                "course_id": course.pk if course else None,
+                "updated_at": now,
+            },
+        )
+        if progress.completed_at is None and progress.required_seconds != required:
+            # The editor changed the item's length: the requirement follows it.
+            progress.required_seconds = required
+            progress.save(update_fields=["required_seconds"])
+        if progress.completed_at is None and progress.seconds >= required:
+            _complete(member, progress, page, now)
+    return {
+        "session": session.pk,
+        "token": session_token(session.pk, member.pk, page.pk, _login_key(request)),
+        "seq": 0,
+        "interval": report_interval(),
+        "idle": idle_seconds(),
+        "seconds": progress.seconds,
+        "required": progress.required_seconds,
+        "percent": progress.percent,
+        "completed": progress.completed_at is not None,
+        "video_watched": progress.video_watched,
+    }
+
+
+def _number(data: dict, key: str, default=None, *, integer: bool = False):
+    value = data.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise StudyError(f"字段 {key} 必须是数字")
+    if value != value or value < 0 or value > 10**9:  # NaN, negative or absurd
+        raise StudyError(f"字段 {key} 的值无效")
+    return int(value) if integer else float(value)
+
+
+def _visible_by_id(request, page_id: int) -> bool:
+    """Cheap visibility check for the hot path: restrictions are loaded only when some exist."""
+    row = Page.objects.filter(pk=page_id).values_list("live", "expired", "path").first()
+    if row is None or not row[0] or row[1]:
+        return False
+    step = Page.steplen
+    paths = [row[2][:i] for i in range(step, len(row[2]) + 1, step)]
+    restrictions = PageViewRestriction.objects.filter(page__path__in=paths)
+    if not restrictions.exists():
+        return True
+    return all(restriction.accept_request(request) for restriction in restrictions.select_related("page"))
+
+
+def record_report(request, data: dict, *, member: Member | None = None, now: dt.datetime | None = None) -> ReportResult:
+    """Validate one activity report and credit what counts.
+
+    The report authenticates with its session token (bound to the member, the page and
+    the browser's login cookie), so the hot path needs no session or user lookup; the
+    member's ``StudyLock`` row, locked first, serializes all of the member's reports.
+    """
+    if not isinstance(data, dict):
+        raise StudyError("报告格式无效")
+    session_id = _number(data, "session", integer=True)
+    seq = _number(data, "seq", integer=True)
+    token = data.get("token")
+    if session_id is None or seq is None or not isinstance(token, str):
+        raise StudyError("报告缺少会话信息")
+    active = _number(data, "active", 0.0)
+    video_position = _number(data, "video_position")
+    video_rate = _number(data, "video_rate")
+    member_id, page_id = _verify_token(request, session_id, token)
+    if member is not None and member.pk != member_id:
+        raise StudyError("学习会话无效", 403, "forged")
+    now = now or timezone.now()
+
+    with transaction.atomic():
+        lock = (
+            StudyLock.objects.select_for_update(of=("self",))
+            .select_related("session")
+            .filter(member_id=member_id)
+            .first()
+        )
+        if lock is None:
+            raise StudyError("学习会话无效", 403, "forged")
+        progress = StudyProgress.objects.get(member_id=member_id, page_id=page_id)
+        session = lock.session
+        if session is None or session.pk != session_id:
+            return ReportResult("superseded", 0, progress, message="您已在其他页面或设备上学习，本页已暂停计时")
+        if seq <= session.last_seq:
+            return ReportResult("replay", 0, progress, message="重复或过期的报告，未计时")
+        if not _visible_by_id(request, page_id):
+            raise StudyError("您无权学习该内容", 403, "forbidden")
+        gap = (now - session.last_report_at).total_seconds()
+        session.last_seq = seq
+        session.last_report_at = max(now, session.last_report_at)
+
+        status = "counted"
+        message = ""
+        if gap > idle_seconds() or gap < 0:
+            seconds = 0.0
+            status, message = "idle", "长时间未操作，本段时间不计入学时"
+        else:
+            wall = min(gap, (now - lock.last_credit_at).total_seconds())
+            seconds = max(0.0, min(active, report_interval() * 2, wall))
+        if video_position is not None and session.kind == "lesson":
+            if video_rate is not None and video_rate > 1.0001:
+                seconds = 0.0
+                status, message = "counted", "倍速播放不计入学时"
+            allowed = progress.video_watched + max(gap, 0) + VIDEO_TOLERANCE_SECONDS
+            if video_position > allowed:
+                seconds = 0.0
+                status, message = "seek_back", "不能跳过未观看的视频内容"
+            elif video_position > progress.video_watched and (video_rate is None or video_rate <= 1.0001):
+                progress.video_watched = min(video_position, progress.video_watched + max(gap, 0))
+        before = progress.seconds
+        progress.seconds = round(min(max(session.max_seconds, before), before + seconds), 3)
+        credited = round(progress.seconds - before, 3)
+        lock.last_credit_at = now
+        progress.updated_at = now
+        session.save(update_fields=["last_seq", "last_report_at"])
+        lock.save(update_fields=["last_credit_at"])
+        progress.save(update_fields=["seconds", "video_watched", "updated_at"])
+        completed_now = False
+        if progress.completed_at is None and progress.seconds >= progress.required_seconds:
+            member = member or Member.objects.select_related("branch").get(pk=member_id)
+            completed_now = _complete(member, progress, Page.objects.get(pk=page_id).specific, now)
+            status = "complete"
+        return ReportResult(status, credited, progress, completed_now, message)
+
+
+# --- completion ---------------------------------------------------------------------
+
+
+def item_hours(member: Member, page, year: int) -> Decimal:
+    """The editor's hours for the item, or the member's length rule."""
+    editor_value = getattr(page, "credit_hours", None)
+    if editor_value is not None:
+        return Decimal(editor_value)
+    return rule_for(member, year).hours_for_minutes(page.study_minutes())
+
+
+def _complete(member: Member, progress: StudyProgress, page, now: dt.datetime) -> bool:
+    """Complete a study item once: completion row + ledger entry; then its course."""
+    embedded_test = getattr(page, "embedded_test", None)
+    if (
+        embedded_test is not None
+        and not ItemCompletion.objects.filter(member=member, page_id=embedded_test.pk).exists()
+    ):
+        return False  # time is done; the item completes when its test is passed
+    day = timezone.localdate(now)
+    _, created = mark_complete(member, page, page.study_kind, at=now)
+    kind = LedgerKind.LESSON if page.study_kind == "lesson" else LedgerKind.MATERIAL
+    credit(
+        member,
+        item_hours(member, page, day.year),
+        kind,
+        source_key=f"page:{page.pk}",
+        source_label=page.title,
+        source_page=page,
+        occurred_on=day,
+        created_via="activity",
+    )
+    StudyProgress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(completed_at=now)
+    progress.completed_at = progress.completed_at or now
+    course = _course_of(page)
+    if course is not None:
+        check_course_completion(member, course, now=now)
+    return created
+
+
+def check_course_completion(member: Member, course, *, now: dt.datetime | None = None) -> bool:
+    """Complete ``course`` for ``member`` if every required lesson (and its final exam) is done.
+
+    Credits the course hours (plus the rule's bonus for a passed course test) and sends
+    ``course_completed`` after commit; returns True only for the call that completed it.
+    """
+    now = now or timezone.now()
+    required = [lesson.pk for lesson in course.lessons() if lesson.is_required]
+    final_exam_id = getattr(course, "final_exam_id", None)
+    needed = set(required) | ({final_exam_id} if final_exam_id else set())
+    if not needed:
+        return False
+    done = set(ItemCompletion.objects.filter(member=member, page_id__in=needed).values_list("page_id", flat=True))
+    if done != needed:
+        return False
+    completion, created = mark_complete(member, course, "course", at=now)
+    day = timezone.localdate(completion.completed_at)
+    hours = Decimal(getattr(course, "completion_hours", 0) or 0)
+    if final_exam_id:
+        hours += rule_for(member, day.year).passed_test_hours
+    if hours > 0:
+        credit(
+            member,
+            hours,
+            LedgerKind.COURSE,
+            source_key=f"page:{course.pk}",
+            source_label=course.title,
+            source_page=course,
+            occurred_on=day,
+            created_via="course_completion",
+        )
+    if created:
+        completed_at = completion.completed_at
+        transaction.on_commit(
+            lambda: course_completed.send(sender=type(course), member=member, course=course, completed_at=completed_at)
+        )
+    return created
+
+
+def on_exam_passed(sender, member: Member, exam, **kwargs) -> None:
+    """A passed exam completes the items waiting for it as their embedded test, and may
+    complete the courses the member is taking as their final exam."""
+    waiting = StudyProgress.objects.filter(
+        member=member, completed_at__isnull=True, seconds__gte=F("required_seconds")
+    ).values_list("pk", "page_id")
+    for progress_pk, page_id in waiting:
+        page = Page.objects.get(pk=page_id).specific
+        if getattr(page, "embedded_test_id", None) == exam.pk:
+            with transaction.atomic():
+                progress = StudyProgress.objects.select_for_update().get(pk=progress_pk)
+                if progress.completed_at is None:
+                    _complete(member, progress, page, timezone.now())
+    course_ids = set(
+        StudyProgress.objects.filter(member=member, course__isnull=False).values_list("course_id", flat=True)
+    )
+    for course in Page.objects.filter(pk__in=course_ids).specific():
+        if getattr(course, "final_exam_id", None) == exam.pk:
+            check_course_completion(member, course)
+
+
+def progress_for(member: Member | None, page) -> StudyProgress | None:
+    if member is None:
+        return None
+    return StudyProgress.objects.filter(member=member, page_id=page.pk).first()

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class MembersConfig(AppConfig):
+    """Organizations, members, transfers, roles, and the scoping API everyone else asks."""
+
+    name = "learning.members"
+    label = "members"
+    verbose_name = "组织与党员"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from learning.members.middleware import remember_password_change_flag
+
+        user_logged_in.connect(remember_password_change_flag, dispatch_uid="members.password_change_flag")

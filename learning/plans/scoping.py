@@ -1,0 +1,62 @@
+"""Who may assign and follow study plans: the members scoping API applied to plans."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from learning.members.models import Organization
+from learning.members.scoping import ancestor_paths, managed_organizations, scope_for
+from learning.plans.models import StudyPlan
+
+
+def assignable_organizations(user) -> QuerySet[Organization]:
+    """Where the user may assign a plan: a secretary's branch, an organizer's subtree."""
+    return managed_organizations(user)
+
+
+def can_assign_to_org(user, org: Organization) -> bool:
+    return scope_for(user).covers_org(org)
+
+
+def check_plan_audience(user, org: Organization, members=None) -> None:
+    """Raise PermissionDenied unless the user may assign a plan to ``org`` (and ``members`` in it)."""
+    if not can_assign_to_org(user, org):
+        raise PermissionDenied("您只能向本支部（或本人管理的组织）下达学习计划")
+    if members is not None:
+        outside = [m for m in members if not m.branch.path.startswith(org.path)]
+        if outside:
+            raise PermissionDenied(f"{outside[0].name} 不在 {org.name}，不能作为计划对象")
+
+
+def managed_plans(user):
+    """Plans the user may see the progress of: owned by a managed organization, or
+    covering a branch the user manages (an organizer's plan seen by a secretary)."""
+
+    scope = scope_for(user)
+    if scope.is_admin:
+        return StudyPlan.objects.all()
+    if not scope.manages_anything:
+        return StudyPlan.objects.none()
+    roots = list(scope.organizer_paths)
+    roots += Organization.objects.filter(id__in=scope.secretary_branch_ids).values_list("path", flat=True)
+    ancestors = sorted({a for path in roots for a in ancestor_paths(path)})
+    q = scope.org_filter("organization__") | Q(organization__path__in=ancestors)
+    return StudyPlan.objects.filter(q)
+
+
+def get_plan_for_manager(user, plan_id: int):
+
+    try:
+        plan = StudyPlan.objects.select_related("organization").get(pk=plan_id)
+    except (StudyPlan.DoesNotExist, ValueError, TypeError):
+        raise Http404("学习计划不存在") from None
+    if not managed_plans(user).filter(pk=plan.pk).exists():
+        raise PermissionDenied("您无权查看该学习计划")
+    return plan
+
+
+def can_edit_plan(user, plan) -> bool:
+    """Only the owner organization's managers change a plan or remind its whole audience."""
+    return scope_for(user).covers_org(plan.organization)

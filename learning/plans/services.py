@@ -1,0 +1,548 @@
+"""Study plans: assignment, audience, progress (in SQL), reminders.
+
+Progress comes from what members actually did: an item is done when an
+``ItemCompletion`` row exists for (member, page); hours are the member's ledger
+entries dated within the plan's period. A plan is complete for a member when
+every required item is done and the hours reach the target.
+
+Every read is one SQL query over (plan, member) pairs, the ``PlanRecipient``
+rows still in the audience (see ``StudyPlan`` for the audience rules), however
+many members or plans there are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, TruncDate
+from django.utils import timezone
+
+from learning.hours.models import CompletionKind, ItemCompletion, LedgerEntry
+from learning.hours.targets import annual_target_expression
+from learning.members.models import Member, Organization
+from learning.members.scoping import ancestor_paths, managed_members
+from learning.plans.models import (
+    AudienceKind,
+    Notification,
+    PlanItem,
+    PlanRecipient,
+    PlanReminder,
+    ReminderKind,
+    StudyPlan,
+)
+from learning.plans.scoping import check_plan_audience
+
+HOURS = DecimalField(max_digits=8, decimal_places=2)
+ZERO_HOURS = Value(Decimal("0"), output_field=HOURS)
+
+
+# --- what counts as a study page ------------------------------------------------
+
+
+def is_study_page_model(model) -> bool:
+    """Materials and lessons declare ``study_kind``; courses and exams are named so."""
+    name = model._meta.model_name
+    return bool(getattr(model, "study_kind", None)) or name == "coursepage" or "exam" in name
+
+
+def study_pages():
+    """Live pages that may be plan items (one query for the content types, one for pages)."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import Page
+
+    type_ids = [
+        ct.id
+        for ct in ContentType.objects.filter(id__in=Page.objects.values("content_type_id"))
+        if ct.model_class() is not None and issubclass(ct.model_class(), Page) and is_study_page_model(ct.model_class())
+    ]
+    return Page.objects.live().filter(content_type_id__in=type_ids).order_by("path")
+
+
+def completion_kind_for(page) -> str:
+    """The ItemCompletion kind that suits a page (used by demo data and tests)."""
+    model = page.specific_class
+    kind = getattr(model, "study_kind", None)
+    if kind in CompletionKind.values:
+        return kind
+    name = model._meta.model_name if model else ""
+    if "exam" in name:
+        return CompletionKind.EXAM
+    return CompletionKind.COURSE
+
+
+# --- assignment -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    page_id: int
+    required: bool = True
+
+
+def create_plan(
+    *,
+    user,
+    title: str,
+    organization: Organization,
+    start_on: dt.date,
+    due_on: dt.date,
+    target_hours: Decimal | int | str,
+    items: Sequence[ItemSpec],
+    audience_kind: str = AudienceKind.ORGANIZATION,
+    members: Iterable[Member] | None = None,
+    include_later_joiners: bool = True,
+    description: str = "",
+    remind_days_before: int = 3,
+) -> StudyPlan:
+    """Assign a plan; the server checks the user may assign to this audience."""
+    members = list(members or [])
+    errors: dict[str, str] = {}
+    if not title.strip():
+        errors["title"] = "请填写计划名称"
+    if due_on < start_on:
+        errors["due_on"] = "截止日期不能早于开始日期"
+    target = Decimal(str(target_hours))
+    if target < 0:
+        errors["target_hours"] = "目标学时不能为负数"
+    if not items:
+        errors["items"] = "请至少选择一项学习内容"
+    if len({i.page_id for i in items}) != len(items):
+        errors["items"] = "同一学习内容只能选择一次"
+    if audience_kind == AudienceKind.MEMBERS and not members:
+        errors["members"] = "请选择参加学习的党员"
+    if audience_kind not in AudienceKind.values:
+        errors["audience_kind"] = "学习对象无效"
+    if errors:
+        raise ValidationError(errors)
+    check_plan_audience(user, organization, members if audience_kind == AudienceKind.MEMBERS else None)
+    if audience_kind == AudienceKind.MEMBERS:
+        managed = set(managed_members(user).filter(pk__in=[m.pk for m in members]).values_list("pk", flat=True))
+        if len(managed) != len({m.pk for m in members}):
+            raise PermissionDenied("只能向本人管理的党员下达学习计划")
+    valid_pages = set(study_pages().filter(pk__in=[i.page_id for i in items]).values_list("pk", flat=True))
+    bad = [i.page_id for i in items if i.page_id not in valid_pages]
+    if bad:
+        raise ValidationError({"items": f"第 {[i.page_id for i in items].index(bad[0]) + 1} 项不是可学习的页面"})
+
+    with transaction.atomic():
+        plan = StudyPlan.objects.create(
+            title=title.strip(),
+            description=description,
+            organization=organization,
+            audience_kind=audience_kind,
+            include_later_joiners=include_later_joiners if audience_kind == AudienceKind.ORGANIZATION else False,
+            start_on=start_on,
+            due_on=due_on,
+            target_hours=target,
+            remind_days_before=remind_days_before,
+            assigned_at=timezone.now(),
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        PlanItem.objects.bulk_create(
+            PlanItem(plan=plan, page_id=spec.page_id, required=spec.required, sort_order=n)
+            for n, spec in enumerate(items)
+        )
+        if audience_kind == AudienceKind.MEMBERS:
+            member_ids = [m.pk for m in members]
+        else:
+            member_ids = list(
+                Member.objects.filter(is_active=True, branch__path__startswith=organization.path).values_list(
+                    "pk", flat=True
+                )
+            )
+        PlanRecipient.objects.bulk_create(
+            (PlanRecipient(plan=plan, member_id=mid) for mid in member_ids), batch_size=2000
+        )
+    return plan
+
+
+def enroll_later_joiner(member: Member, *, today: dt.date | None = None) -> int:
+    """Give a member who joined a branch the open plans that include later joiners."""
+    today = today or timezone.localdate()
+    branch_path = Organization.objects.filter(pk=member.branch_id).values_list("path", flat=True).first()
+    if branch_path is None:
+        return 0
+    plan_ids = list(
+        StudyPlan.objects.filter(
+            audience_kind=AudienceKind.ORGANIZATION,
+            include_later_joiners=True,
+            organization__path__in=ancestor_paths(branch_path),
+            due_on__gte=today,
+        )
+        .exclude(recipients__member=member)
+        .values_list("pk", flat=True)
+    )
+    if plan_ids:
+        PlanRecipient.objects.bulk_create(
+            [PlanRecipient(plan_id=pid, member=member) for pid in plan_ids], ignore_conflicts=True
+        )
+    return len(plan_ids)
+
+
+# --- audience and progress (SQL) ------------------------------------------------------
+
+
+def in_audience_q(prefix: str = "") -> Q:
+    """Q over PlanRecipient (with ``prefix`` to reach it) for rows still in the audience."""
+    return Q(**{f"{prefix}member__is_active": True}) & (
+        Q(**{f"{prefix}plan__audience_kind": AudienceKind.MEMBERS})
+        | Q(**{f"{prefix}member__branch__path__startswith": F(f"{prefix}plan__organization__path")})
+    )
+
+
+def audience_pairs() -> QuerySet[PlanRecipient]:
+    return PlanRecipient.objects.filter(in_audience_q())
+
+
+def plan_audience(plan: StudyPlan) -> QuerySet[Member]:
+    return Member.objects.filter(pk__in=audience_pairs().filter(plan=plan).values("member_id"))
+
+
+def _count(qs: QuerySet, group: str) -> Coalesce:
+    return Coalesce(
+        Subquery(qs.order_by().values(group).annotate(n=Count("*")).values("n")[:1], output_field=IntegerField()),
+        Value(0),
+    )
+
+
+def with_progress(pairs: QuerySet[PlanRecipient], today: dt.date | None = None) -> QuerySet[PlanRecipient]:
+    """Annotate (plan, member) pairs with required/elective counts, items done, hours and state."""
+    today = today or timezone.localdate()
+    plan_items = PlanItem.objects.filter(plan_id=OuterRef("plan_id"))
+    done_items = plan_items.filter(
+        Exists(ItemCompletion.objects.filter(member_id=OuterRef(OuterRef("member_id")), page_id=OuterRef("page_id")))
+    )
+    hours = Subquery(
+        LedgerEntry.objects.filter(
+            member_id=OuterRef("member_id"),
+            occurred_on__gte=OuterRef("plan__start_on"),
+            occurred_on__lte=OuterRef("plan__due_on"),
+        )
+        .order_by()
+        .values("member_id")
+        .annotate(s=Sum("hours"))
+        .values("s")[:1],
+        output_field=HOURS,
+    )
+    return (
+        pairs.annotate(
+            required_count=_count(plan_items.filter(required=True), "plan_id"),
+            item_count=_count(plan_items, "plan_id"),
+            required_done=_count(done_items.filter(required=True), "plan_id"),
+            items_done=_count(done_items, "plan_id"),
+            period_hours=Coalesce(hours, ZERO_HOURS),
+        )
+        .annotate(
+            is_complete=Case(
+                When(
+                    Q(required_done__gte=F("required_count")) & Q(period_hours__gte=F("plan__target_hours")),
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .annotate(
+            is_overdue=Case(
+                When(Q(is_complete=False) & Q(plan__due_on__lt=today), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+    )
+
+
+def plan_progress(plan: StudyPlan, members: QuerySet[Member] | None = None, today: dt.date | None = None):
+    """One row per audience member of ``plan`` (optionally limited to ``members``)."""
+    pairs = audience_pairs().filter(plan=plan)
+    if members is not None:
+        pairs = pairs.filter(member__in=members)
+    return with_progress(pairs, today).select_related("member", "member__branch", "member__user")
+
+
+def plans_for_member(member: Member, today: dt.date | None = None):
+    """A member's plans with their progress, nearest due date first."""
+    return (
+        with_progress(audience_pairs().filter(member=member), today)
+        .select_related("plan", "plan__organization")
+        .order_by("plan__due_on", "plan_id")
+    )
+
+
+def items_with_state(member: Member, plan_ids: Sequence[int]) -> QuerySet[PlanItem]:
+    return (
+        PlanItem.objects.filter(plan_id__in=plan_ids)
+        .annotate(done=Exists(ItemCompletion.objects.filter(member=member, page_id=OuterRef("page_id"))))
+        .select_related("page")
+        .order_by("plan_id", "sort_order", "id")
+    )
+
+
+def due_next(member: Member, today: dt.date | None = None, limit: int = 3):
+    """The member's unfinished plans, the nearest due date first (for the home page)."""
+    return plans_for_member(member, today).filter(is_complete=False)[:limit]
+
+
+# --- the roster (支部工作台) -------------------------------------------------------------
+
+
+def year_bounds(year: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
+# Extra per-member roster columns other apps contribute without `learning` importing them
+# (e.g. exams registers "exams_taken" from ExamsConfig.ready): name -> f(year) -> expression.
+ROSTER_ANNOTATIONS: dict[str, Callable[[int], Any]] = {}
+
+
+def register_roster_annotation(name: str, expression_for_year: Callable[[int], Any]) -> None:
+    ROSTER_ANNOTATIONS[name] = expression_for_year
+
+
+def roster(members: QuerySet[Member], year: int, today: dt.date | None = None) -> QuerySet[Member]:
+    """Members annotated with this year's hours and target, plans, exams, last activity, overdue items.
+
+    Plans counted are the member's plans whose period overlaps ``year``.
+    """
+    today = today or timezone.localdate()
+    first, last = year_bounds(year)
+    pairs = with_progress(
+        audience_pairs().filter(member_id=OuterRef("pk"), plan__start_on__lte=last, plan__due_on__gte=first), today
+    )
+    hours_year = _hours_in_year(year)
+    # Required items still open in plans past their due date (filtering on the date first
+    # keeps the database from computing progress for plans still running).
+    overdue_items = Subquery(
+        pairs.filter(plan__due_on__lt=today, required_done__lt=F("required_count"))
+        .order_by()
+        .values("member_id")
+        .annotate(s=Sum(F("required_count") - F("required_done")))
+        .values("s")[:1],
+        output_field=IntegerField(),
+    )
+    last_ledger = Subquery(
+        LedgerEntry.objects.filter(member_id=OuterRef("pk")).order_by("-occurred_on").values("occurred_on")[:1]
+    )
+    last_completion = Subquery(
+        ItemCompletion.objects.filter(member_id=OuterRef("pk"))
+        .order_by("-completed_at")
+        .annotate(day=TruncDate("completed_at"))
+        .values("day")[:1]
+    )
+    return members.annotate(
+        hours_year=Coalesce(hours_year, ZERO_HOURS),
+        target=annual_target_expression(year),
+        plans_total=_count(pairs, "member_id"),
+        plans_done=_count(pairs.filter(is_complete=True), "member_id"),
+        exams_passed=_exams_passed(year),
+        overdue_items=Coalesce(overdue_items, Value(0)),
+        last_ledger=last_ledger,
+        last_completion=last_completion,
+        **{name: expression(year) for name, expression in ROSTER_ANNOTATIONS.items()},
+    ).annotate(
+        last_activity=Greatest(Coalesce("last_ledger", "last_completion"), Coalesce("last_completion", "last_ledger")),
+        target_met=Case(
+            When(hours_year__gte=F("target"), then=Value(True)), default=Value(False), output_field=BooleanField()
+        ),
+    )
+
+
+def branch_totals(branches: QuerySet[Organization], year: int, today: dt.date | None = None) -> list[dict]:
+    """Per branch: members, hours this year, members at target, exams passed, plan pairs done/total,
+    overdue items. Two grouped queries, whatever the number of branches or members."""
+    from django.db import connection
+
+    today = today or timezone.localdate()
+    first, last = year_bounds(year)
+    members = Member.objects.filter(is_active=True, branch__in=branches).annotate(
+        hours_year=Coalesce(_hours_in_year(year), ZERO_HOURS),
+        target=annual_target_expression(year),
+        exams_passed=_exams_passed(year),
+    )
+    inner_sql, params = members.values("branch_id", "hours_year", "target", "exams_passed").query.sql_with_params()
+    branch_sql, branch_params = branches.values("id").query.sql_with_params()
+    sql = (
+        "SELECT o.id, o.name, o.full_name, COUNT(r.branch_id), COALESCE(SUM(r.hours_year), 0),"
+        " COALESCE(SUM(CASE WHEN r.hours_year >= r.target THEN 1 ELSE 0 END), 0),"
+        " COALESCE(SUM(r.exams_passed), 0)"
+        f" FROM {Organization._meta.db_table} o LEFT JOIN ({inner_sql}) r ON r.branch_id = o.id"
+        f" WHERE o.id IN ({branch_sql})"
+        " GROUP BY o.id, o.name, o.full_name, o.path ORDER BY o.path"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, *branch_params))
+        rows = cursor.fetchall()
+    pairs = (
+        with_progress(
+            audience_pairs().filter(member__branch__in=branches, plan__start_on__lte=last, plan__due_on__gte=first),
+            today,
+        )
+        .values("member__branch_id")
+        .annotate(
+            plans_total=Count("id"),
+            plans_done=Sum(Case(When(is_complete=True, then=Value(1)), default=Value(0), output_field=IntegerField())),
+            overdue_items=Sum(
+                Case(
+                    When(
+                        Q(plan__due_on__lt=today) & Q(required_done__lt=F("required_count")),
+                        then=F("required_count") - F("required_done"),
+                    ),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                )
+            ),
+        )
+        .order_by()
+    )
+    by_branch = {p["member__branch_id"]: p for p in pairs}
+    result = []
+    for org_id, name, full_name, count, hours, at_target, exams in rows:
+        plan_stats = by_branch.get(org_id, {})
+        result.append(
+            {
+                "id": org_id,
+                "name": name,
+                "full_name": full_name,
+                "members": count,
+                "hours": Decimal(str(hours)).quantize(Decimal("0.01")),
+                "at_target": at_target,
+                "exams_passed": exams,
+                "plans_total": plan_stats.get("plans_total", 0),
+                "plans_done": plan_stats.get("plans_done") or 0,
+                "overdue_items": plan_stats.get("overdue_items") or 0,
+            }
+        )
+    return result
+
+
+def _hours_in_year(year: int) -> Subquery:
+    return Subquery(
+        LedgerEntry.objects.filter(member_id=OuterRef("pk"), year=year)
+        .order_by()
+        .values("member_id")
+        .annotate(s=Sum("hours"))
+        .values("s")[:1],
+        output_field=HOURS,
+    )
+
+
+def _exams_passed(year: int) -> Coalesce:
+    return _count(
+        ItemCompletion.objects.filter(member_id=OuterRef("pk"), kind=CompletionKind.EXAM, completed_at__year=year),
+        "member_id",
+    )
+
+
+# --- reminders ---------------------------------------------------------------------------
+
+
+def _plan_url(plan: StudyPlan) -> str:
+    from django.urls import reverse
+
+    return reverse("plans:mine") + f"#plan-{plan.pk}"
+
+
+def send_reminders(
+    plan: StudyPlan,
+    *,
+    kind: str = ReminderKind.MANUAL,
+    by=None,
+    members: QuerySet[Member] | None = None,
+    today: dt.date | None = None,
+) -> int:
+    """Remind audience members who are behind on ``plan``: in the site and by e-mail.
+
+    Never twice on the same day for the same plan and member: the unique
+    (plan, member, day) key decides, also between concurrent calls; automatic
+    reminders go once per plan and member. Returns how many members were reminded.
+    """
+    today = today or timezone.localdate()
+    behind = plan_progress(plan, members, today).filter(is_complete=False)
+    behind = behind.exclude(
+        Exists(PlanReminder.objects.filter(plan=plan, member_id=OuterRef("member_id"), sent_on=today))
+    )
+    if kind == ReminderKind.AUTO:
+        behind = behind.exclude(
+            Exists(PlanReminder.objects.filter(plan=plan, member_id=OuterRef("member_id"), kind=ReminderKind.AUTO))
+        )
+    member_ids = list(behind.values_list("member_id", flat=True))
+    if not member_ids:
+        return 0
+    batch = uuid.uuid4().hex
+    with transaction.atomic():
+        PlanReminder.objects.bulk_create(
+            [
+                PlanReminder(plan=plan, member_id=mid, sent_on=today, kind=kind, batch=batch, created_by=by)
+                for mid in member_ids
+            ],
+            ignore_conflicts=True,
+            batch_size=2000,
+        )
+        reminded = Member.objects.filter(plan_reminders__batch=batch).select_related("user").order_by("pk")
+        reminded = list(reminded.only("id", "name", "user__email", "user__id"))
+        days_left = (plan.due_on - today).days
+        when = f"将于 {plan.due_on:%Y年%m月%d日} 截止" if days_left >= 0 else f"已于 {plan.due_on:%Y年%m月%d日} 截止"
+        title = f"学习提醒：「{plan.title}」{when}"
+        body = f"您的学习计划「{plan.title}」尚未完成，{when}。请尽快完成必学内容并达到 {plan.target_hours} 学时。"
+        url = _plan_url(plan)
+        Notification.objects.bulk_create(
+            [Notification(user_id=m.user_id, title=title, body=body, url=url, plan=plan) for m in reminded],
+            batch_size=2000,
+        )
+        messages = [
+            (title, f"{m.name}同志：\n\n{body}\n\n{settings.WAGTAILADMIN_BASE_URL}{url}", None, [m.user.email])
+            for m in reminded
+            if m.user.email
+        ]
+        if messages:
+            transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
+    return len(reminded)
+
+
+def send_due_reminders(today: dt.date | None = None) -> list[tuple[StudyPlan, int]]:
+    """Automatic reminders: plans due within their ``remind_days_before`` days and not past due."""
+    today = today or timezone.localdate()
+    plans = StudyPlan.objects.filter(due_on__gte=today, start_on__lte=today).select_related("organization")
+    sent = []
+    for plan in plans:
+        if (plan.due_on - today).days <= plan.remind_days_before:
+            sent.append((plan, send_reminders(plan, kind=ReminderKind.AUTO, today=today)))
+    return sent
+
+
+def unread_count(user) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def mark_read(user, notification_ids: Sequence[int] | None = None) -> int:
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=notification_ids)
+    return qs.update(read_at=timezone.now())

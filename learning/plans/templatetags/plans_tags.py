@@ -1,0 +1,46 @@
+"""Template helpers for study plans: what is due next, unread notifications, record links."""
+
+from __future__ import annotations
+
+from django import template
+from django.urls import reverse
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def due_next_plans(context, limit: int = 3):
+    """The logged-in member's unfinished plans, nearest due date first."""
+    from learning.plans.services import due_next
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    member = getattr(user, "member", None) if hasattr(user, "member") else None
+    if member is None:
+        return []
+    return list(due_next(member, limit=limit))
+
+
+@register.simple_tag(takes_context=True)
+def unread_notifications(context) -> int:
+    from learning.plans.services import unread_count
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return unread_count(user) if user is not None else 0
+
+
+@register.filter
+def member_record_url(member_id) -> str:
+    """The member's study record (学习档案) page."""
+    return reverse("hours:record_member", args=[member_id])
+
+
+@register.filter
+def percent(part, whole) -> int:
+    try:
+        return max(0, min(100, int(float(part) * 100 / float(whole)))) if float(whole) > 0 else 100
+    except (TypeError, ValueError, ZeroDivisionError):
+        return 0

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from learning.plans import views
+
+app_name = "plans"
+
+urlpatterns = [
+    path("plans/", views.my_plans, name="mine"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("workbench/", views.workbench, name="workbench"),
+    path("workbench/branch/<int:org_id>/", views.workbench_branch, name="workbench_branch"),
+    path("workbench/branch/<int:org_id>/export.xlsx", views.workbench_branch_export, name="workbench_branch_export"),
+    path("workbench/org/<int:org_id>/", views.workbench_subtree, name="workbench_subtree"),
+    path("workbench/org/<int:org_id>/export.xlsx", views.workbench_subtree_export, name="workbench_subtree_export"),
+    path("workbench/plans/new/", views.plan_new, name="new"),
+    path("workbench/plans/<int:plan_id>/", views.plan_detail, name="detail"),
+    path("workbench/plans/<int:plan_id>/remind/", views.plan_remind, name="remind"),
+    path("workbench/plans/<int:plan_id>/export.xlsx", views.plan_export, name="export"),
+]

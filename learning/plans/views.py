@@ -1,0 +1,439 @@
+"""Study plans for members (我的学习计划) and the branch secretary's workbench (支部工作台)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import BytesIO
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from learning.members.choices import OrgKind
+from learning.members.models import Member, Organization
+from learning.members.scoping import get_organization_for_user, managed_members, scope_for
+from learning.plans.forms import PlanForm
+from learning.plans.models import Notification, StudyPlan
+from learning.plans.scoping import can_edit_plan, get_plan_for_manager, managed_plans
+from learning.plans.services import (
+    ItemSpec,
+    create_plan,
+    items_with_state,
+    mark_read,
+    plan_progress,
+    plans_for_member,
+    roster,
+    send_reminders,
+)
+from learning.plans.services import branch_totals as compute_branch_totals
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+ROSTER_SORTS = {
+    "name": ("name",),
+    "hours": ("hours_year", "name"),
+    "-hours": ("-hours_year", "name"),
+    "plans": ("plans_done", "name"),
+    "overdue": ("-overdue_items", "name"),
+    "activity": (F("last_activity").asc(nulls_first=True), "name"),
+    "-activity": (F("last_activity").desc(nulls_last=True), "name"),
+}
+ROSTER_FILTERS = {
+    "": ("全部", Q()),
+    "behind": ("未达年度目标", Q(target_met=False)),
+    "overdue": ("有逾期未完成", Q(overdue_items__gt=0)),
+    "plans": ("计划未完成", Q(plans_done__lt=F("plans_total"))),
+    "inactive": ("本年无学习记录", Q(hours_year=0)),
+}
+
+
+def _member_or_403(request: HttpRequest) -> Member:
+    member = getattr(request.user, "member", None) if hasattr(request.user, "member") else None
+    if member is None:
+        raise PermissionDenied("该账号尚未关联党员信息")
+    return member
+
+
+def _require_manager(request: HttpRequest) -> None:
+    if not scope_for(request.user).manages_anything:
+        raise PermissionDenied("只有支部书记和组织员可以使用支部工作台")
+
+
+def _year(request: HttpRequest) -> int:
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        return timezone.localdate().year
+    return year if 2000 <= year <= 2100 else timezone.localdate().year
+
+
+# --- members ----------------------------------------------------------------------
+
+
+@login_required
+def my_plans(request: HttpRequest) -> HttpResponse:
+    member = _member_or_403(request)
+    today = timezone.localdate()
+    rows = list(plans_for_member(member, today))
+    items: dict[int, list] = {}
+    for item in items_with_state(member, [r.plan_id for r in rows]):
+        items.setdefault(item.plan_id, []).append(item)
+    for row in rows:
+        row.plan_items = items.get(row.plan_id, [])
+        row.days_left = (row.plan.due_on - today).days
+        row.days_overdue = -row.days_left
+    return render(request, "plans/my_plans.html", {"rows": rows, "today": today})
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    qs = Notification.objects.filter(user=request.user)[:100]
+    items = list(qs)
+    unread_ids = [n.pk for n in items if n.read_at is None]
+    response = render(request, "plans/notifications.html", {"items": items, "unread_ids": set(unread_ids)})
+    if unread_ids:
+        mark_read(request.user, unread_ids)
+    return response
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    mark_read(request.user)
+    return redirect("plans:notifications")
+
+
+# --- workbench ----------------------------------------------------------------------
+
+
+@login_required
+def workbench(request: HttpRequest) -> HttpResponse:
+    """A secretary lands on their branch; an organizer on their subtree's branches."""
+    _require_manager(request)
+    scope = scope_for(request.user)
+    if scope.is_organizer:
+        roots = Organization.objects.filter(scope.org_filter()).order_by("path")
+        top = [o for o in roots if not any(o.path.startswith(p.path) and o.pk != p.pk for p in roots)]
+        if scope.is_admin:
+            top = list(Organization.get_root_nodes())
+        if len(top) == 1 and not scope.secretary_branch_ids:
+            return redirect("plans:workbench_subtree", org_id=top[0].pk)
+        return render(request, "plans/workbench/choose.html", {"orgs": top, "branches": _own_branches(scope)})
+    branches = _own_branches(scope)
+    if len(branches) == 1:
+        return redirect("plans:workbench_branch", org_id=branches[0].pk)
+    return render(request, "plans/workbench/choose.html", {"orgs": [], "branches": branches})
+
+
+def _own_branches(scope) -> list[Organization]:
+    return list(Organization.objects.filter(id__in=scope.secretary_branch_ids).order_by("path"))
+
+
+def _roster_rows(request: HttpRequest, branch: Organization, year: int) -> tuple[QuerySet[Member], str, str, str]:
+    sort = request.GET.get("sort", "name")
+    status = request.GET.get("status", "")
+    q = request.GET.get("q", "").strip()
+    members = managed_members(request.user).filter(branch=branch, is_active=True)
+    rows = roster(members.select_related("user"), year)
+    rows = rows.filter(ROSTER_FILTERS.get(status, ROSTER_FILTERS[""])[1])
+    if q:
+        rows = rows.filter(Q(name__icontains=q) | Q(user__username__icontains=q))
+    rows = rows.order_by(*ROSTER_SORTS.get(sort, ROSTER_SORTS["name"]))
+    return rows, sort, status, q
+
+
+def _branch_plans(request: HttpRequest, branch: Organization) -> QuerySet[StudyPlan]:
+    """Plans reaching this branch: assigned to it or an organization above it, or naming its members."""
+    from learning.members.scoping import ancestor_paths
+
+    return (
+        managed_plans(request.user)
+        .filter(
+            Q(organization__path__in=ancestor_paths(branch.path))
+            | Q(audience_kind="members", recipients__member__branch=branch)
+        )
+        .distinct()
+        .select_related("organization")
+        .order_by("-due_on", "-id")
+    )
+
+
+@login_required
+def workbench_branch(request: HttpRequest, org_id: int) -> HttpResponse:
+    _require_manager(request)
+    branch = get_organization_for_user(request.user, org_id)
+    if branch.kind != OrgKind.BRANCH:
+        return redirect("plans:workbench_subtree", org_id=branch.pk)
+    year = _year(request)
+    rows, sort, status, q = _roster_rows(request, branch, year)
+    context = {
+        "branch": branch,
+        "rows": rows,
+        "year": year,
+        "sort": sort,
+        "status": status,
+        "q": q,
+        "filters": [(key, label) for key, (label, _q) in ROSTER_FILTERS.items()],
+        "plans": list(_branch_plans(request, branch)[:20]),
+        "today": timezone.localdate(),
+        "can_organize": scope_for(request.user).organizes_org(branch),
+    }
+    return render(request, "plans/workbench/branch.html", context)
+
+
+@login_required
+def workbench_branch_export(request: HttpRequest, org_id: int) -> HttpResponse:
+    _require_manager(request)
+    branch = get_organization_for_user(request.user, org_id)
+    year = _year(request)
+    rows, *_ = _roster_rows(request, branch, year)
+    headers = [
+        "姓名",
+        "账号",
+        f"{year}年学时",
+        "年度目标学时",
+        "是否达标",
+        "学习计划（已完成/总数）",
+        "参加考试数",
+        "通过考试数",
+        "最近学习日期",
+        "逾期未完成项",
+    ]
+    data = [
+        [
+            r.name,
+            r.user.username,
+            float(r.hours_year),
+            float(r.target),
+            "是" if r.target_met else "否",
+            f"{r.plans_done}/{r.plans_total}",
+            getattr(r, "exams_taken", 0),
+            r.exams_passed,
+            _as_date(r.last_activity),
+            r.overdue_items,
+        ]
+        for r in rows
+    ]
+    return _xlsx_response(f"{branch.name}-{year}年学习情况.xlsx", f"{year}年学习情况", headers, data)
+
+
+@login_required
+def workbench_subtree(request: HttpRequest, org_id: int) -> HttpResponse:
+    _require_manager(request)
+    org = get_organization_for_user(request.user, org_id, organizer_only=True)
+    year = _year(request)
+    totals = compute_branch_totals(org.branches(), year)
+    summary = {
+        key: sum(t[key] for t in totals)
+        for key in ("members", "hours", "at_target", "plans_total", "plans_done", "overdue_items", "exams_passed")
+    }
+    return render(
+        request,
+        "plans/workbench/subtree.html",
+        {"org": org, "totals": totals, "summary": summary, "year": year},
+    )
+
+
+@login_required
+def workbench_subtree_export(request: HttpRequest, org_id: int) -> HttpResponse:
+    _require_manager(request)
+    org = get_organization_for_user(request.user, org_id, organizer_only=True)
+    year = _year(request)
+    headers = [
+        "支部",
+        "党员人数",
+        f"{year}年学时合计",
+        "人均学时",
+        "达标人数",
+        "计划完成人次",
+        "计划总人次",
+        "逾期未完成项",
+    ]
+    data = [
+        [
+            t["full_name"],
+            t["members"],
+            float(t["hours"]),
+            round(float(t["hours"]) / t["members"], 2) if t["members"] else 0,
+            t["at_target"],
+            t["plans_done"],
+            t["plans_total"],
+            t["overdue_items"],
+        ]
+        for t in compute_branch_totals(org.branches(), year)
+    ]
+    return _xlsx_response(f"{org.name}-{year}年各支部学习情况.xlsx", "各支部学习情况", headers, data)
+
+
+# --- plans (managers) -----------------------------------------------------------------
+
+
+@login_required
+def plan_new(request: HttpRequest) -> HttpResponse:
+    _require_manager(request)
+    form = PlanForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        items = [ItemSpec(p.pk, True) for p in data["required_pages"]]
+        items += [ItemSpec(p.pk, False) for p in data["elective_pages"]]
+        try:
+            plan = create_plan(
+                user=request.user,
+                title=data["title"],
+                description=data["description"],
+                organization=data["organization"],
+                audience_kind=data["audience_kind"],
+                members=data["members"],
+                include_later_joiners=data["include_later_joiners"],
+                start_on=data["start_on"],
+                due_on=data["due_on"],
+                target_hours=data["target_hours"],
+                remind_days_before=data["remind_days_before"],
+                items=items,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"学习计划「{plan.title}」已下达")
+            return redirect("plans:detail", plan_id=plan.pk)
+    elif request.method == "GET":
+        today = timezone.localdate()
+        form.initial.update({"start_on": today, "due_on": today + dt.timedelta(days=30)})
+    return render(request, "plans/workbench/plan_form.html", {"form": form})
+
+
+def _plan_rows(request: HttpRequest, plan: StudyPlan):
+    members = managed_members(request.user)
+    rows = plan_progress(plan, members).order_by("member__branch__path", "member__name")
+    status = request.GET.get("status", "")
+    if status == "behind":
+        rows = rows.filter(is_complete=False)
+    elif status == "done":
+        rows = rows.filter(is_complete=True)
+    return rows, status
+
+
+@login_required
+def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+    _require_manager(request)
+    plan = get_plan_for_manager(request.user, plan_id)
+    rows, status = _plan_rows(request, plan)
+    rows = list(rows)
+    items = list(plan.items.select_related("page"))
+    from learning.hours.models import ItemCompletion
+
+    done = set(
+        ItemCompletion.objects.filter(
+            member_id__in=[r.member_id for r in rows], page_id__in=[i.page_id for i in items]
+        ).values_list("member_id", "page_id")
+    )
+    for row in rows:
+        row.states = [(item, (row.member_id, item.page_id) in done) for item in items]
+    complete = sum(1 for r in rows if r.is_complete)
+    return render(
+        request,
+        "plans/workbench/plan.html",
+        {
+            "plan": plan,
+            "rows": rows,
+            "items": items,
+            "status": status,
+            "complete": complete,
+            "can_edit": can_edit_plan(request.user, plan),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def plan_remind(request: HttpRequest, plan_id: int) -> HttpResponse:
+    _require_manager(request)
+    plan = get_plan_for_manager(request.user, plan_id)
+    count = send_reminders(plan, by=request.user, members=managed_members(request.user))
+    if count:
+        messages.success(request, f"已向 {count} 名未完成的党员发送提醒（站内通知和邮件）")
+    else:
+        messages.info(request, "没有需要提醒的党员：都已完成，或今天已经提醒过")
+    return redirect("plans:detail", plan_id=plan.pk)
+
+
+@login_required
+def plan_export(request: HttpRequest, plan_id: int) -> HttpResponse:
+    _require_manager(request)
+    plan = get_plan_for_manager(request.user, plan_id)
+    rows, _status = _plan_rows(request, plan)
+    rows = list(rows)
+    items = list(plan.items.select_related("page"))
+    from learning.hours.models import ItemCompletion
+
+    done = set(
+        ItemCompletion.objects.filter(
+            member_id__in=[r.member_id for r in rows], page_id__in=[i.page_id for i in items]
+        ).values_list("member_id", "page_id")
+    )
+    headers = ["姓名", "账号", "所在支部", "必学完成", "期间学时", "目标学时", "是否完成", "是否逾期"]
+    headers += [f"{'必学' if i.required else '选学'}：{i.page.title}" for i in items]
+    data = []
+    for r in rows:
+        line = [
+            r.member.name,
+            r.member.user.username,
+            r.member.branch.name,
+            f"{r.required_done}/{r.required_count}",
+            float(r.period_hours),
+            float(plan.target_hours),
+            "是" if r.is_complete else "否",
+            "是" if r.is_overdue else "否",
+        ]
+        line += ["已完成" if (r.member_id, i.page_id) in done else "未完成" for i in items]
+        data.append(line)
+    return _xlsx_response(f"{plan.title}-完成情况.xlsx", "计划完成情况", headers, data)
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def _as_date(value):
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value[:10]
+    return value.isoformat()[:10]
+
+
+def _xlsx_response(filename: str, title: str, headers: list[str], rows: list[list]) -> HttpResponse:
+    from urllib.parse import quote
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append(row)
+    for n, header in enumerate(headers, start=1):
+        ws.column_dimensions[ws.cell(1, n).column_letter].width = max(10, min(40, len(header) * 2 + 2))
+    ws.freeze_panes = "A2"
+    buffer = BytesIO()
+    wb.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def plan_url(plan: StudyPlan) -> str:
+    return reverse("plans:detail", args=[plan.pk])
