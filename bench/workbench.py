@@ -40,7 +40,7 @@ def build():
     from courses.demo import load as load_home
     from learning.members.choices import OrgKind
     from tests.factories import make_org, make_organizer, make_secretary
-    from tests.plan_helpers import make_materials, make_plan, populate_branch
+    from tests.plans.factories import make_materials, make_plan, populate_branch
 
     home = load_home()
     pages = make_materials(home, 6)

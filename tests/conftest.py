@@ -57,8 +57,8 @@ def pytest_collection_modifyitems(config, items):
 
 
 from tests.browser import chromium, desktop, phone  # noqa: E402,F401  (fixtures)
-from tests.search_helpers import archive, search_index  # noqa: E402,F401  (fixtures)
-from tests.study_fixtures import pages  # noqa: E402,F401  (fixtures of the study-hour tests)
+from tests.hours.factories import pages  # noqa: E402,F401  (fixtures of the study-hour tests)
+from tests.search.factories import archive, search_index  # noqa: E402,F401  (fixtures)
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-from learning.members.scoping import scope_for
+from learning.members.scoping import scope_for_navigation
 
 
 def current_member(request):
@@ -10,4 +10,4 @@ def current_member(request):
     def member():
         return getattr(user, "member", None) if hasattr(user, "member") else None
 
-    return {"current_member": member, "user_scope": lambda: scope_for(user)}
+    return {"current_member": member, "user_scope": lambda: scope_for_navigation(user)}

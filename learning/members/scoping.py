@@ -12,8 +12,10 @@ helpers; each returns a queryset or raises ``PermissionDenied`` / ``Http404``.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import reduce
+from functools import reduce, wraps
 from operator import or_
 
 from django.core.exceptions import PermissionDenied
@@ -69,10 +71,22 @@ class Scope:
 
 
 _CACHE_ATTR = "_learning_scope"
+_audit = threading.local()
 
 
 def scope_for(user) -> Scope:
     """The user's scope, cached on the user object for the rest of the request."""
+    _audit.uses = getattr(_audit, "uses", 0) + 1
+    return _scope(user)
+
+
+def scope_for_navigation(user) -> Scope:
+    """The same scope for the site header's menu: not counted as a view's scoping
+    (``scoped_view`` audits that the view itself asked)."""
+    return _scope(user)
+
+
+def _scope(user) -> Scope:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
@@ -199,3 +213,46 @@ def ancestor_paths(path: str) -> list[str]:
     """The materialized paths of a node and its ancestors (treebeard steplen)."""
     step = Organization.steplen
     return [path[:end] for end in range(step, len(path) + 1, step)]
+
+
+# --- views: every URL declares how it is scoped ---------------------------------------
+#
+# ``scoped_view`` marks a view that chooses other people's data through this module
+# (and requires a login unless ``login=False``); ``public_view`` marks a view that is
+# public on purpose and says why. tests/members/test_url_scoping.py walks every URL
+# of the site and fails for a view with neither mark, and requests each scoped view to
+# prove that it asked ``scope_for`` (counted per thread by ``scope_uses``).
+
+
+def scope_uses() -> int:
+    """How many times ``scope_for`` ran in this thread (for the URL audit test)."""
+    return getattr(_audit, "uses", 0)
+
+
+def scoped_view(view: Callable | None = None, *, login: bool = True):
+    """Decorator: the view scopes through this module; anonymous visitors are sent to log in."""
+
+    def decorate(func: Callable) -> Callable:
+        from django.contrib.auth.decorators import login_required
+
+        wrapped = login_required(func) if login else func
+
+        @wraps(func)
+        def inner(request, *args, **kwargs):
+            return wrapped(request, *args, **kwargs)
+
+        inner.scoping = "scoped"  # type: ignore[attr-defined]
+        return inner
+
+    return decorate(view) if view is not None else decorate
+
+
+def public_view(reason: str) -> Callable[[Callable], Callable]:
+    """Decorator: the view is public on purpose (``reason`` says why, for the audit)."""
+
+    def decorate(func: Callable) -> Callable:
+        func.scoping = "public"  # type: ignore[attr-defined]
+        func.public_reason = reason  # type: ignore[attr-defined]
+        return func
+
+    return decorate

@@ -9,7 +9,7 @@ import pytest
 from courses.demo import load as load_home
 from learning.certificates.models import Certificate
 from tests.browser import login
-from tests.certificate_helpers import complete_course, make_course, pdf_link_targets
+from tests.certificates.factories import complete_course, make_course, pdf_link_targets
 from tests.factories import PASSWORD, make_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -4,7 +4,7 @@ import pytest
 
 from exams.models import Attempt
 from tests.browser import login
-from tests.exam_factories import fixed_paper, make_bank, make_exam
+from tests.exams.factories import fixed_paper, make_bank, make_exam
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

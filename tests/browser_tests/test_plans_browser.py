@@ -6,7 +6,7 @@ from learning.hours.progress import mark_complete
 from learning.plans.models import StudyPlan
 from tests.browser import login
 from tests.factories import PASSWORD, make_member, make_secretary
-from tests.plan_helpers import make_materials
+from tests.plans.factories import make_materials
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

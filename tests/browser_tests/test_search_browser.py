@@ -8,7 +8,7 @@ import pytest
 from django.test import override_settings
 
 from search.indexing import sync_pages
-from tests.search_helpers import add_material
+from tests.search.factories import add_material
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

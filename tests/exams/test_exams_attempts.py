@@ -21,7 +21,7 @@ from exams.services import (
 )
 from learning.hours.models import ItemCompletion, LedgerEntry
 from learning.hours.signals import exam_passed
-from tests.exam_factories import (
+from tests.exams.factories import (
     B,
     M,
     S,

@@ -7,7 +7,7 @@ from exams.grading import grade_response, normalize_blank
 from exams.models import Attempt
 from exams.services import save_answer, start_attempt, submit_attempt
 from learning.hours.models import LedgerEntry
-from tests.exam_factories import B, E, M, S, T, fixed_paper, make_bank, make_exam, make_question
+from tests.exams.factories import B, E, M, S, T, fixed_paper, make_bank, make_exam, make_question
 
 P = Decimal("4")
 

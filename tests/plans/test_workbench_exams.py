@@ -6,7 +6,7 @@ import pytest
 from openpyxl import load_workbook
 
 from exams.services import save_answer, start_attempt, submit_attempt
-from tests.exam_factories import fixed_paper, make_bank, make_exam
+from tests.exams.factories import fixed_paper, make_bank, make_exam
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from learning.hours.models import LedgerKind
 from learning.hours.progress import mark_complete
 from learning.plans.models import Notification, PlanReminder, ReminderKind
 from learning.plans.services import send_due_reminders, send_reminders
-from tests.plan_helpers import make_materials, make_plan
+from tests.plans.factories import make_materials, make_plan
 
 pytestmark = pytest.mark.django_db
 

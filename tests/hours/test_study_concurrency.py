@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from learning.hours import tracking as study
 from learning.hours.models import ItemCompletion, LedgerEntry, LedgerKind, StudyProgress
 from learning.hours.signals import course_completed
-from tests.study_fixtures import make_pages
+from tests.hours.factories import make_pages
 
 
 def _run_threads(count: int, target) -> list[BaseException]:

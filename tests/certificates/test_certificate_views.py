@@ -13,7 +13,7 @@ from django.test import Client
 
 from learning.certificates.issuing import revoke
 from learning.certificates.models import Certificate, CertificateKind, CertificateTemplate, PrintJob, PrintJobStatus
-from tests.certificate_helpers import complete_course, give_hours, make_course
+from tests.certificates.factories import complete_course, give_hours, make_course
 
 pytestmark = pytest.mark.django_db
 

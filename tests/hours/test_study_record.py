@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from learning.hours.ledger import credit
 from learning.hours.models import HourRule, LedgerEntry, LedgerKind, RuleRole
-from tests.study_fixtures import at
+from tests.hours.factories import at
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def test_secretaries_see_their_own_target(world):
 
 
 def test_an_entry_on_31_december_counts_for_the_old_year_and_1_january_for_the_new(world, pages):
-    from tests.study_fixtures import report, start
+    from tests.hours.factories import report, start
 
     client = client_for(world.member_a1.user)
     with time_machine.travel(at(2026, 12, 31, 23, 57, 30), tick=False) as clock:

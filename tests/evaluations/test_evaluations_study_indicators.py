@@ -12,8 +12,8 @@ from exams.services import save_answer, start_attempt, submit_attempt
 from learning.evaluations.indicators import REGISTRY, EvaluationContext
 from learning.evaluations.periods import Period
 from learning.hours.progress import mark_complete
-from tests.exam_factories import correct_response, fixed_paper, make_bank, make_exam
-from tests.plan_helpers import make_materials, make_plan
+from tests.exams.factories import correct_response, fixed_paper, make_bank, make_exam
+from tests.plans.factories import make_materials, make_plan
 
 pytestmark = pytest.mark.django_db
 THIS_YEAR = Period("year", timezone.localdate().year, 1)

@@ -10,7 +10,7 @@ from wagtail.models import PageViewRestriction
 
 from search.indexing import sync_pages
 from tests.factories import make_user
-from tests.search_helpers import add_material
+from tests.search.factories import add_material
 
 pytestmark = pytest.mark.django_db
 

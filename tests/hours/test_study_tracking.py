@@ -12,7 +12,7 @@ from wagtail.models import PageViewRestriction
 
 from learning.hours.models import ItemCompletion, LedgerEntry, LedgerKind, StudyProgress
 from learning.hours.signals import course_completed, exam_passed
-from tests.study_fixtures import at, report, start
+from tests.hours.factories import at, report, start
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 from exams.importers.formats import XLSX_HEADERS, export_questions, template_xlsx
 from exams.importers.run import import_file
 from exams.models import Question, QuestionBank
-from tests.exam_factories import make_bank
+from tests.exams.factories import make_bank
 
 pytestmark = pytest.mark.django_db
 

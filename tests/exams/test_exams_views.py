@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from exams.choices import Layout, ReviewLevel, ReviewWhen
 from exams.models import Attempt, AttemptQuestion
 from exams.services import grade_essay, save_answer, start_attempt, submit_attempt
-from tests.exam_factories import correct_response, fixed_paper, make_bank, make_exam
+from tests.exams.factories import correct_response, fixed_paper, make_bank, make_exam
 
 pytestmark = pytest.mark.django_db
 
@@ -292,7 +292,7 @@ def test_the_exam_index_lists_exams_for_the_member(world, site):
 
 def test_editors_can_open_the_admin_forms_for_papers_and_exam_pages(world, site):
     from exams.models import ExamIndexPage
-    from tests.exam_factories import exam_index
+    from tests.exams.factories import exam_index
 
     index = exam_index(site)
     c = client_for(world.admin)

@@ -15,7 +15,7 @@ from learning.members.choices import OrgKind
 from learning.plans.models import AudienceKind, PlanRecipient, StudyPlan
 from learning.plans.services import ItemSpec, create_plan, plan_audience, plan_progress, plans_for_member
 from tests.factories import make_member, make_org
-from tests.plan_helpers import make_materials, make_plan
+from tests.plans.factories import make_materials, make_plan
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from wagtail.models import Page
 from search.backends.base import SearchRequest
 from search.indexing import check_index
 from search.query import parse_query
-from tests.search_helpers import add_course, add_material
+from tests.search.factories import add_course, add_material
 
 pytestmark = pytest.mark.django_db
 

@@ -59,7 +59,7 @@ def test_with_the_database_task_backend_publishing_queues_the_update_for_the_wor
 ):
     from django_tasks_db.models import DBTaskResult
 
-    from tests.search_helpers import add_material
+    from tests.search.factories import add_material
 
     page = add_material(archive, "两学一做", "学党章党规。", publish=False)
     with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):

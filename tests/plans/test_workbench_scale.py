@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from learning.members.choices import OrgKind
 from tests.factories import make_org
-from tests.plan_helpers import make_materials, make_plan, populate_branch
+from tests.plans.factories import make_materials, make_plan, populate_branch
 
 pytestmark = pytest.mark.django_db
 

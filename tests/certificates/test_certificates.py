@@ -21,7 +21,7 @@ from learning.certificates.issuing import (
 from learning.certificates.models import Certificate, CertificateKind, CertificateTemplate
 from learning.certificates.render import FONT_PATH, render_pdf
 from learning.hours.models import LedgerEntry
-from tests.certificate_helpers import (
+from tests.certificates.factories import (
     complete_course,
     give_hours,
     make_course,

@@ -12,7 +12,7 @@ from exams.choices import AttemptStatus
 from exams.models import Attempt, AttemptQuestion
 from exams.services import ExamError, save_answer, start_attempt, submit_attempt
 from learning.hours.models import LedgerEntry
-from tests.exam_factories import correct_response, fixed_paper, make_bank, make_exam
+from tests.exams.factories import correct_response, fixed_paper, make_bank, make_exam
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
