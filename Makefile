@@ -60,6 +60,7 @@ test: system-deps-test $(VENV)/.dev-deps
 
 lint: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 check: $(VENV)/.dev-deps
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check

@@ -112,7 +112,8 @@ def child(kind: str, out: Path) -> dict:
         import weasyprint
         from weasyprint.text.fonts import FontConfiguration
 
-        from learning.certificates.render import cn_date, fill_wording, font_face_css, placeholder_values
+        from core.pdf import FONT_FAMILY, font_face_css
+        from learning.certificates.render import cn_date, fill_wording, placeholder_values
 
         pages = []
         for cert in Certificate.objects.select_related("template", "member__branch").order_by("serial"):
@@ -122,7 +123,7 @@ def child(kind: str, out: Path) -> dict:
                 f"<p>{cert.issuer_name}</p><p>{cn_date(cert.issued_at)}</p></section>"
             )
         html = (
-            f"<html><head><style>{font_face_css()} body{{font-family:CertCJK}} "
+            f"<html><head><style>{font_face_css()} body{{font-family:{FONT_FAMILY}}} "
             "section{page-break-after:always} @page{size:A4 landscape}</style></head>"
             f"<body>{''.join(pages)}</body></html>"
         )
@@ -163,7 +164,7 @@ def main() -> int:
         t = time.perf_counter()
         build_data(args.count)
         print(f"准备数据：{args.count} 张证书，{time.perf_counter() - t:.1f} 秒")
-        from learning.certificates.render import FONT_PATH, subsetting_path
+        from core.pdf import FONT_PATH, subsetting_path
 
         print(
             f"字体：{FONT_PATH.name}（{FONT_PATH.stat().st_size / 1024 / 1024:.2f} MB）；字体子集化：{subsetting_path()}"

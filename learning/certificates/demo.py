@@ -65,7 +65,7 @@ def _seal_image(root: Organization):
         return existing
     from wagtail.models import Collection
 
-    from learning.certificates.render import FONT_PATH
+    from core.pdf import FONT_PATH
 
     if Collection.get_first_root_node() is None:  # a flushed database (transactional tests) has none
         Collection.add_root(name="Root")

@@ -1,9 +1,9 @@
 """Certificates as PDF: weasyprint with the project's own CJK font, a QR code per certificate.
 
-The font ships in ``fonts/`` (WenQuanYi Micro Hei, subset to GB2312 by ``fonts/build_font.py``)
-and is loaded through ``@font-face`` with a file URL, so a machine without any Chinese font
-still prints correct certificates. Many certificates are laid out in chunks (progress can be
-reported between chunks) and written as ONE PDF, so the font is subset and embedded once.
+The font is core's (``core.pdf``: shipped in ``core/fonts/``, loaded through ``@font-face``
+with a file URL), so a machine without any Chinese font still prints correct certificates.
+Many certificates are laid out in chunks (progress can be reported between chunks) and
+written as ONE PDF, so the font is subset and embedded once.
 """
 
 from __future__ import annotations
@@ -23,18 +23,12 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from core.pdf import FONT_FAMILY, font_face_css
 from learning.certificates.models import PLACEHOLDER_RE, Certificate, CertificateKind, CertificateTemplate
 
-FONT_DIR = Path(__file__).resolve().parent / "fonts"
-FONT_PATH = FONT_DIR / "WenQuanYiMicroHei-GB2312.ttf"
-FONT_FAMILY = "CertCJK"
 CHUNK = 50  # certificates laid out per weasyprint pass (progress is reported between passes)
 
 ProgressCallback = Callable[[int, int], None]
-
-
-def font_face_css() -> str:
-    return f'@font-face {{ font-family: "{FONT_FAMILY}"; src: url("{FONT_PATH.as_uri()}"); }}'
 
 
 def cn_date(value) -> str:
@@ -131,7 +125,8 @@ def page_context(cert: Certificate, base_url: str | None = None) -> dict:
 
 def certificates_html(certs: Iterable[Certificate], base_url: str | None = None) -> str:
     pages = [page_context(cert, base_url) for cert in certs]
-    return render_to_string("certificates/pdf.html", {"pages": pages, "font_face": mark_safe(font_face_css())})
+    context = {"pages": pages, "font_face": mark_safe(font_face_css()), "font_family": FONT_FAMILY}
+    return render_to_string("certificates/pdf.html", context)
 
 
 def _with_related(certs: Sequence[Certificate]) -> list[Certificate]:
@@ -184,11 +179,3 @@ def render_zip(certs: Sequence[Certificate], *, base_url: str | None = None, pro
                 progress(index, len(certs))
     return buffer.getvalue()
 
-
-def subsetting_path() -> str:
-    """Which font subsetter weasyprint uses here: HarfBuzz (fast) or the fontTools fallback (slow)."""
-    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
-
-    if harfbuzz_subset and harfbuzz.hb_version_atleast(4, 1, 0):
-        return "HarfBuzz (libharfbuzz-subset0)"
-    return "fontTools（缺少 libharfbuzz-subset0，较慢）"

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from core.pdf import FONT_FAMILY, font_face_css
 from learning.evaluations.models import EvaluationRun
 
 
@@ -51,9 +52,6 @@ def xlsx_bytes(run: EvaluationRun) -> bytes:
 
 def pdf_bytes(run: EvaluationRun, *, base_url: str = "") -> bytes:
     from weasyprint import HTML
-
-    # The project's own CJK font (shipped with the certificates), so Chinese prints on any machine.
-    from learning.certificates.render import FONT_FAMILY, font_face_css
 
     html = render_to_string(
         "evaluations/run_pdf.html",

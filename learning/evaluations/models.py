@@ -154,15 +154,10 @@ class SchemeIndicator(models.Model):
         ordering = ["order", "id"]
         constraints = [models.UniqueConstraint(fields=["scheme", "code"], name="unique_indicator_per_scheme")]
 
+    # The indicator's name lives in the registry (indicators.py, above the models): templates
+    # show it with the ``indicator_name`` filter of evaluation_tags.
     def __str__(self) -> str:
-        return f"{self.display_name}（{self.weight}）"
-
-    @property
-    def display_name(self) -> str:
-        from learning.evaluations.indicators import REGISTRY
-
-        indicator = REGISTRY.get(self.code)
-        return indicator.name if indicator else self.code
+        return f"{self.code}（{self.weight}）"
 
 
 class ScoreAdjustment(models.Model):

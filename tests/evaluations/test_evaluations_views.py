@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from openpyxl import load_workbook
 
+from core.pdf import FONT_FAMILY
 from learning.evaluations.engine import evaluate_period, publish
 from learning.evaluations.models import EvaluationRun, EvaluationScheme, SchemeIndicator, ScoreAdjustment
 from learning.evaluations.periods import Period
@@ -330,4 +331,12 @@ def test_the_pdf_export_has_pages_with_the_figures(client, world, published, tmp
     assert "1/1" in text.replace(" ", "")  # the page footer
     assert world.branch_a1.name in text  # Chinese prints with the shipped font
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
-    assert "CertCJK" in fonts and "CID TrueType" in fonts  # the shipped CJK font, embedded
+    assert FONT_FAMILY in fonts and "CID TrueType" in fonts  # the shipped CJK font, embedded
+
+
+def test_the_scheme_page_names_its_indicators_as_the_registry_does(client, world, scheme):
+    SchemeIndicator.objects.create(scheme=scheme, code="retired_indicator", weight=1, normalization="best", order=9)
+    login(client, world.organizer_a)
+    page = client.get(f"/evaluations/schemes/{scheme.pk}/").content.decode()
+    assert "<td>人均学时</td>" in page and "<td>活跃党员占比</td>" in page
+    assert "<td>retired_indicator</td>" in page  # no longer registered: shown by its code, not an error

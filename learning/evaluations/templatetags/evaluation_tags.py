@@ -5,7 +5,16 @@ from decimal import Decimal
 from django import template
 from django.utils.html import format_html
 
+from learning.evaluations.indicators import REGISTRY
+
 register = template.Library()
+
+
+@register.filter
+def indicator_name(code: str) -> str:
+    """The registered indicator's Chinese name; the bare code for one no longer registered."""
+    indicator = REGISTRY.get(code)
+    return indicator.name if indicator else code
 
 
 @register.filter

@@ -1,11 +1,11 @@
-"""Build the CJK font the certificates embed: WenQuanYi Micro Hei subset to GB2312.
+"""Build the CJK font the PDFs embed (certificates, evaluation reports): WenQuanYi Micro Hei subset to GB2312.
 
 Why this font: it is openly licensed (Apache-2.0), TrueType-outlined (weasyprint
 subsets TrueType to a few KB per document; CFF fonts such as Noto CJK stay
 ~200 KB), and compact. Why GB2312: it covers the 6,763 common hanzi every name
 and course title in the organs' rosters uses, keeping the committed file small.
 
-    python learning/certificates/fonts/build_font.py [SOURCE.ttc]
+    python core/fonts/build_font.py [SOURCE.ttc]
 
 Without SOURCE it fetches Debian's fonts-wqy-microhei package (``apt-get download``,
 no installation) into a temporary directory and takes the font from it.
