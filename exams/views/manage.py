@@ -56,7 +56,7 @@ def manage(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "exams/manage.html",
-        {"banks": banks, "exams": exams, "pending": pending, "formats": FORMATS, "is_organizer": scope.is_organizer},
+        {"banks": banks, "exams": exams, "pending": pending, "is_organizer": scope.is_organizer},
     )
 
 

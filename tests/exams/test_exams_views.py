@@ -363,6 +363,9 @@ def test_the_exam_list_shows_managers_only_the_exams_they_manage(world, site):
     assert "乙党委专场" in client_for(world.organizer_b).get("/exams/").content.decode()
     assert "乙党委专场" not in client_for(world.organizer_a).get("/exams/").content.decode()
     assert "乙党委专场" in client_for(world.admin).get("/exams/").content.decode()
+    # The listing stays open to visitors who are not logged in; it shows them no exam.
+    resp = Client().get("/exams/")
+    assert resp.status_code == 200 and "乙党委专场" not in resp.content.decode()
 
 
 def test_refusals_answer_with_their_status(world, site):
