@@ -1,5 +1,9 @@
 from django.db import models
 
+# Options of a choice question are lettered A…H; answers and option orders store these letters.
+OPTION_LETTERS = "ABCDEFGH"
+MAX_OPTIONS = len(OPTION_LETTERS)
+
 
 class QuestionType(models.TextChoices):
     SINGLE = "single", "单选题"

@@ -11,12 +11,11 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from exams.choices import AttemptStatus, MultipleScoring, QuestionType
-from exams.models import OPTION_LETTERS, Attempt, AttemptQuestion, Question
+from exams.choices import OPTION_LETTERS, AttemptStatus, MultipleScoring, QuestionType
+from exams.models import Attempt, AttemptQuestion
 
 _TRAILING_PUNCT = re.compile(r"[\s.,;:!?。，；：！？、…·'\"“”‘’）)】\]」』]+$")
 _LEADING_PUNCT = re.compile(r"^[\s（(【\[「『“‘]+")
@@ -69,18 +68,6 @@ def grade_response(
     raise ValueError(f"unknown question type {qtype}")
 
 
-def format_answer(qtype: str, answer: Any) -> str:
-    if qtype == QuestionType.SINGLE:
-        return str(answer)
-    if qtype == QuestionType.MULTIPLE:
-        return "".join(sorted(answer or []))
-    if qtype == QuestionType.TRUE_FALSE:
-        return "正确" if answer else "错误"
-    if qtype == QuestionType.BLANK:
-        return "；".join(" 或 ".join(accepted) for accepted in (answer or []))
-    return str(answer or "")
-
-
 def display_letters(option_order: list[str], letters: list[str] | str | None) -> str:
     """Original option letters shown with the letters this attempt displayed them under."""
     if not letters:
@@ -115,25 +102,3 @@ def finalize_scores(attempt: Attempt) -> bool:
         attempt.passed = total >= threshold
     attempt.save(update_fields=["score", "status", "passed"])
     return bool(attempt.passed) and not was_passed
-
-
-def regrade_question(question: Question) -> int:
-    """Regrade every finished attempt item of ``question`` after its answer key changed."""
-    from exams.services import on_passed
-
-    count = 0
-    attempt_ids = list(
-        AttemptQuestion.objects.filter(question=question)
-        .exclude(attempt__status=AttemptStatus.IN_PROGRESS)
-        .values_list("attempt_id", flat=True)
-    )
-    for attempt_id in attempt_ids:
-        with transaction.atomic():
-            attempt = Attempt.objects.select_for_update().select_related("exam", "member").get(pk=attempt_id)
-            item = attempt.items.select_related("question").get(question=question)
-            grade_item(item, attempt.exam.multiple_scoring)
-            item.save(update_fields=["score", "is_correct", "graded_at"])
-            if finalize_scores(attempt):
-                on_passed(attempt)
-            count += 1
-    return count

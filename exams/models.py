@@ -11,11 +11,15 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.html import escape, linebreaks, strip_tags
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -36,9 +40,7 @@ from exams.choices import (
     ReviewWhen,
     SubmittedBy,
 )
-
-OPTION_LETTERS = "ABCDEFGH"
-MAX_OPTIONS = len(OPTION_LETTERS)
+from exams.validation import format_answer, validate_question_fields
 
 _space_re = re.compile(r"\s+")
 
@@ -158,30 +160,17 @@ class Question(models.Model):
         return len(self.answer) if self.qtype == QuestionType.BLANK and isinstance(self.answer, list) else 0
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        from exams.importers.base import validate_question_fields
-
         errors = validate_question_fields(self.qtype, self.stem, self.options, self.answer)
         if errors:
             raise ValidationError("；".join(errors))
 
     def save(self, *args, **kwargs):
+        # Saving only stores the question. A changed answer key regrades attempts through
+        # exams.services.update_answer_key / regrade_if_key_changed, called by the edit paths.
         self.fingerprint = question_fingerprint(self.qtype, self.stem, self.options or [])
-        answer_changed = False
-        if self.pk:
-            old = Question.objects.filter(pk=self.pk).values_list("answer", flat=True).first()
-            answer_changed = old is not None and old != self.answer
         super().save(*args, **kwargs)
-        if answer_changed:
-            # A corrected answer key regrades every attempt that already used this question.
-            from exams.grading import regrade_question
-
-            regrade_question(self)
 
     def answer_display(self) -> str:
-        from exams.grading import format_answer
-
         return format_answer(self.qtype, self.answer)
 
 
@@ -274,17 +263,12 @@ class ExamIndexPage(Page):
         verbose_name = "在线考试栏目"
         verbose_name_plural = "在线考试栏目"
 
-    def get_context(self, request, *args, **kwargs):
-        from exams.services import exams_for_member
-        from learning.members.scoping import get_member_for_user, scope_for
+    # The listing is a view (exams.views.member.exam_index): it reads each member's attempts
+    # and the viewer's scope. Views sit above models, so ExamsConfig.ready() plugs it in here.
+    member_view: ClassVar[Callable[[HttpRequest, ExamIndexPage], HttpResponse]]
 
-        context = super().get_context(request, *args, **kwargs)
-        scope = scope_for(request.user)
-        member = get_member_for_user(request.user, scope.member_id) if scope.member_id else None
-        exams = ExamPage.objects.live().child_of(self).order_by("-opens_at")
-        context["exam_rows"] = exams_for_member(exams, member, scope)
-        context["member"] = member
-        return context
+    def serve(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return self.member_view(request, self)
 
 
 class ExamPage(Page):
@@ -387,10 +371,12 @@ class ExamPage(Page):
     def study_hours(self) -> Decimal:
         return self.credit_hours
 
-    def serve(self, request, *args, **kwargs):
-        from exams.views import exam_page_view
+    # The member's exam page is a view (exams.views.member.exam_page): it may submit an overdue
+    # attempt, which is a service's work. ExamsConfig.ready() plugs it in, so models import no views.
+    member_view: ClassVar[Callable[[HttpRequest, ExamPage], HttpResponse]]
 
-        return exam_page_view(request, self)
+    def serve(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return self.member_view(request, self)
 
 
 class Attempt(models.Model):

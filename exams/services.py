@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -17,9 +18,18 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from exams.choices import AttemptStatus, PaperMode, QuestionType, ReviewLevel, ReviewWhen, SubmittedBy
+from exams.choices import (
+    OPTION_LETTERS,
+    AttemptStatus,
+    PaperMode,
+    QuestionType,
+    ReviewLevel,
+    ReviewWhen,
+    SubmittedBy,
+)
+from exams.errors import AttemptNotFound, ExamError, NotInAudience
 from exams.grading import finalize_scores, grade_item
-from exams.models import OPTION_LETTERS, Attempt, AttemptQuestion, ExamPage, Question
+from exams.models import Attempt, AttemptQuestion, ExamPage, Question
 from learning.hours.models import LedgerKind
 from learning.members.models import Member
 
@@ -27,10 +37,6 @@ from learning.members.models import Member
 GRACE_SECONDS = 30
 MAX_TEXT_LENGTH = 5000
 MAX_BLANK_LENGTH = 200
-
-
-class ExamError(Exception):
-    """A refusal with a message for the member (in Chinese)."""
 
 
 # --- audience --------------------------------------------------------------------
@@ -63,8 +69,14 @@ class ExamRow:
     in_progress: Attempt | None
 
 
-def exams_for_member(exams: QuerySet[ExamPage], member: Member | None, scope) -> list[ExamRow]:
-    """The exams list with each one's state for the member (a fixed number of queries)."""
+def exams_for_member(
+    exams: QuerySet[ExamPage], member: Member | None, managed_exam_ids: Collection[int] = ()
+) -> list[ExamRow]:
+    """The exams list with each one's state for the member (a fixed number of queries).
+
+    An exam shows when the member may take it, has taken it, or the viewer manages it
+    (``managed_exam_ids``, from exams.scoping.manageable_exams).
+    """
     exams = list(exams.select_related("paper"))
     attempts: dict[int, list[Attempt]] = {}
     eligible_ids: set[int] = set()
@@ -77,7 +89,7 @@ def exams_for_member(exams: QuerySet[ExamPage], member: Member | None, scope) ->
     rows = []
     for exam in exams:
         mine = attempts.get(exam.pk, [])
-        if exam.pk not in eligible_ids and not mine and not scope.manages_anything:
+        if exam.pk not in eligible_ids and not mine and exam.pk not in managed_exam_ids:
             continue
         finished = [a for a in mine if a.score is not None and not a.is_in_progress]
         rows.append(
@@ -132,7 +144,7 @@ def start_attempt(exam: ExamPage, member: Member, *, now: dt.datetime | None = N
     """
     now = now or timezone.now()
     if not in_audience(exam, member):
-        raise ExamError("您不在本次考试的参考范围内")
+        raise NotInAudience()
     submit_if_expired_for(exam, member, now=now)
     try:
         with transaction.atomic():
@@ -236,7 +248,7 @@ def save_answer(
             .first()
         )
         if attempt is None:
-            raise ExamError("答卷不存在")
+            raise AttemptNotFound()
         if not attempt.is_in_progress:
             raise ExamError("已交卷，不能再修改答案")
         if now > attempt.deadline + dt.timedelta(seconds=GRACE_SECONDS):
@@ -380,6 +392,59 @@ def grade_essay(item: AttemptQuestion, score: Decimal, grader, comment: str = ""
         if finalize_scores(attempt):
             on_passed(attempt)
     return item
+
+
+# --- answer keys ------------------------------------------------------------------------
+
+
+def stored_answer_key(question: Question) -> Any:
+    """The answer key as the database holds it now (before an edit is saved)."""
+    return Question.objects.filter(pk=question.pk).values_list("answer", flat=True).first()
+
+
+def regrade_if_key_changed(question: Question, previous_answer: Any) -> int:
+    """After ``question`` was saved: if its answer key differs from ``previous_answer``, regrade.
+
+    Called by every path that edits a question (the admin's edit view, ``update_answer_key``).
+    Returns how many attempts were regraded.
+    """
+    if question.pk is None or question.answer == previous_answer:
+        return 0
+    return regrade_question(question)
+
+
+def update_answer_key(question: Question, answer: Any) -> int:
+    """Correct a question's answer key and regrade every submitted attempt that used it.
+
+    A newly passing attempt is credited (once: the ledger's source key is per exam); hours
+    already credited are not taken back, because the ledger is append-only.
+    """
+    previous = stored_answer_key(question)
+    question.answer = answer
+    question.clean()
+    with transaction.atomic():
+        question.save()
+        return regrade_if_key_changed(question, previous)
+
+
+def regrade_question(question: Question) -> int:
+    """Regrade every finished attempt item of ``question``; returns how many attempts were regraded."""
+    count = 0
+    attempt_ids = list(
+        AttemptQuestion.objects.filter(question=question)
+        .exclude(attempt__status=AttemptStatus.IN_PROGRESS)
+        .values_list("attempt_id", flat=True)
+    )
+    for attempt_id in attempt_ids:
+        with transaction.atomic():
+            attempt = Attempt.objects.select_for_update().select_related("exam", "member").get(pk=attempt_id)
+            item = attempt.items.select_related("question").get(question=question)
+            grade_item(item, attempt.exam.multiple_scoring)
+            item.save(update_fields=["score", "is_correct", "graded_at"])
+            if finalize_scores(attempt):
+                on_passed(attempt)
+            count += 1
+    return count
 
 
 # --- review ----------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import EditView, SnippetViewSet, SnippetViewSetGroup
 
 from exams.models import KnowledgePoint, Paper, Question, QuestionBank
+from exams.services import regrade_if_key_changed, stored_answer_key
 
 
 class QuestionBankViewSet(SnippetViewSet):
@@ -12,8 +13,31 @@ class QuestionBankViewSet(SnippetViewSet):
     search_fields = ["name"]
 
 
+class QuestionEditView(EditView):
+    """Editing a question in the admin: a corrected answer key regrades the attempts that used it.
+
+    The regrade runs inside the view's save transaction, so the new key and the new
+    scores are stored together (hours of a newly passed exam are credited on commit).
+    """
+
+    regraded = 0
+
+    def save_instance(self) -> Question:
+        previous = stored_answer_key(self.object)  # the form has already put the new key on self.object
+        question = super().save_instance()
+        self.regraded = regrade_if_key_changed(question, previous)
+        return question
+
+    def get_success_message(self) -> str | None:
+        message = super().get_success_message()
+        if message and self.regraded:
+            message = f"{message}；答案已更正，已重新评分 {self.regraded} 份答卷"
+        return message
+
+
 class QuestionViewSet(SnippetViewSet):
     model = Question
+    edit_view_class = QuestionEditView
     icon = "help"
     menu_label = "试题"
     list_display = ["__str__", "bank", "qtype", "difficulty", "points"]

@@ -1,0 +1,80 @@
+"""Question files: which formats exist and one call each to import a file or export a bank.
+
+One module per format (xlsx.py, json_format.py, moodle.py, gift.py) reads a file into
+``ParsedQuestion`` rows and writes questions back; base.py holds what they share and the
+all-or-nothing save. ``FORMATS`` below is the registry the views, the management command
+and the exports go through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from exams.importers import gift, json_format, moodle, xlsx
+from exams.importers.base import ImportFileError, ImportResult, ParsedQuestion, save_questions
+from exams.models import Question, QuestionBank
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    name: str
+    extension: str  # of exported files; imports also accept ``also_reads``
+    content_type: str
+    parse: Callable[[bytes], list[ParsedQuestion]]
+    export: Callable[[list[Question]], bytes]
+    row_label: str = "第 {n} 题"  # how a question is named in error messages
+    also_reads: tuple[str, ...] = ()
+
+
+FORMATS: dict[str, FileFormat] = {
+    f.name: f
+    for f in (
+        FileFormat(
+            "xlsx",
+            ".xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            xlsx.parse_xlsx,
+            xlsx.export_xlsx,
+            row_label="第 {n} 行",
+        ),
+        FileFormat("json", ".json", "application/json", json_format.parse_json, json_format.export_json),
+        FileFormat("moodle", ".xml", "application/xml", moodle.parse_moodle, moodle.export_moodle),
+        FileFormat(
+            "gift", ".gift", "text/plain; charset=utf-8", gift.parse_gift_file, gift.export_gift, also_reads=(".txt",)
+        ),
+    )
+}
+
+
+def detect_format(filename: str) -> FileFormat:
+    suffix = Path(filename).suffix.lower()
+    for file_format in FORMATS.values():
+        if suffix == file_format.extension or suffix in file_format.also_reads:
+            return file_format
+    raise ImportFileError(
+        f"不支持的文件类型“{suffix or filename}”：请上传 .xlsx、.json、Moodle .xml 或 GIFT（.gift/.txt）文件"
+    )
+
+
+def parse_file(data: bytes, filename: str) -> tuple[list[ParsedQuestion], str]:
+    """(questions, how rows are named in messages)."""
+    file_format = detect_format(filename)
+    return file_format.parse(data), file_format.row_label
+
+
+def import_file(bank: QuestionBank, data: bytes, filename: str, *, skip_duplicates: bool = False) -> ImportResult:
+    """Parse a file and save all of its questions or none (the admin page and the management command)."""
+    try:
+        parsed, label = parse_file(data, filename)
+    except ImportFileError as exc:
+        return ImportResult(0, [str(exc)])
+    return save_questions(bank, parsed, label=label, skip_duplicates=skip_duplicates)
+
+
+def export_questions(questions: Iterable[Question], fmt: str) -> bytes:
+    file_format = FORMATS.get(fmt)
+    if file_format is None:
+        raise ValueError(fmt)
+    return file_format.export(list(questions))

@@ -1,8 +1,9 @@
-"""What every question import shares: a parsed question, validation, and the all-or-nothing save.
+"""What every question import shares: a parsed question, field parsing, and the all-or-nothing save.
 
-Formats (xlsx, JSON, Moodle XML, GIFT) turn a file into ``ParsedQuestion`` rows
-with a number (spreadsheet row or question number) and a list of problems;
-``save_questions`` writes nothing unless every row is good and no stem repeats.
+Each format (exams/importers/xlsx.py, json_format.py, moodle.py, gift.py) turns a file
+into ``ParsedQuestion`` rows with a number (spreadsheet row or question number) and a
+list of problems; ``save_questions`` writes nothing unless every row is good and no stem
+repeats. The content rules themselves live in exams/validation.py, shared with the model.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 from django.db import transaction
 
 from exams.choices import CHOICE_TYPES, Difficulty, QuestionType
-from exams.models import OPTION_LETTERS, KnowledgePoint, Question, QuestionBank, question_fingerprint
+from exams.models import KnowledgePoint, Question, QuestionBank, question_fingerprint
+from exams.validation import validate_question_fields
 
 TYPE_NAMES = {label: value for value, label in QuestionType.choices} | {value: value for value in QuestionType.values}
 TYPE_NAMES |= {
@@ -43,7 +45,6 @@ DIFFICULTY_NAMES = {
 TRUE_WORDS = {"正确", "对", "是", "√", "✓", "T", "TRUE", "Y", "A"}
 FALSE_WORDS = {"错误", "错", "否", "×", "✗", "F", "FALSE", "N", "B"}
 KP_SPLIT = re.compile(r"[,，;；、|\n]+")
-MAX_STEM = 5000
 
 
 class ImportFileError(Exception):
@@ -73,6 +74,32 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+# --- reading fields -----------------------------------------------------------------------
+
+
+def decode_text(data: bytes) -> str:
+    """Text files arrive as UTF-8 (with or without BOM) or, from older Chinese Windows, GB18030."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError("无法识别文件编码，请另存为 UTF-8 编码")
+
+
+def cell_text(value: Any) -> str:
+    """A cell or field as text: Excel's 3.0 for 3 becomes \"3\"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def knowledge_point_names(q: Question) -> list[str]:
+    return [k.name for k in q.knowledge_points.all()]
 
 
 def parse_type(text: str) -> str | None:
@@ -141,48 +168,7 @@ def parse_answer_text(qtype: str, text: Any, option_count: int, errors: list[str
     return value
 
 
-def validate_question_fields(qtype: str, stem: str, options: list, answer: Any) -> list[str]:
-    """Problems with a question's content, in Chinese (empty when it is good)."""
-    errors: list[str] = []
-    if qtype not in QuestionType.values:
-        return [f"题型“{qtype}”无法识别（应为 单选题、多选题、判断题、填空题、简答题）"]
-    if not str(stem or "").strip():
-        errors.append("题干为空")
-    elif len(stem) > MAX_STEM:
-        errors.append(f"题干超过 {MAX_STEM} 字")
-    if qtype in CHOICE_TYPES:
-        if not isinstance(options, list) or len(options) < 2:
-            errors.append("选择题至少需要两个选项")
-            return errors
-        if len(options) > len(OPTION_LETTERS):
-            errors.append(f"选项不能超过 {len(OPTION_LETTERS)} 个")
-        if any(not str(o).strip() for o in options):
-            errors.append("选项不能为空（选项须从 A 起连续填写）")
-        letters = OPTION_LETTERS[: len(options)]
-        if qtype == QuestionType.SINGLE:
-            if not isinstance(answer, str) or len(answer) != 1 or answer not in letters:
-                errors.append(
-                    f"单选题答案“{answer if answer is not None else ''}”应为 {letters[0]}–{letters[-1]} 中的一个字母"
-                )
-        else:
-            if not isinstance(answer, list) or not answer:
-                errors.append("多选题缺少答案")
-            elif any(a not in letters for a in answer):
-                errors.append(f"多选题答案“{''.join(map(str, answer))}”含有不存在的选项")
-            elif len(answer) < 2:
-                errors.append("多选题至少应有两个正确选项")
-    elif qtype == QuestionType.TRUE_FALSE:
-        if not isinstance(answer, bool):
-            errors.append("判断题答案应为 正确 或 错误")
-    elif qtype == QuestionType.BLANK:
-        if not isinstance(answer, list) or not answer or not all(isinstance(b, list) and b for b in answer):
-            errors.append("填空题每个空至少需要一个答案")
-        elif not all(isinstance(a, str) and a.strip() for b in answer for a in b):
-            errors.append("填空题答案不能为空")
-    elif qtype == QuestionType.ESSAY:
-        if not isinstance(answer, str):
-            errors.append("简答题的参考答案应为文字")
-    return errors
+# --- checking and saving ----------------------------------------------------------------------
 
 
 def check(pq: ParsedQuestion) -> None:

@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 from openpyxl import Workbook, load_workbook
 
-from exams.importers.formats import XLSX_HEADERS, export_questions, template_xlsx
-from exams.importers.run import import_file
+from exams.importers import export_questions, import_file
+from exams.importers.xlsx import XLSX_HEADERS, template_xlsx
 from exams.models import Question, QuestionBank
 from tests.exams.factories import make_bank
 

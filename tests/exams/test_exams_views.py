@@ -309,7 +309,79 @@ def test_an_autosave_takes_a_small_constant_number_of_queries(world, exam, djang
     url = reverse("exams:answer", args=[attempt.pk])
     item = attempt.items.get(question__qtype="single")
     post_json(c, url, {"item": item.pk, "response": "A"})
-    # session, user, member, then lock attempt, read item, update item (+ transaction statements)
-    with django_assert_max_num_queries(8):
+    # session, user, the scope (roles, member id), then lock attempt, read item, update item
+    # (+ savepoint and release)
+    with django_assert_max_num_queries(9):
         status, _ = post_json(c, url, {"item": item.pk, "response": "B"})
     assert status == 200
+
+
+def test_the_management_page_lists_only_exams_whose_audience_the_viewer_manages(world, site):
+    _, qs = make_bank()
+    for_a = make_exam(site, fixed_paper([qs["single"]]), title="甲党委专场", audience_organizations=[world.committee_a])
+    for_all = make_exam(site, fixed_paper([qs["single"]], "卷二"), title="全员考试")
+    for_b1 = make_exam(
+        site, fixed_paper([qs["single"]], "卷三"), title="乙一点名考试", audience_members=[world.member_b1]
+    )
+    seen = {
+        who: client_for(getattr(world, who)).get(reverse("exams:manage")).content.decode()
+        for who in ("organizer_a", "organizer_b", "secretary_a1", "secretary_b1", "admin")
+    }
+    assert "甲党委专场" in seen["organizer_a"] and "乙一点名考试" not in seen["organizer_a"]
+    assert "甲党委专场" not in seen["organizer_b"] and "乙一点名考试" in seen["organizer_b"]
+    # A secretary sees exams whose audience covers the branch (a committee's exam covers its branches).
+    assert "甲党委专场" in seen["secretary_a1"] and "乙一点名考试" not in seen["secretary_a1"]
+    assert "甲党委专场" not in seen["secretary_b1"] and "乙一点名考试" in seen["secretary_b1"]
+    assert all("全员考试" in html for html in seen.values())
+    assert all(title in seen["admin"] for title in ("甲党委专场", "全员考试", "乙一点名考试"))
+    assert for_all and for_b1
+
+    # Another subtree's exam: its statistics are not found, for the page and the download alike.
+    c = client_for(world.organizer_b)
+    assert c.get(reverse("exams:statistics", args=[for_a.pk])).status_code == 404
+    assert c.get(reverse("exams:statistics", args=[for_a.pk]) + "?format=xlsx").status_code == 404
+    assert client_for(world.secretary_b1).get(reverse("exams:statistics", args=[for_a.pk])).status_code == 404
+    assert client_for(world.organizer_a).get(reverse("exams:statistics", args=[for_a.pk])).status_code == 200
+    assert client_for(world.secretary_a1).get(reverse("exams:statistics", args=[for_a.pk])).status_code == 200
+
+    # The link from the exam page appears only for those who may follow it.
+    assert "考试统计与分析" in client_for(world.organizer_a).get(for_a.url).content.decode()
+    assert "考试统计与分析" not in client_for(world.organizer_b).get(for_a.url).content.decode()
+
+    # Members are refused; anonymous visitors are sent to log in.
+    assert client_for(world.member_a1).get(reverse("exams:manage")).status_code == 403
+    assert client_for(world.member_a1).get(reverse("exams:statistics", args=[for_a.pk])).status_code == 403
+    resp = Client().get(reverse("exams:manage"))
+    assert resp.status_code == 302 and "/login/" in resp["Location"]
+    resp = Client().get(reverse("exams:statistics", args=[for_a.pk]))
+    assert resp.status_code == 302 and "/login/" in resp["Location"]
+
+
+def test_the_exam_list_shows_managers_only_the_exams_they_manage(world, site):
+    _, qs = make_bank()
+    make_exam(site, fixed_paper([qs["single"]]), title="乙党委专场", audience_organizations=[world.committee_b])
+    assert "乙党委专场" in client_for(world.organizer_b).get("/exams/").content.decode()
+    assert "乙党委专场" not in client_for(world.organizer_a).get("/exams/").content.decode()
+    assert "乙党委专场" in client_for(world.admin).get("/exams/").content.decode()
+    # The listing stays open to visitors who are not logged in; it shows them no exam.
+    resp = Client().get("/exams/")
+    assert resp.status_code == 200 and "乙党委专场" not in resp.content.decode()
+
+
+def test_refusals_answer_with_their_status(world, site):
+    _, qs = make_bank()
+    exam = make_exam(site, fixed_paper([qs["single"]]), audience_organizations=[world.committee_a])
+    # Outside the audience: 403 with the reason, not a silent redirect.
+    resp = client_for(world.member_b1).post(reverse("exams:start", args=[exam.pk]), HTTP_REFERER=exam.full_url)
+    assert resp.status_code == 403 and "您不在本次考试的参考范围内" in resp.content.decode()
+    # The attempt limit is a plain 400 refusal.
+    attempt = submit_attempt(start_attempt(exam, world.member_a1))
+    resp = client_for(world.member_a1).post(reverse("exams:start", args=[exam.pk]))
+    assert resp.status_code == 400 and "最多允许作答 1 次" in resp.content.decode()
+    # The answering page's script gets JSON with the same status, even for someone else's attempt.
+    resp = client_for(world.member_a2).get(reverse("exams:state", args=[attempt.pk]))
+    assert resp.status_code == 404 and resp.json() == {"error": "答卷不存在"}
+    # A form a person fixes and sends again keeps its message on the page.
+    c = client_for(world.organizer_a)
+    resp = c.post(reverse("exams:bank_create"), {"name": " "}, follow=True)
+    assert "请填写题库名称" in resp.content.decode()

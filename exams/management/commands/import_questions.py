@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from exams.importers.run import import_file
+from exams.importers import import_file
 from exams.models import QuestionBank
 
 

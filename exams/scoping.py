@@ -1,0 +1,98 @@
+"""Which banks, exams and attempts a user may reach: exams' queries on top of learning.members.scoping.
+
+Nothing here decides a role by itself: every function starts from ``scope_for(user)``
+(or ``member_records_filter``) and only translates the scope to exams' relations.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from exams.errors import AttemptNotFound
+from exams.models import Attempt, ExamPage, QuestionBank
+from learning.members.models import Organization
+from learning.members.scoping import ancestor_paths, member_records_filter, scope_for
+
+
+def visible_banks(user) -> QuerySet[QuestionBank]:
+    """Question banks an organizer may import into and export: their subtree's banks and the shared ones.
+
+    Banks without an organization (``organization`` empty: "全平台共用") are open to every
+    organizer, as before; secretaries and members see none.
+    """
+    scope = scope_for(user)
+    if scope.is_admin:
+        return QuestionBank.objects.all()
+    if not scope.is_organizer:
+        return QuestionBank.objects.none()
+    # Banks are organizer work, so a secretary's branch does not widen this (unlike Scope.org_filter).
+    subtree = reduce(or_, (Q(organization__path__startswith=path) for path in scope.organizer_paths))
+    return QuestionBank.objects.filter(Q(organization__isnull=True) | subtree)
+
+
+def get_bank_for_user(user, bank_id: int) -> QuestionBank:
+    """The bank if the user may manage it; 404 otherwise (other subtrees' banks are not revealed)."""
+    bank = visible_banks(user).filter(pk=bank_id).first()
+    if bank is None:
+        raise Http404("题库不存在")
+    return bank
+
+
+def manageable_exams(user) -> QuerySet[ExamPage]:
+    """Exams whose audience reaches people the user manages: what they may list and analyse.
+
+    - admins: every exam;
+    - an exam for everyone (no audience organization or member): every organizer and secretary;
+    - an audience organization inside a managed organization (an organizer's subtree, a
+      secretary's branch), or above it (a committee's exam covers its branches);
+    - an audience member in a managed organization.
+
+    So an organizer of another subtree, whose people the exam does not reach, does not see it.
+    Statistics stay scoped to the user's own members (``member_records_filter``) either way.
+    """
+    scope = scope_for(user)
+    if scope.is_admin:
+        return ExamPage.objects.all()
+    if not scope.manages_anything:
+        return ExamPage.objects.none()
+    orgs = ExamPage.audience_organizations.through.objects.filter(exampage_id=OuterRef("pk"))
+    members = ExamPage.audience_members.through.objects.filter(exampage_id=OuterRef("pk"))
+    managed_roots = [
+        *scope.organizer_paths,
+        *Organization.objects.filter(pk__in=scope.secretary_branch_ids).values_list("path", flat=True),
+    ]
+    above = {path for root in managed_roots for path in ancestor_paths(root)}
+    reaches_orgs = orgs.filter(scope.org_filter("organization__") | Q(organization__path__in=above))
+    reaches_members = members.filter(member_records_filter(user, "member__"))
+    for_everyone = ~Exists(orgs) & ~Exists(members)
+    return ExamPage.objects.filter(for_everyone | Exists(reaches_orgs) | Exists(reaches_members))
+
+
+def get_managed_exam(user, exam_id: int) -> ExamPage:
+    """An exam the user may analyse; 404 for one outside their scope (its existence is not revealed)."""
+    exam = manageable_exams(user).filter(pk=exam_id).first()
+    if exam is None:
+        raise Http404("考试不存在")
+    return exam
+
+
+def get_own_attempt(user, attempt_id: int) -> Attempt:
+    """The attempt if it is the user's own; anyone else's is "not found" (its existence is not revealed)."""
+    scope = scope_for(user)
+    attempt = (
+        Attempt.objects.select_related("exam", "member").filter(pk=attempt_id, member_id=scope.member_id).first()
+        if scope.member_id
+        else None
+    )
+    if attempt is None:
+        raise AttemptNotFound()
+    return attempt
+
+
+def own_member_id(user) -> int | None:
+    """The user's own member id (None for accounts without a member profile)."""
+    return scope_for(user).member_id

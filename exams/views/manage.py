@@ -1,0 +1,170 @@
+"""What organizers and secretaries do: the management page, question banks (create, import,
+export, template), the 简答题 grading queue and an exam's statistics.
+
+Each view reaches only what exams.scoping gives the viewer: banks of their subtree (and
+shared ones), exams whose audience reaches their people, answers of their members.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from exams.choices import AttemptStatus, QuestionType
+from exams.errors import ExamError
+from exams.importers import FORMATS, export_questions, import_file
+from exams.importers.base import ImportFileError
+from exams.importers.xlsx import template_xlsx
+from exams.models import AttemptQuestion, QuestionBank
+from exams.scoping import get_bank_for_user, get_managed_exam, manageable_exams, visible_banks
+from exams.services import grade_essay
+from exams.stats import attempts_table, exam_stats, stats_xlsx
+from exams.views.errors import answers_errors
+from learning.members.scoping import member_records_filter, public_view, scope_for, scoped_view
+
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+def _require_manager(request: HttpRequest, *, organizer_only: bool = False) -> None:
+    scope = scope_for(request.user)
+    allowed = scope.is_organizer if organizer_only else scope.manages_anything
+    if not allowed:
+        raise PermissionDenied("只有组织员可以进行此操作" if organizer_only else "只有支部书记和组织员可以查看")
+
+
+def _grading_queue(request: HttpRequest):
+    """Submitted 简答题 answers awaiting a grader, of the organizer's own members."""
+    return AttemptQuestion.objects.filter(
+        question__qtype=QuestionType.ESSAY, graded_at__isnull=True, attempt__status=AttemptStatus.SUBMITTED
+    ).filter(member_records_filter(request.user, "attempt__member__", organizer_only=True))
+
+
+@scoped_view
+def manage(request: HttpRequest) -> HttpResponse:
+    _require_manager(request)
+    scope = scope_for(request.user)
+    banks = visible_banks(request.user).annotate(n=Count("questions")) if scope.is_organizer else []
+    exams = manageable_exams(request.user).live().order_by("-opens_at")
+    pending = _grading_queue(request).count() if scope.is_organizer else 0
+    return render(
+        request,
+        "exams/manage.html",
+        {"banks": banks, "exams": exams, "pending": pending, "is_organizer": scope.is_organizer},
+    )
+
+
+@scoped_view
+@require_POST
+@answers_errors(back="exams:manage")
+def bank_create(request: HttpRequest) -> HttpResponse:
+    _require_manager(request, organizer_only=True)
+    name = request.POST.get("name", "").strip()[:100]
+    if not name:
+        raise ExamError("请填写题库名称")
+    if QuestionBank.objects.filter(name=name).exists():
+        raise ExamError(f"题库“{name}”已存在")
+    QuestionBank.objects.create(name=name)
+    messages.success(request, f"已创建题库“{name}”")
+    return redirect("exams:manage")
+
+
+@scoped_view
+def bank_import(request: HttpRequest, bank_id: int) -> HttpResponse:
+    _require_manager(request, organizer_only=True)
+    bank = get_bank_for_user(request.user, bank_id)
+    errors: list[str] = []
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            errors = ["请选择要导入的文件"]
+        elif upload.size > MAX_UPLOAD:
+            errors = ["文件超过 20 MB"]
+        else:
+            result = import_file(
+                bank, upload.read(), upload.name, skip_duplicates=bool(request.POST.get("skip_duplicates"))
+            )
+            if result.ok:
+                skipped = f"，跳过重复试题 {len(result.skipped)} 道" if result.skipped else ""
+                messages.success(request, f"已向题库“{bank.name}”导入 {result.created} 道试题{skipped}")
+                return redirect("exams:manage")
+            errors = result.errors
+    return render(request, "exams/bank_import.html", {"bank": bank, "errors": errors[:500], "error_count": len(errors)})
+
+
+@scoped_view
+@answers_errors(back="exams:manage")
+def bank_export(request: HttpRequest, bank_id: int, fmt: str) -> HttpResponse:
+    _require_manager(request, organizer_only=True)
+    bank = get_bank_for_user(request.user, bank_id)
+    file_format = FORMATS.get(fmt)
+    if file_format is None:
+        raise Http404("不支持的格式")
+    questions = bank.questions.prefetch_related("knowledge_points").order_by("id")
+    try:
+        data = export_questions(questions, fmt)
+    except ImportFileError as exc:  # e.g. GIFT cannot hold a multi-blank question: say which one
+        raise ExamError(str(exc)) from exc
+    response = HttpResponse(data, content_type=file_format.content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(bank.name)}{file_format.extension}"
+    return response
+
+
+@public_view("空白的试题导入模板：只有表头和示例，不含任何人的数据")
+def question_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(
+        template_xlsx(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = (
+        "attachment; filename*=UTF-8''%E8%AF%95%E9%A2%98%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
+    )
+    return response
+
+
+@scoped_view
+@answers_errors(back="exams:grading")
+def grading(request: HttpRequest) -> HttpResponse:
+    """Queue of 简答题 answers awaiting a grader, limited to the organizer's subtree."""
+    _require_manager(request, organizer_only=True)
+    queue = _grading_queue(request)
+    if request.method == "POST":
+        item = queue.select_related("question", "attempt").filter(pk=request.POST.get("item")).first()
+        if item is None:
+            raise Http404("该答案不在您的阅卷范围内或已评分")
+        try:
+            score = Decimal(request.POST.get("score", ""))
+        except InvalidOperation:
+            raise ExamError("得分应为数字") from None
+        grade_essay(item, score, request.user, request.POST.get("comment", ""))
+        messages.success(request, "已评分")
+        return redirect("exams:grading")
+    items = queue.select_related("question", "attempt__exam", "attempt__member__branch").order_by(
+        "attempt__submitted_at"
+    )[:50]
+    return render(request, "exams/grading.html", {"items": items, "total": queue.count()})
+
+
+@scoped_view
+def statistics(request: HttpRequest, exam_id: int) -> HttpResponse:
+    _require_manager(request)
+    exam = get_managed_exam(request.user, exam_id)
+    stats = exam_stats(exam, request.user)
+    attempts = attempts_table(exam, request.user)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            stats_xlsx(stats, attempts),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f"attachment; filename=exam-{exam.pk}-stats.xlsx"
+        return response
+    peak = max((n for _, n in stats.distribution), default=0) or 1
+    bars = [(label, n, int(n * 100 / peak)) for label, n in stats.distribution]
+    return render(
+        request, "exams/statistics.html", {"exam": exam, "stats": stats, "bars": bars, "attempts": attempts[:500]}
+    )
