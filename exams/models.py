@@ -36,6 +36,7 @@ from exams.choices import (
     ReviewWhen,
     SubmittedBy,
 )
+from learning.hours.items import CompletedBy, ItemKind, StudyItem
 
 OPTION_LETTERS = "ABCDEFGH"
 MAX_OPTIONS = len(OPTION_LETTERS)
@@ -287,10 +288,14 @@ class ExamIndexPage(Page):
         return context
 
 
-class ExamPage(Page):
-    """在线考试: one exam, published as a page so courses and study plans can link it."""
+class ExamPage(StudyItem, Page):
+    """在线考试: one exam, published as a page so courses and study plans can link it.
 
-    study_kind = "exam"
+    A study item completed by passing it (``exams.services.on_passed`` marks it).
+    """
+
+    study_kind = ItemKind.EXAM
+    completed_by = CompletedBy.PASSING
 
     intro = RichTextField("考试说明", blank=True)
     paper = models.ForeignKey(Paper, verbose_name="试卷", on_delete=models.PROTECT, related_name="exams")
@@ -381,10 +386,11 @@ class ExamPage(Page):
     def has_closed(self, now=None) -> bool:
         return (now or timezone.now()) >= self.closes_at
 
+    # --- study-item protocol ---
     def study_minutes(self) -> int:
         return self.time_limit_minutes
 
-    def study_hours(self) -> Decimal:
+    def editor_hours(self) -> Decimal | None:
         return self.credit_hours
 
     def serve(self, request, *args, **kwargs):
