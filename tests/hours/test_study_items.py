@@ -116,7 +116,14 @@ def test_pages_are_recognised_by_their_registered_type_whether_plain_or_specific
 def test_study_item_pages_are_the_live_registered_pages_only(site, pages, exam):
     draft = pages.course.add_child(instance=LessonPage(title="草稿课时", slug="draft", live=False))
     listed = set(study_item_pages().values_list("pk", flat=True))
-    assert listed == {pages.course.pk, pages.lesson1.pk, pages.lesson2.pk, pages.optional.pk, pages.material.pk, exam.pk}
+    assert listed == {
+        pages.course.pk,
+        pages.lesson1.pk,
+        pages.lesson2.pk,
+        pages.optional.pk,
+        pages.material.pk,
+        exam.pk,
+    }
     assert draft.pk not in listed
     assert exam.get_parent().pk not in listed  # 在线考试 listing page
 
