@@ -8,5 +8,10 @@ class CoursesConfig(AppConfig):
 
     def ready(self) -> None:
         from courses import signal_handlers
+        from courses.models import CoursePage, LessonPage, TheoryMaterialPage
+        from learning.hours.items import register_study_item
 
         signal_handlers.register()
+        # Materials, lessons and courses are what members study (plans, tracking, hours).
+        for model in (TheoryMaterialPage, LessonPage, CoursePage):
+            register_study_item(model)

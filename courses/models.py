@@ -1,12 +1,9 @@
 """Wagtail pages: home, the theory archive (理论学习) and training courses (业务培训).
 
-Study items (theory materials and lessons) implement a small protocol that the
-study-hours ledger (learning/) and the search index (search/) rely on:
-
-- ``study_kind``: "material" or "lesson";
-- ``study_minutes() -> int``: how long the item takes (reading time or duration);
-- ``study_hours() -> Decimal``: hours credited on completion (editor's value, or by length);
-- ``search_document()``: what the archive index stores (see search/).
+Theory materials, lessons and courses are study items: they implement the protocol
+declared in ``learning.hours.items`` (kind, length, hours, what completes them, tests,
+lessons and course) and are registered in ``CoursesConfig.ready``. The search index
+(search/) reads ``search_document()``.
 """
 
 from __future__ import annotations
@@ -34,7 +31,7 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from courses.blocks import StudyBodyBlock
-from learning.hours.rules import hours_for_minutes
+from learning.hours.items import CompletedBy, ItemKind, StudyItem
 
 # Reading speed used to estimate reading time of Chinese text (characters per minute).
 READING_CHARS_PER_MINUTE = 400
@@ -246,10 +243,11 @@ class TheoryMaterialTag(TaggedItemBase):
     content_object = ParentalKey("courses.TheoryMaterialPage", related_name="tagged_items", on_delete=models.CASCADE)
 
 
-class TheoryMaterialPage(Page):
-    """理论学习资料: a document of the theory archive."""
+class TheoryMaterialPage(StudyItem, Page):
+    """理论学习资料: a document of the theory archive; completed by reading it long enough."""
 
-    study_kind = "material"
+    study_kind = ItemKind.MATERIAL
+    completed_by = CompletedBy.TIME
 
     source = models.CharField("来源", max_length=200, blank=True, help_text="发布机关或出处")
     author = models.CharField("作者", max_length=100, blank=True)
@@ -301,8 +299,8 @@ class TheoryMaterialPage(Page):
     def study_minutes(self) -> int:
         return self.reading_minutes
 
-    def study_hours(self) -> Decimal:
-        return self.credit_hours if self.credit_hours is not None else hours_for_minutes(self.reading_minutes)
+    def editor_hours(self) -> Decimal | None:
+        return self.credit_hours
 
     def headings(self) -> list[dict]:
         return body_headings(self.body)
@@ -390,8 +388,15 @@ class CourseTag(TaggedItemBase):
     content_object = ParentalKey("courses.CoursePage", related_name="tagged_items", on_delete=models.CASCADE)
 
 
-class CoursePage(Page):
-    """业务培训课程: an ordered set of lessons, optionally closed by a final exam."""
+class CoursePage(StudyItem, Page):
+    """业务培训课程: an ordered set of lessons, optionally closed by a final exam.
+
+    As a study item it completes when every required lesson (and the final exam) is
+    done; its hours are the editor's 结业加计学时, credited on top of the lessons' own.
+    """
+
+    study_kind = ItemKind.COURSE
+    completed_by = CompletedBy.LESSONS
 
     category = models.ForeignKey(
         CourseCategory, verbose_name="分类", null=True, blank=True, on_delete=models.SET_NULL, related_name="courses"
@@ -444,6 +449,22 @@ class CoursePage(Page):
     def total_hours(self) -> Decimal:
         return sum((lesson.study_hours() for lesson in self.lessons()), Decimal("0"))
 
+    # --- study-item protocol ---
+    def study_minutes(self) -> int:
+        return sum(self.lessons().filter(is_required=True).values_list("duration_minutes", flat=True))
+
+    def editor_hours(self) -> Decimal | None:
+        return self.completion_hours
+
+    def study_lessons(self) -> QuerySet:
+        return self.lessons()
+
+    def study_required_lesson_ids(self) -> list[int]:
+        return list(self.lessons().filter(is_required=True).values_list("pk", flat=True))
+
+    def study_final_exam_id(self) -> int | None:
+        return self.final_exam_id
+
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)
         lessons = list(self.lessons().defer("body"))
@@ -467,10 +488,14 @@ class CoursePage(Page):
         )
 
 
-class LessonPage(Page):
-    """A lesson of a course: body, video or document, duration and hours."""
+class LessonPage(StudyItem, Page):
+    """A lesson of a course: body, video or document, duration and hours.
 
-    study_kind = "lesson"
+    Completed by studying it for its duration and, when it has one, passing its 课后测验.
+    """
+
+    study_kind = ItemKind.LESSON
+    completed_by = CompletedBy.TIME
 
     body = StreamField(StudyBodyBlock(), verbose_name="内容", blank=True)
     video = models.ForeignKey(
@@ -522,16 +547,27 @@ class LessonPage(Page):
         verbose_name = "课时"
         verbose_name_plural = "课时"
 
-    def study_minutes(self) -> int:
-        return self.duration_minutes
-
-    def study_hours(self) -> Decimal:
-        return self.credit_hours if self.credit_hours is not None else hours_for_minutes(self.duration_minutes)
-
     @property
     def course(self) -> CoursePage | None:
         parent = self.get_parent()
         return parent.specific if parent else None
+
+    # --- study-item protocol ---
+    def study_minutes(self) -> int:
+        return self.duration_minutes
+
+    def editor_hours(self) -> Decimal | None:
+        return self.credit_hours
+
+    def study_test_id(self) -> int | None:
+        return self.embedded_test_id
+
+    def study_test(self) -> Page | None:
+        return self.embedded_test.specific if self.embedded_test_id else None
+
+    def study_course(self) -> CoursePage | None:
+        course = self.course
+        return course if isinstance(course, CoursePage) else None
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)

@@ -7,16 +7,19 @@ class ExamsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # The exam pages are served by member views; models import no views, so the views plug in here.
+        from exams import evaluation_indicators
         from exams.models import ExamIndexPage, ExamPage
         from exams.views import member
+        from learning.hours.items import register_study_item
+        from learning.plans.services import register_roster_annotation
 
+        # The exam pages are served by member views; models import no views, so the views plug in here.
         ExamIndexPage.member_view = staticmethod(member.exam_index)
         ExamPage.member_view = staticmethod(member.exam_page)
 
-        # Exam indicators join the branch-evaluation registry (learning must not import exams).
-        from exams import evaluation_indicators
-        from learning.plans.services import register_roster_annotation
+        # An exam is a study item (the exam listing page, ExamIndexPage, is not one).
+        register_study_item(ExamPage)
 
-        # The secretary's roster shows exams taken next to exams passed.
+        # The secretary's roster shows exams taken next to exams passed; the exam
+        # indicators join the branch-evaluation registry on import (learning must not import exams).
         register_roster_annotation("exams_taken", evaluation_indicators.exams_taken_in_year)

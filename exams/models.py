@@ -41,6 +41,7 @@ from exams.choices import (
     SubmittedBy,
 )
 from exams.validation import format_answer, validate_question_fields
+from learning.hours.items import CompletedBy, ItemKind, StudyItem
 
 _space_re = re.compile(r"\s+")
 
@@ -271,10 +272,14 @@ class ExamIndexPage(Page):
         return self.member_view(request, self)
 
 
-class ExamPage(Page):
-    """在线考试: one exam, published as a page so courses and study plans can link it."""
+class ExamPage(StudyItem, Page):
+    """在线考试: one exam, published as a page so courses and study plans can link it.
 
-    study_kind = "exam"
+    A study item completed by passing it (``exams.services.on_passed`` marks it).
+    """
+
+    study_kind = ItemKind.EXAM
+    completed_by = CompletedBy.PASSING
 
     intro = RichTextField("考试说明", blank=True)
     paper = models.ForeignKey(Paper, verbose_name="试卷", on_delete=models.PROTECT, related_name="exams")
@@ -365,10 +370,11 @@ class ExamPage(Page):
     def has_closed(self, now=None) -> bool:
         return (now or timezone.now()) >= self.closes_at
 
+    # --- study-item protocol ---
     def study_minutes(self) -> int:
         return self.time_limit_minutes
 
-    def study_hours(self) -> Decimal:
+    def editor_hours(self) -> Decimal | None:
         return self.credit_hours
 
     # The member's exam page is a view (exams.views.member.exam_page): it may submit an overdue

@@ -18,10 +18,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from learning.hours.ledger import adjust, credit
-from learning.hours.models import HourRule, LedgerEntry, LedgerKind, OfflineKind, OfflineSession, RuleRole
+from learning.hours.models import (
+    HourRule,
+    ItemKind,
+    LedgerEntry,
+    LedgerKind,
+    OfflineKind,
+    OfflineSession,
+    RuleRole,
+)
 from learning.hours.offline import record_session
 from learning.hours.progress import mark_complete
-from learning.hours.tracking import check_course_completion, item_hours
+from learning.hours.tracking import check_course_completion
 from learning.members.choices import RoleKind
 from learning.members.demo import access_admin_permission
 from learning.members.models import Member, Organization, RoleAssignment
@@ -73,7 +81,7 @@ def _demo_course():
     """A live course with at least two required lessons: an existing one, or a minimal demo course."""
     CoursePage, LessonPage = _model("CoursePage"), _model("LessonPage")
     for course in CoursePage.objects.live().order_by("path"):
-        if sum(1 for lesson in course.lessons() if lesson.is_required) >= 2:
+        if len(course.study_required_lesson_ids()) >= 2:
             return course
     home = _model("HomePage").objects.first()
     CourseIndexPage = _model("CourseIndexPage")
@@ -149,7 +157,8 @@ def load(stdout=None) -> None:
     )
     _ensure_secretary_admin_access()
     course = _demo_course()
-    lessons = [lesson for lesson in course.lessons() if lesson.is_required]
+    required_ids = set(course.study_required_lesson_ids())
+    lessons = [lesson for lesson in course.study_lessons() if lesson.pk in required_ids]
     materials = _demo_materials()
 
     members = list(Member.objects.filter(is_active=True).select_related("branch", "user").order_by("pk"))
@@ -166,10 +175,10 @@ def load(stdout=None) -> None:
         for page in rng.sample(materials, k=max(1, round(len(materials) * (0.3 + 0.7 * keen)))):
             day = _day(rng, year, today)
             when = timezone.make_aware(dt.datetime.combine(day, dt.time(20, 0)))
-            mark_complete(member, page, "material", at=when)
+            mark_complete(member, page, ItemKind.MATERIAL, at=when)
             credit(
                 member,
-                item_hours(member, page, year),
+                page.hours_for_member(member, year),
                 LedgerKind.MATERIAL,
                 source_key=f"page:{page.pk}",
                 source_label=page.title,
@@ -181,10 +190,10 @@ def load(stdout=None) -> None:
         for lesson in lessons[:lesson_count]:
             day = _day(rng, year, today)
             when = timezone.make_aware(dt.datetime.combine(day, dt.time(12, 30)))
-            mark_complete(member, lesson, "lesson", at=when)
+            mark_complete(member, lesson, ItemKind.LESSON, at=when)
             credit(
                 member,
-                item_hours(member, lesson, year),
+                lesson.hours_for_member(member, year),
                 LedgerKind.LESSON,
                 source_key=f"page:{lesson.pk}",
                 source_label=lesson.title,

@@ -14,7 +14,8 @@ from django.db.models import Q, Sum
 from django.db.models.functions import ExtractMonth
 from wagtail.models import Page
 
-from learning.hours.models import ItemCompletion, LedgerEntry, LedgerKind, StudyProgress
+from learning.hours.items import study_item_models
+from learning.hours.models import ItemCompletion, ItemKind, LedgerEntry, LedgerKind, StudyProgress
 from learning.hours.rules import rule_for
 from learning.members.models import Member
 
@@ -120,7 +121,7 @@ def build_record(member: Member, year: int) -> StudyRecord:
 def _add_courses(record: StudyRecord, member: Member) -> None:
     completed = {
         c.page_id: c
-        for c in ItemCompletion.objects.filter(member=member, kind="course")
+        for c in ItemCompletion.objects.filter(member=member, kind=ItemKind.COURSE)
         .select_related("page")
         .order_by("-completed_at")
     }
@@ -136,9 +137,12 @@ def _add_courses(record: StudyRecord, member: Member) -> None:
             if p.completed_at:
                 done[p.course_id] = done.get(p.course_id, 0) + 1
     totals: dict[str, int] = {}
-    if courses:
+    lesson_models = study_item_models(ItemKind.LESSON)
+    if courses and lesson_models:
+        # A course's lessons are its live children that are lesson items (one query for all courses).
         q = reduce(or_, [Q(path__startswith=c.path, depth=c.depth + 1) for c in courses.values()])
-        for path in Page.objects.filter(q, live=True).values_list("path", flat=True):
+        lessons = Page.objects.filter(q, live=True).exact_type(*lesson_models)
+        for path in lessons.values_list("path", flat=True):
             prefix = path[: -Page.steplen]
             totals[prefix] = totals.get(prefix, 0) + 1
     for page_id, page in courses.items():

@@ -19,6 +19,9 @@ it is visible and the member is active (``record_report``). What counts:
 When validated time reaches the requirement the item is completed and credited
 once (``mark_complete`` + ``credit``, both guarded by unique constraints); a
 course completes when all its required lessons (and its final exam) are done.
+
+Pages are read only through the study-item protocol (``learning.hours.items``):
+only registered items completed by time are tracked.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -35,6 +37,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from wagtail.models import Page, PageViewRestriction
 
+from learning.hours.items import CompletedBy, ItemKind, StudyItem, study_item_for
 from learning.hours.ledger import credit
 from learning.hours.models import ItemCompletion, LedgerKind, StudyLock, StudyProgress, StudySession
 from learning.hours.progress import mark_complete
@@ -42,7 +45,6 @@ from learning.hours.rules import rule_for
 from learning.hours.signals import course_completed
 from learning.members.models import Member
 
-STUDY_KINDS = ("material", "lesson")
 VIDEO_TOLERANCE_SECONDS = 3.0
 
 
@@ -138,26 +140,28 @@ def page_visible_to(request, page: Page) -> bool:
     return all(restriction.accept_request(request) for restriction in restrictions)
 
 
-def _study_page(page_id) -> Page:
+def _study_page(page_id) -> StudyItem:
+    """The study item timed on this page: a registered item that is completed by time."""
     try:
-        page = Page.objects.get(pk=int(page_id)).specific
+        page = Page.objects.get(pk=int(page_id))
     except (Page.DoesNotExist, ValueError, TypeError):
         raise StudyError("学习内容不存在", 404, "not_found") from None
-    if getattr(page, "study_kind", None) not in STUDY_KINDS:
+    item = study_item_for(page)
+    if item is None or item.completed_by != CompletedBy.TIME:
         raise StudyError("该页面不计学时", 400, "not_study_item")
-    return page
+    return item
 
 
-def _course_of(page) -> Page | None:
-    course = getattr(page, "course", None) if page.study_kind == "lesson" else None
-    return course if course is not None and hasattr(course, "lessons") else None
+def _course_of(item: StudyItem) -> StudyItem | None:
+    """The registered course a lesson belongs to (None for materials and loose lessons)."""
+    return study_item_for(item.study_course())
 
 
 # --- sessions ---------------------------------------------------------------------
 
 
-def required_seconds_for(page) -> int:
-    return max(1, round(page.study_minutes() * seconds_per_minute()))
+def required_seconds_for(item: StudyItem) -> int:
+    return max(1, round(item.study_minutes() * seconds_per_minute()))
 
 
 def start_session(request, member: Member, page_id, *, now: dt.datetime | None = None) -> dict:
@@ -290,7 +294,7 @@ def record_report(request, data: dict, *, member: Member | None = None, now: dt.
         else:
             wall = min(gap, (now - lock.last_credit_at).total_seconds())
             seconds = max(0.0, min(active, report_interval() * 2, wall))
-        if video_position is not None and session.kind == "lesson":
+        if video_position is not None and session.kind == ItemKind.LESSON:
             if video_rate is not None and video_rate > 1.0001:
                 seconds = 0.0
                 status, message = "counted", "倍速播放不计入学时"
@@ -311,7 +315,7 @@ def record_report(request, data: dict, *, member: Member | None = None, now: dt.
         completed_now = False
         if progress.completed_at is None and progress.seconds >= progress.required_seconds:
             member = member or Member.objects.select_related("branch").get(pk=member_id)
-            completed_now = _complete(member, progress, Page.objects.get(pk=page_id).specific, now)
+            completed_now = _complete(member, progress, _study_page(page_id), now)
             status = "complete"
         return ReportResult(status, credited, progress, completed_now, message)
 
@@ -319,28 +323,17 @@ def record_report(request, data: dict, *, member: Member | None = None, now: dt.
 # --- completion ---------------------------------------------------------------------
 
 
-def item_hours(member: Member, page, year: int) -> Decimal:
-    """The editor's hours for the item, or the member's length rule."""
-    editor_value = getattr(page, "credit_hours", None)
-    if editor_value is not None:
-        return Decimal(editor_value)
-    return rule_for(member, year).hours_for_minutes(page.study_minutes())
-
-
-def _complete(member: Member, progress: StudyProgress, page, now: dt.datetime) -> bool:
+def _complete(member: Member, progress: StudyProgress, page: StudyItem, now: dt.datetime) -> bool:
     """Complete a study item once: completion row + ledger entry; then its course."""
-    embedded_test = getattr(page, "embedded_test", None)
-    if (
-        embedded_test is not None
-        and not ItemCompletion.objects.filter(member=member, page_id=embedded_test.pk).exists()
-    ):
+    test_id = page.study_test_id()
+    if test_id is not None and not ItemCompletion.objects.filter(member=member, page_id=test_id).exists():
         return False  # time is done; the item completes when its test is passed
     day = timezone.localdate(now)
     _, created = mark_complete(member, page, page.study_kind, at=now)
-    kind = LedgerKind.LESSON if page.study_kind == "lesson" else LedgerKind.MATERIAL
+    kind = LedgerKind.LESSON if page.study_kind == ItemKind.LESSON else LedgerKind.MATERIAL
     credit(
         member,
-        item_hours(member, page, day.year),
+        page.hours_for_member(member, day.year),
         kind,
         source_key=f"page:{page.pk}",
         source_label=page.title,
@@ -356,24 +349,23 @@ def _complete(member: Member, progress: StudyProgress, page, now: dt.datetime) -
     return created
 
 
-def check_course_completion(member: Member, course, *, now: dt.datetime | None = None) -> bool:
+def check_course_completion(member: Member, course: StudyItem, *, now: dt.datetime | None = None) -> bool:
     """Complete ``course`` for ``member`` if every required lesson (and its final exam) is done.
 
     Credits the course hours (plus the rule's bonus for a passed course test) and sends
     ``course_completed`` after commit; returns True only for the call that completed it.
     """
     now = now or timezone.now()
-    required = [lesson.pk for lesson in course.lessons() if lesson.is_required]
-    final_exam_id = getattr(course, "final_exam_id", None)
-    needed = set(required) | ({final_exam_id} if final_exam_id else set())
+    final_exam_id = course.study_final_exam_id()
+    needed = set(course.study_required_lesson_ids()) | ({final_exam_id} if final_exam_id else set())
     if not needed:
         return False
     done = set(ItemCompletion.objects.filter(member=member, page_id__in=needed).values_list("page_id", flat=True))
     if done != needed:
         return False
-    completion, created = mark_complete(member, course, "course", at=now)
+    completion, created = mark_complete(member, course, ItemKind.COURSE, at=now)
     day = timezone.localdate(completion.completed_at)
-    hours = Decimal(getattr(course, "completion_hours", 0) or 0)
+    hours = course.hours_for_member(member, day.year)
     if final_exam_id:
         hours += rule_for(member, day.year).passed_test_hours
     if hours > 0:
@@ -402,17 +394,18 @@ def on_exam_passed(sender, member: Member, exam, **kwargs) -> None:
         member=member, completed_at__isnull=True, seconds__gte=F("required_seconds")
     ).values_list("pk", "page_id")
     for progress_pk, page_id in waiting:
-        page = Page.objects.get(pk=page_id).specific
-        if getattr(page, "embedded_test_id", None) == exam.pk:
+        item = study_item_for(Page.objects.get(pk=page_id))
+        if item is not None and item.study_test_id() == exam.pk:
             with transaction.atomic():
                 progress = StudyProgress.objects.select_for_update().get(pk=progress_pk)
                 if progress.completed_at is None:
-                    _complete(member, progress, page, timezone.now())
+                    _complete(member, progress, item, timezone.now())
     course_ids = set(
         StudyProgress.objects.filter(member=member, course__isnull=False).values_list("course_id", flat=True)
     )
-    for course in Page.objects.filter(pk__in=course_ids).specific():
-        if getattr(course, "final_exam_id", None) == exam.pk:
+    for page in Page.objects.filter(pk__in=course_ids).specific():
+        course = study_item_for(page)
+        if course is not None and course.study_final_exam_id() == exam.pk:
             check_course_completion(member, course)
 
 

@@ -5,16 +5,30 @@ from __future__ import annotations
 from django import forms
 from wagtail.models import Page
 
+from learning.hours.items import ItemKind, kind_of
 from learning.members.models import Member, Organization
 from learning.members.scoping import managed_members
 from learning.plans.models import AudienceKind
 from learning.plans.scoping import assignable_organizations
-from learning.plans.services import study_pages
+from learning.plans.services import not_a_study_item_hint, study_pages
 
 
 class PageChoiceField(forms.ModelMultipleChoiceField):
+    """Study items only (the queryset is ``study_pages``); any other page id is refused in Chinese."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "invalid_choice": f"编号为 %(value)s 的页面不是可放入学习计划的学习内容（{not_a_study_item_hint()}）",
+                "invalid_pk_value": "“%(pk)s”不是有效的页面编号",
+            },
+        )
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj) -> str:
-        return obj.title
+        # The kind tells a course from its lesson of the same name (class attribute: no query).
+        return f"{obj.title}（{ItemKind(kind_of(obj)).label}）"
 
 
 class MemberChoiceField(forms.ModelMultipleChoiceField):

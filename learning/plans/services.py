@@ -42,6 +42,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
+from learning.hours.items import ItemKind, kind_of, study_item_pages
 from learning.hours.models import CompletionKind, ItemCompletion, LedgerEntry
 from learning.hours.targets import annual_target_expression
 from learning.members.models import Member, Organization
@@ -61,38 +62,26 @@ HOURS = DecimalField(max_digits=8, decimal_places=2)
 ZERO_HOURS = Value(Decimal("0"), output_field=HOURS)
 
 
-# --- what counts as a study page ------------------------------------------------
+# --- what may be a plan item ---------------------------------------------------------
 
 
-def is_study_page_model(model) -> bool:
-    """Materials and lessons declare ``study_kind``; courses and exams are named so."""
-    name = model._meta.model_name
-    return bool(getattr(model, "study_kind", None)) or name == "coursepage" or "exam" in name
+def study_pages() -> QuerySet:
+    """Live pages that may be plan items: the registered study items (see learning.hours.items)."""
+    return study_item_pages()
 
 
-def study_pages():
-    """Live pages that may be plan items (one query for the content types, one for pages)."""
-    from django.contrib.contenttypes.models import ContentType
-    from wagtail.models import Page
-
-    type_ids = [
-        ct.id
-        for ct in ContentType.objects.filter(id__in=Page.objects.values("content_type_id"))
-        if ct.model_class() is not None and issubclass(ct.model_class(), Page) and is_study_page_model(ct.model_class())
-    ]
-    return Page.objects.live().filter(content_type_id__in=type_ids).order_by("path")
+def not_a_study_item_hint() -> str:
+    """Why a page was refused as a plan item, in the words a secretary uses."""
+    *others, last = ItemKind.labels
+    return f"只能选择已发布的{'、'.join(others)}或{last}"
 
 
 def completion_kind_for(page) -> str:
-    """The ItemCompletion kind that suits a page (used by demo data and tests)."""
-    model = page.specific_class
-    kind = getattr(model, "study_kind", None)
-    if kind in CompletionKind.values:
-        return kind
-    name = model._meta.model_name if model else ""
-    if "exam" in name:
-        return CompletionKind.EXAM
-    return CompletionKind.COURSE
+    """The ItemCompletion kind of a study item (used by demo data and tests)."""
+    kind = kind_of(page)
+    if kind is None:
+        raise ValueError(f"页面「{page.title}」不是学习内容")
+    return kind
 
 
 # --- assignment -------------------------------------------------------------------
@@ -147,7 +136,8 @@ def create_plan(
     valid_pages = set(study_pages().filter(pk__in=[i.page_id for i in items]).values_list("pk", flat=True))
     bad = [i.page_id for i in items if i.page_id not in valid_pages]
     if bad:
-        raise ValidationError({"items": f"第 {[i.page_id for i in items].index(bad[0]) + 1} 项不是可学习的页面"})
+        position = [i.page_id for i in items].index(bad[0]) + 1
+        raise ValidationError({"items": f"第 {position} 项不是可学习的页面"})
 
     with transaction.atomic():
         plan = StudyPlan.objects.create(

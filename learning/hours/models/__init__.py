@@ -1,5 +1,5 @@
 from .ledger import LedgerEntry, LedgerEntryQuerySet, LedgerKind
-from .progress import CompletionKind, ItemCompletion
+from .progress import CompletionKind, ItemCompletion, ItemKind
 from .study import (
     HourRule,
     OfflineAttendance,
@@ -15,6 +15,7 @@ __all__ = [
     "CompletionKind",
     "HourRule",
     "ItemCompletion",
+    "ItemKind",
     "LedgerEntry",
     "LedgerEntryQuerySet",
     "LedgerKind",

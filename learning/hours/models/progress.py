@@ -3,7 +3,7 @@
 The shared contract between the apps: a material, lesson, course or exam page is
 "done" for a member when a row exists here. Study plans and evaluations read it;
 the activity tracker (materials, lessons, courses) and the exam module write it
-through ``learning.progress.mark_complete``.
+through ``learning.hours.progress.mark_complete``.
 """
 
 from __future__ import annotations
@@ -13,17 +13,23 @@ from django.db import models
 from learning.members.models import Member
 
 
-class CompletionKind(models.TextChoices):
+class ItemKind(models.TextChoices):
+    """The kinds of study items (see ``learning.hours.items``); a completion has its item's kind."""
+
     MATERIAL = "material", "理论学习资料"
     LESSON = "lesson", "课时"
     COURSE = "course", "课程"
     EXAM = "exam", "考试"
 
 
+# The name completions have always used for the same choices.
+CompletionKind = ItemKind
+
+
 class ItemCompletion(models.Model):
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="completions", verbose_name="党员")
     page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+", verbose_name="学习内容")
-    kind = models.CharField("类型", max_length=20, choices=CompletionKind.choices)
+    kind = models.CharField("类型", max_length=20, choices=ItemKind.choices)
     completed_at = models.DateTimeField("完成时间")
 
     class Meta:

@@ -3,14 +3,19 @@
 {% include "hours/includes/study_tracker.html" %}   on a lesson or material page
 {% include "hours/includes/course_progress.html" %} on a course page
 {% load study_tags %}{% study_percent page as p %}      a lesson list's bars
+
+Pages are read through the study-item protocol (``learning.hours.items``): the tracker
+appears only on items completed by time, the course bar only on courses.
 """
 
 from __future__ import annotations
 
 from django import template
+from django.utils import timezone
 
+from learning.hours.items import CompletedBy, ItemKind, study_item_for
 from learning.hours.models import ItemCompletion, StudyProgress
-from learning.hours.tracking import item_hours, required_seconds_for
+from learning.hours.tracking import required_seconds_for
 from learning.members.models import Member
 
 register = template.Library()
@@ -33,11 +38,10 @@ def study_tracker(context, page) -> dict:
     member = _member(context)
     result = {"page": page, "request": request, "csrf_token": context.get("csrf_token"), "member": member}
     result["anonymous"] = request is not None and not request.user.is_authenticated
-    if member is None or not hasattr(page, "study_minutes"):
+    item = study_item_for(page)
+    if member is None or item is None or item.completed_by != CompletedBy.TIME:
         result["member"] = None
         return result
-    from django.utils import timezone
-
     progress = StudyProgress.objects.filter(member=member, page_id=page.pk).first()
     if progress is not None:
         percent = progress.percent
@@ -46,8 +50,8 @@ def study_tracker(context, page) -> dict:
     result.update(
         progress=progress,
         percent=percent,
-        required_seconds=required_seconds_for(page),
-        hours=item_hours(member, page, timezone.localdate().year),
+        required_seconds=required_seconds_for(item),
+        hours=item.hours_for_member(member, timezone.localdate().year),
     )
     return result
 
@@ -55,10 +59,11 @@ def study_tracker(context, page) -> dict:
 @register.inclusion_tag("hours/includes/course_progress_widget.html", takes_context=True)
 def course_progress(context, course) -> dict:
     member = _member(context)
-    if member is None or not hasattr(course, "lessons"):
+    course = study_item_for(course)
+    if member is None or course is None or course.study_kind != ItemKind.COURSE:
         return {"member": None}
-    required = [lesson.pk for lesson in course.lessons() if lesson.is_required]
-    exam_id = getattr(course, "final_exam_id", None)
+    required = course.study_required_lesson_ids()
+    exam_id = course.study_final_exam_id()
     done_ids = set(
         ItemCompletion.objects.filter(member=member, page_id__in=[*required, course.pk, exam_id]).values_list(
             "page_id", flat=True
