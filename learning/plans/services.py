@@ -43,7 +43,7 @@ from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
 from learning.hours.models import CompletionKind, ItemCompletion, LedgerEntry
-from learning.hours.targets import annual_target_expression
+from learning.hours.rules import annual_target_expression
 from learning.members.models import Member, Organization
 from learning.members.scoping import ancestor_paths, managed_members
 from learning.plans.models import (
