@@ -1,7 +1,7 @@
 """Study-hour rules, activity tracking state and offline sessions.
 
 - ``HourRule``: what organizers configure per organization subtree (annual target,
-  length rule, bonus for a passed course test), read through ``learning.rules``.
+  length rule, bonus for a passed course test), read through ``learning.hours.rules``.
 - ``StudySession`` / ``StudyLock`` / ``StudyProgress``: the server-side state of the
   activity tracker (``learning.study``): one session per opened page, one active
   session per member, validated seconds per member and page.
