@@ -55,6 +55,7 @@ def _copy(table: str, columns: list[str], rows) -> None:
 def generate() -> None:
     from treebeard.numconv import NumConv
 
+    from learning.hours.models import HourRule, RuleRole
     from learning.members.choices import OrgKind, RoleKind
     from learning.members.models import Member, MemberTransfer, Organization
 
@@ -123,8 +124,18 @@ def generate() -> None:
         member_branch = [branch_ids[i % len(branch_ids)] for i in range(MEMBERS)]
         _copy(
             "members_member",
-            ["user_id", "name", "phone", "branch_id", "category", "position", "is_active", "created_at"],
-            ((uid, f"党员{i}", "", member_branch[i], "full", "", "t", now) for i, uid in enumerate(user_ids)),
+            [
+                "user_id",
+                "name",
+                "phone",
+                "branch_id",
+                "category",
+                "position",
+                "is_active",
+                "password_change_required",
+                "created_at",
+            ],
+            ((uid, f"党员{i}", "", member_branch[i], "full", "", "t", "f", now) for i, uid in enumerate(user_ids)),
         )
         members = list(
             Member.objects.filter(user_id__in=user_ids).order_by("id").values_list("id", "branch_id", "user_id")
@@ -137,6 +148,8 @@ def generate() -> None:
                 seen.add(bid)
                 roles.append((uid, RoleKind.SECRETARY, bid, now))
         _copy("members_roleassignment", ["user_id", "role", "organization_id", "created_at"], roles)
+        # Their target comes from a 学时规则, as in the demo (no rule: 32 for everyone).
+        HourRule.objects.create(organization=root, role=RuleRole.SECRETARY, annual_target=56)
         # Mid-year transfers: history rows plus the new current branch.
         movers = rng.sample(members, TRANSFERS)
         transfers = []

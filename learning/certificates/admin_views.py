@@ -180,6 +180,12 @@ class PrintForm(forms.Form):
         decimal_places=2,
         help_text="年度学时证明：为该组织范围内本年度学时达到此数的党员颁发（已颁发的不重复）并打印",
     )
+    met_target = forms.BooleanField(
+        label="达到年度目标",
+        required=False,
+        help_text="年度学时证明：只为本年度学时达到本人年度目标（按学时规则，如支部书记另有目标）的党员颁发并打印；"
+        "同时填写最低学时时，两个条件都须满足",
+    )
     source_page = forms.ModelChoiceField(
         label="课程/考试", required=False, queryset=Page.objects.none(), help_text="课程结业/考试合格证书：留空表示全部"
     )
@@ -215,6 +221,7 @@ def print_certificates(request: HttpRequest) -> HttpResponse:
                     kind=data["kind"],
                     year=data["year"],
                     min_hours=data["min_hours"],
+                    met_target=data["met_target"],
                     source_page_id=page.pk if page else None,
                 )
             job = create_print_job(

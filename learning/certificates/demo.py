@@ -46,7 +46,7 @@ TEMPLATES = [
         CertificateKind.HOURS,
         "市直机关年度学习证明",
         "学习证明",
-        "兹证明{姓名}同志（{支部}）{年度}年度积极参加理论学习和业务培训，累计完成{学时}学时，达到年度学习要求。\n特此证明。",
+        "兹证明{姓名}同志（{支部}）{年度}年度积极参加理论学习和业务培训，累计完成{学时}学时，{达标情况}。\n特此证明。",
     ),
 ]
 
@@ -148,7 +148,7 @@ def load(stdout=None) -> int:
     if not LedgerEntry.objects.exists():
         _fallback_hours(year)
     for member in members_with_hours(root, year, ANNUAL_MIN_HOURS):
-        _, created = issue_annual_hours(member, year, member.year_hours, issued_via="demo")
+        _, created = issue_annual_hours(member, year, member.year_hours, target=member.year_target, issued_via="demo")
         issued += created
     if stdout is not None and issued:
         stdout.write(f"证书：新颁发 {issued} 张")

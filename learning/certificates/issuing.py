@@ -12,12 +12,13 @@ import secrets
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from learning.certificates.models import Certificate, CertificateKind, CertificateTemplate, SerialCounter
 from learning.hours.models import LedgerEntry
+from learning.hours.rules import annual_target, annual_target_expression
 from learning.members.models import Member, Organization
 
 CODE_BYTES = 24  # 192 bits
@@ -25,7 +26,7 @@ CODE_BYTES = 24  # 192 bits
 DEFAULT_WORDING = {
     CertificateKind.COURSE: "{姓名}同志于{日期}完成“{课程}”课程的全部学习内容，累计认定{学时}学时，准予结业。",
     CertificateKind.EXAM: "{姓名}同志于{日期}参加“{考试}”，成绩{成绩}分，考试合格，特发此证。",
-    CertificateKind.HOURS: "{姓名}同志{年度}年度参加理论学习和业务培训，累计完成{学时}学时，特发此证明。",
+    CertificateKind.HOURS: "{姓名}同志{年度}年度参加理论学习和业务培训，累计完成{学时}学时，{达标情况}，特发此证明。",
 }
 DEFAULT_TITLE = {
     CertificateKind.COURSE: "结业证书",
@@ -93,6 +94,7 @@ def issue(
     year: int,
     achieved_on: dt.date,
     hours: Decimal = Decimal("0"),
+    target: Decimal | None = None,
     score: Decimal | None = None,
     source_page=None,
     issued_by=None,
@@ -115,6 +117,7 @@ def issue(
                 subject=subject[:300],
                 year=year,
                 hours=hours,
+                target=target,
                 score=score,
                 achieved_on=achieved_on,
                 issuer=issuer,
@@ -183,20 +186,45 @@ def annual_hours(year: int) -> Coalesce:
     )
 
 
-def members_with_hours(org: Organization, year: int, min_hours: Decimal | int | str) -> QuerySet[Member]:
-    """Active members now in ``org``'s subtree with at least ``min_hours`` in ``year`` (SQL aggregation)."""
-    return (
+def members_for_criterion(
+    org: Organization, year: int, *, min_hours: Decimal | int | str | None = None, met_target: bool = False
+) -> QuerySet[Member]:
+    """Active members now in ``org``'s subtree with at least ``min_hours`` in ``year`` and/or at their own
+    target (学时规则), each annotated with ``year_hours`` and ``year_target``: one SQL query."""
+    members = (
         Member.objects.filter(branch__path__startswith=org.path, is_active=True)
-        .annotate(year_hours=annual_hours(year))
-        .filter(year_hours__gte=Decimal(str(min_hours)))
+        .annotate(year_hours=annual_hours(year), year_target=annual_target_expression(year))
         .select_related("branch")
         .order_by("branch__path", "name", "pk")
     )
+    if min_hours is not None:
+        members = members.filter(year_hours__gte=Decimal(str(min_hours)))
+    if met_target:
+        members = members.filter(year_hours__gte=F("year_target"))
+    return members
+
+
+def members_with_hours(org: Organization, year: int, min_hours: Decimal | int | str) -> QuerySet[Member]:
+    """Active members now in ``org``'s subtree with at least ``min_hours`` in ``year`` (SQL aggregation)."""
+    return members_for_criterion(org, year, min_hours=min_hours)
+
+
+def members_meeting_target(org: Organization, year: int) -> QuerySet[Member]:
+    """Active members now in ``org``'s subtree whose hours in ``year`` reach their own yearly target."""
+    return members_for_criterion(org, year, met_target=True)
 
 
 def issue_annual_hours(
-    member: Member, year: int, hours: Decimal, *, issued_by=None, issued_via: str = "criterion"
+    member: Member,
+    year: int,
+    hours: Decimal,
+    *,
+    target: Decimal | None = None,
+    issued_by=None,
+    issued_via: str = "criterion",
 ) -> tuple[Certificate, bool]:
+    """A 学习证明 for the member's hours in ``year``, recording the member's own target beside them
+    (pass ``target`` when the caller annotated it in SQL; otherwise it is read from the rules)."""
     end_of_year = dt.date(year, 12, 31)
     return issue(
         member,
@@ -206,18 +234,29 @@ def issue_annual_hours(
         year=year,
         achieved_on=min(timezone.localdate(), end_of_year),
         hours=hours,
+        target=annual_target(member, year) if target is None else target,
         issued_by=issued_by,
         issued_via=issued_via,
     )
 
 
 def issue_for_criterion(
-    org: Organization, year: int, min_hours: Decimal | int | str, *, issued_by=None
+    org: Organization,
+    year: int,
+    min_hours: Decimal | int | str | None = None,
+    *,
+    met_target: bool = False,
+    issued_by=None,
 ) -> list[Certificate]:
-    """Annual-hours certificates for every qualifying member of the subtree (existing ones reused)."""
+    """Annual-hours certificates for every qualifying member of the subtree (existing ones reused).
+
+    Qualifying: at least ``min_hours``, at their own yearly target (``met_target``), or both.
+    """
+    if min_hours is None and not met_target:
+        raise ValueError("按年度学时颁发学习证明须指定最低学时或“达到年度目标”")
     certificates = []
-    for member in members_with_hours(org, year, min_hours):
-        cert, _ = issue_annual_hours(member, year, member.year_hours, issued_by=issued_by)
+    for member in members_for_criterion(org, year, min_hours=min_hours, met_target=met_target):
+        cert, _ = issue_annual_hours(member, year, member.year_hours, target=member.year_target, issued_by=issued_by)
         certificates.append(cert)
     return certificates
 

@@ -31,6 +31,8 @@ PLACEHOLDERS: dict[str, str] = {
     "考试": "考试名称（考试合格证书）",
     "成绩": "考试成绩（考试合格证书）",
     "学时": "认定学时",
+    "年度目标": "本人年度学时目标（学习证明，按学时规则）",
+    "达标情况": "学习证明：达到本人年度目标时为“达到年度学习要求”，否则为“年度学习要求为N学时”",
     "年度": "学习年度",
     "日期": "完成日期（如 2026年3月5日）",
     "发证日期": "发证日期",
@@ -38,6 +40,11 @@ PLACEHOLDERS: dict[str, str] = {
     "发证单位": "发证单位名称",
 }
 PLACEHOLDER_RE = re.compile(r"\{([^{}\s]+)\}")
+# What a 学习证明 says only of a member who met their own target (``Certificate.meets_target``).
+TARGET_MET_PHRASE = "达到年度学习要求"
+# A 学习证明's wording may not state the target met in so many words: it would say so of
+# members printed by "≥ N 学时" below their own target. {达标情况} says it when it is true.
+TARGET_CLAIM_RE = re.compile(r"达到(了)?(本人)?(年度|全年)|完成(了)?(本人)?(年度|全年)学习(任务|要求|目标)")
 
 
 def validate_wording(text: str) -> None:
@@ -110,6 +117,15 @@ class CertificateTemplate(models.Model):
                 validate_wording(self.wording)
             except ValidationError as exc:
                 raise ValidationError({"wording": exc.messages}) from exc
+            claim = TARGET_CLAIM_RE.search(PLACEHOLDER_RE.sub("", self.wording))
+            if self.kind == CertificateKind.HOURS and claim:
+                raise ValidationError(
+                    {
+                        "wording": f"学习证明的正文不能直接写“{claim.group(0)}”：按最低学时打印时，"
+                        "未达到本人年度目标的党员也会收到学习证明。请改用占位符 {达标情况}，"
+                        f"达到本人年度目标时显示“{TARGET_MET_PHRASE}”，否则显示年度学习要求的学时数。"
+                    }
+                )
 
 
 class SerialCounter(models.Model):
@@ -151,6 +167,15 @@ class Certificate(models.Model):
     subject = models.CharField("证明内容", max_length=300, help_text="课程或考试名称；年度学时证书为年度")
     year = models.PositiveSmallIntegerField("年度")
     hours = models.DecimalField("学时", max_digits=7, decimal_places=2, default=0)
+    # The holder's own yearly target (学时规则) when a 学习证明 was issued, frozen with its hours.
+    target = models.DecimalField(
+        "年度学时目标",
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="学习证明：颁发时本人的年度学时目标",
+    )
     score = models.DecimalField("成绩", max_digits=6, decimal_places=2, null=True, blank=True)
     achieved_on = models.DateField("完成日期")
     issuer = models.ForeignKey(
@@ -207,6 +232,11 @@ class Certificate(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def meets_target(self) -> bool:
+        """A 学习证明 whose hours reach the holder's own target when it was issued."""
+        return self.kind == CertificateKind.HOURS and self.target is not None and self.hours >= self.target
 
     @property
     def masked_holder_name(self) -> str:

@@ -24,6 +24,12 @@ class Selection:
     certificates: list[Certificate]
 
 
+def criterion_label(min_hours: Decimal | None, met_target: bool) -> str:
+    """达到年度目标 / 学时≥32 / 达到年度目标且学时≥20: how a print job names its selection."""
+    parts = (["达到年度目标"] if met_target else []) + ([f"学时≥{min_hours}"] if min_hours is not None else [])
+    return "且".join(parts)
+
+
 def check_organizer(user, org: Organization) -> None:
     if not scope_for(user).organizes_org(org):
         raise PermissionDenied(f"您无权为“{org.full_name}”打印证书")
@@ -36,15 +42,17 @@ def select_by_criterion(
     kind: str,
     year: int,
     min_hours: Decimal | None = None,
+    met_target: bool = False,
     source_page_id: int | None = None,
 ) -> Selection:
-    """Annual hours: issue (or reuse) for every member with ≥ min_hours; course/exam: valid ones issued."""
+    """Annual hours: issue (or reuse) for every member with ≥ min_hours and/or at their own yearly
+    target (达到年度目标); course/exam: valid ones issued."""
     check_organizer(user, org)
     if kind == CertificateKind.HOURS:
-        if min_hours is None:
-            raise ValidationError({"min_hours": "按年度学时打印时必须填写最低学时"})
-        certs = issue_for_criterion(org, year, min_hours, issued_by=user)
-        return Selection(f"{org.name} {year}年度学时≥{min_hours} 的学习证明", certs)
+        if min_hours is None and not met_target:
+            raise ValidationError({"min_hours": "按年度学时打印时须填写最低学时，或勾选“达到年度目标”"})
+        certs = issue_for_criterion(org, year, min_hours, met_target=met_target, issued_by=user)
+        return Selection(f"{org.name} {year}年度{criterion_label(min_hours, met_target)}的学习证明", certs)
     qs = (
         Certificate.objects.valid()
         .filter(kind=kind, year=year, member__branch__path__startswith=org.path)

@@ -24,7 +24,13 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from core.pdf import FONT_FAMILY, font_face_css
-from learning.certificates.models import PLACEHOLDER_RE, Certificate, CertificateKind, CertificateTemplate
+from learning.certificates.models import (
+    PLACEHOLDER_RE,
+    TARGET_MET_PHRASE,
+    Certificate,
+    CertificateKind,
+    CertificateTemplate,
+)
 
 CHUNK = 50  # certificates laid out per weasyprint pass (progress is reported between passes)
 
@@ -42,6 +48,15 @@ def fmt_hours(value: Decimal | None) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def target_statement(cert: Certificate) -> str:
+    """{达标情况}: the target met only when the holder's own hours reached it, else what the target is."""
+    if cert.kind != CertificateKind.HOURS or cert.target is None:
+        return ""
+    if cert.meets_target:
+        return TARGET_MET_PHRASE
+    return f"年度学习要求为{fmt_hours(cert.target)}学时"
+
+
 def placeholder_values(cert: Certificate) -> dict[str, str]:
     branch = cert.member.branch.name if cert.member_id else ""
     return {
@@ -51,6 +66,8 @@ def placeholder_values(cert: Certificate) -> dict[str, str]:
         "考试": cert.subject if cert.kind == CertificateKind.EXAM else "",
         "成绩": fmt_hours(cert.score),
         "学时": fmt_hours(cert.hours),
+        "年度目标": fmt_hours(cert.target) if cert.kind == CertificateKind.HOURS else "",
+        "达标情况": target_statement(cert),
         "年度": str(cert.year),
         "日期": cn_date(cert.achieved_on),
         "发证日期": cn_date(cert.issued_at),
@@ -105,13 +122,26 @@ def _image_url(image) -> str | None:
     return image.file.url
 
 
+def certificate_wording(cert: Certificate) -> str:
+    """The template's wording for this certificate, never claiming a target the holder did not meet.
+
+    Templates are validated against writing the claim out, but one saved around the form
+    (the ORM, an old database) may still carry it: in a 学习证明 the phrase then stands for
+    {达标情况}, which says it only when it is true.
+    """
+    wording = cert.template.wording
+    if cert.kind == CertificateKind.HOURS:
+        wording = wording.replace(TARGET_MET_PHRASE, "{达标情况}")
+    return wording
+
+
 def page_context(cert: Certificate, base_url: str | None = None) -> dict:
     template: CertificateTemplate = cert.template
     url = verify_url(cert, base_url)
     return {
         "cert": cert,
         "title": template.title,
-        "body": mark_safe(fill_wording(template.wording, placeholder_values(cert))),  # noqa: S308 (escaped above)
+        "body": mark_safe(fill_wording(certificate_wording(cert), placeholder_values(cert))),  # noqa: S308 (escaped)
         "issuer_name": cert.issuer_name,
         "issued_on": cn_date(cert.issued_at),
         "orientation": template.orientation,

@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from learning.certificates.models import Certificate
-from learning.certificates.render import cn_date, fmt_hours, render_one
+from learning.certificates.render import cn_date, fmt_hours, render_one, target_statement
 from learning.certificates.scoping import get_certificate_for_user
 from learning.certificates.throttle import allow, client_key
 from learning.members.scoping import scope_for
@@ -38,6 +38,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
         "masked_name": cert.masked_holder_name,
         "hours": fmt_hours(cert.hours),
         "score": fmt_hours(cert.score),
+        "target_statement": target_statement(cert),
         "achieved_on": cn_date(cert.achieved_on),
         "issued_on": cn_date(cert.issued_at),
     }

@@ -19,12 +19,12 @@ from learning.evaluations.engine import evaluate_period, publish
 from learning.evaluations.models import EvaluationRun, EvaluationScheme, SchemeIndicator, ScoreAdjustment
 from learning.evaluations.periods import Period
 from learning.hours.ledger import credit
-from learning.hours.models import LedgerEntry, LedgerKind
+from learning.hours.models import DEFAULT_ANNUAL_TARGET, LedgerEntry, LedgerKind
 from learning.members.models import Member, Organization
 
 SCHEME_NAME = "市直机关党支部学习考评方案"
 INDICATORS = [
-    ("avg_hours", Decimal(20), "target", Decimal(32)),
+    ("avg_hours", Decimal(20), "target", DEFAULT_ANNUAL_TARGET),
     ("target_met", Decimal(15), "target", Decimal(100)),
     ("active_share", Decimal(10), "best", None),
     ("plan_completion", Decimal(15), "target", Decimal(100)),

@@ -45,8 +45,8 @@ from django.utils import timezone
 
 from learning.evaluations.models import Normalization
 from learning.evaluations.periods import Period
-from learning.hours.models import ItemCompletion, LedgerEntry
-from learning.hours.targets import annual_target_expression
+from learning.hours.models import DEFAULT_ANNUAL_TARGET, ItemCompletion, LedgerEntry
+from learning.hours.rules import annual_target_expression
 from learning.members.choices import OrgKind
 from learning.members.models import Member, MemberTransfer, Organization
 
@@ -210,7 +210,8 @@ class AverageHours(Indicator):
     name = "人均学时"
     unit = "学时"
     description = "期内在本支部取得的学时总数 ÷ 期内本支部党员数（按在支部天数折算）"
-    default_target = Decimal("32")
+    # A suggestion for the scheme form: the yearly target of a member no 学时规则 covers.
+    default_target = DEFAULT_ANNUAL_TARGET
     prorate_target = True
 
     def raw_values(self, ctx: EvaluationContext) -> dict[int, Decimal | None]:
@@ -233,7 +234,7 @@ class TargetMetShare(Indicator):
     code = "target_met"
     name = "学时达标率"
     unit = "%"
-    description = "期内学时达到年度目标（按期间天数折算；一般党员32学时/年，支部书记56学时/年）的党员占比"
+    description = "期内学时达到本人年度目标（按学时规则，按期间天数折算）的党员占比"
     default_target = Decimal("100")
 
     def raw_values(self, ctx: EvaluationContext) -> dict[int, Decimal | None]:

@@ -44,7 +44,7 @@ from django.utils import timezone
 
 from learning.hours.items import ItemKind, kind_of, study_item_pages
 from learning.hours.models import CompletionKind, ItemCompletion, LedgerEntry
-from learning.hours.targets import annual_target_expression
+from learning.hours.rules import annual_target_expression
 from learning.members.models import Member, Organization
 from learning.members.scoping import ancestor_paths, managed_members
 from learning.plans.models import (

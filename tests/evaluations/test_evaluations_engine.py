@@ -32,8 +32,8 @@ from learning.evaluations.models import (
 )
 from learning.evaluations.periods import Period
 from learning.hours.ledger import credit
-from learning.hours.models import ItemCompletion, LedgerKind
-from learning.hours.targets import annual_target
+from learning.hours.models import HourRule, ItemCompletion, LedgerKind, RuleRole
+from learning.hours.rules import annual_target, annual_target_expression
 from learning.members.choices import OrgKind, RoleKind
 from learning.members.models import RoleAssignment
 from tests.factories import make_member, make_org, make_user
@@ -57,6 +57,8 @@ def hours(member, amount, on, key):
 def tree():
     """工委 ── X (m1, m2, m3 secretary, m4 until 15 Feb) ── Y (m4 from 15 Feb, m5) ── Z (empty).
 
+    Targets (学时规则): 32 by default, 56 for branch secretaries (a rule on the 工委).
+
     Q1 2026 ledger: m1 10h; m2 only in April; m3 14h; m4 4h in X (January) and 6h in Y (March);
     m5 no hours but finished a material in February; an inactive member with hours in Y.
     """
@@ -68,6 +70,7 @@ def tree():
     m5 = make_member(y, "m5")
     gone = make_member(y, "gone", is_active=False)
     RoleAssignment.objects.create(user=m3.user, role=RoleKind.SECRETARY, organization=x)
+    HourRule.objects.create(organization=root, role=RuleRole.SECRETARY, annual_target=Decimal(56))
     hours(m1, 10, dt.date(2026, 2, 1), "a")
     hours(m1, 5, dt.date(2026, 4, 1), "outside")
     hours(m2, 2, dt.date(2026, 4, 2), "b")
@@ -140,7 +143,6 @@ def test_target_met_fails_a_secretary_below_the_higher_target(tree):
 
 
 def test_the_bulk_target_expression_agrees_with_the_per_member_function(tree):
-    from learning.hours.targets import annual_target_expression
     from learning.members.models import Member
 
     rows = Member.objects.filter(branch=tree["x"]).annotate(t=annual_target_expression(2026)).values_list("id", "t")

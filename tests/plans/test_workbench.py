@@ -11,7 +11,7 @@ from django.core.management import call_command
 from openpyxl import load_workbook
 
 from learning.hours.ledger import credit
-from learning.hours.models import LedgerKind
+from learning.hours.models import HourRule, LedgerKind, RuleRole
 from learning.hours.progress import mark_complete
 from learning.plans.models import Notification, PlanReminder, ReminderKind
 from learning.plans.services import send_due_reminders, send_reminders
@@ -189,6 +189,7 @@ def test_the_form_reports_a_due_date_before_the_start_in_chinese(client, world, 
 
 
 def test_the_roster_shows_hours_against_the_target_plans_exams_and_last_activity(client, world, plan, pages):
+    HourRule.objects.create(organization=world.root, role=RuleRole.SECRETARY, annual_target=Decimal("56"))
     m = world.member_a1
     credit(m, Decimal("4.5"), LedgerKind.MATERIAL, source_key="x", occurred_on=dt.date(2026, 6, 2))
     credit(m, Decimal("9"), LedgerKind.MATERIAL, source_key="old", occurred_on=dt.date(2025, 12, 30))

@@ -1,6 +1,7 @@
 from .ledger import LedgerEntry, LedgerEntryQuerySet, LedgerKind
 from .progress import CompletionKind, ItemCompletion, ItemKind
 from .study import (
+    DEFAULT_ANNUAL_TARGET,
     HourRule,
     OfflineAttendance,
     OfflineKind,
@@ -12,6 +13,7 @@ from .study import (
 )
 
 __all__ = [
+    "DEFAULT_ANNUAL_TARGET",
     "CompletionKind",
     "HourRule",
     "ItemCompletion",

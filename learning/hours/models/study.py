@@ -1,7 +1,7 @@
 """Study-hour rules, activity tracking state and offline sessions.
 
 - ``HourRule``: what organizers configure per organization subtree (annual target,
-  length rule, bonus for a passed course test), read through ``learning.rules``.
+  length rule, bonus for a passed course test), read through ``learning.hours.rules``.
 - ``StudySession`` / ``StudyLock`` / ``StudyProgress``: the server-side state of the
   activity tracker (``learning.study``): one session per opened page, one active
   session per member, validated seconds per member and page.
@@ -18,6 +18,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from learning.members.models import Member, Organization
+
+# The yearly target when no 学时规则 applies: the one default, read by ``learning.hours.rules``.
+DEFAULT_ANNUAL_TARGET = Decimal("32")
 
 
 class RuleRole(models.TextChoices):
@@ -45,7 +48,7 @@ class HourRule(models.Model):
     role = models.CharField("适用角色", max_length=20, choices=RuleRole.choices, blank=True, default="")
     year = models.PositiveSmallIntegerField("适用年度", null=True, blank=True, help_text="留空则每年适用")
     annual_target = models.DecimalField(
-        "年度学时目标", max_digits=6, decimal_places=2, default=Decimal("32"), validators=[MinValueValidator(0)]
+        "年度学时目标", max_digits=6, decimal_places=2, default=DEFAULT_ANNUAL_TARGET, validators=[MinValueValidator(0)]
     )
     long_minutes = models.PositiveIntegerField("长课时起点（分钟）", default=30)
     long_hours = models.DecimalField("长课时学时", max_digits=5, decimal_places=2, default=Decimal("1"))

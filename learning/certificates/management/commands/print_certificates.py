@@ -21,7 +21,12 @@ class Command(BaseCommand):
         parser.add_argument("--org", required=True, help="组织完整路径，如 市直机关工委/市教育局机关党委")
         parser.add_argument("--year", type=int, required=True, help="年度，如 2026")
         parser.add_argument("--kind", choices=CertificateKind.values, default=CertificateKind.HOURS)
-        parser.add_argument("--min-hours", help="年度学时证明：最低学时（--kind hours 时必填）")
+        parser.add_argument("--min-hours", help="年度学时证明：最低学时（--kind hours 时与 --met-target 至少选一）")
+        parser.add_argument(
+            "--met-target",
+            action="store_true",
+            help="年度学时证明：只选学时达到本人年度目标（按学时规则）的党员；与 --min-hours 同用时两者都须满足",
+        )
         parser.add_argument("--out", required=True, help="输出 PDF 文件")
         parser.add_argument("--zip", help="另存单张 PDF 的 .zip 文件（可选）")
         parser.add_argument("--base-url", help="二维码中验证页的网址前缀，默认 WAGTAILADMIN_BASE_URL")
@@ -32,13 +37,15 @@ class Command(BaseCommand):
             raise CommandError(f"找不到组织“{opts['org']}”：请填写完整路径，如 市直机关工委/市教育局机关党委")
         year = opts["year"]
         if opts["kind"] == CertificateKind.HOURS:
-            if opts["min_hours"] is None:
-                raise CommandError("--kind hours 需要 --min-hours")
-            try:
-                min_hours = Decimal(opts["min_hours"])
-            except InvalidOperation:
-                raise CommandError(f"--min-hours “{opts['min_hours']}” 不是数字") from None
-            certs = issue_for_criterion(org, year, min_hours)
+            if opts["min_hours"] is None and not opts["met_target"]:
+                raise CommandError("--kind hours 需要 --min-hours 或 --met-target")
+            min_hours = None
+            if opts["min_hours"] is not None:
+                try:
+                    min_hours = Decimal(opts["min_hours"])
+                except InvalidOperation:
+                    raise CommandError(f"--min-hours “{opts['min_hours']}” 不是数字") from None
+            certs = issue_for_criterion(org, year, min_hours, met_target=opts["met_target"])
         else:
             certs = list(
                 Certificate.objects.valid()
