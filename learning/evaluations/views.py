@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -51,7 +52,7 @@ def _require_organizer(user) -> None:
 def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     schemes = managed_schemes(request.user).select_related("organization") if scope.is_organizer else []
-    notices = visible_notices(request.user).select_related("scheme").order_by("-published_at")[:20]
+    notices = Paginator(visible_notices(request.user).select_related("scheme").order_by("-published_at", "-pk"), 20)
     own: list[EvaluationResult] = []
     if scope.secretary_branch_ids:
         own = list(
@@ -64,7 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "evaluations/home.html",
-        {"schemes": schemes, "notices": notices, "own_results": own, "scope": scope},
+        {"schemes": schemes, "notices": notices.get_page(request.GET.get("page")), "own_results": own, "scope": scope},
     )
 
 

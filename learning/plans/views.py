@@ -7,6 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -91,10 +92,9 @@ def my_plans(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    qs = Notification.objects.filter(user=request.user)[:100]
-    items = list(qs)
-    unread_ids = [n.pk for n in items if n.read_at is None]
-    response = render(request, "plans/notifications.html", {"items": items, "unread_ids": set(unread_ids)})
+    page = Paginator(Notification.objects.filter(user=request.user), 50).get_page(request.GET.get("page"))
+    unread_ids = [n.pk for n in page if n.read_at is None]
+    response = render(request, "plans/notifications.html", {"items": page, "page": page, "unread_ids": set(unread_ids)})
     if unread_ids:
         mark_read(request.user, unread_ids)
     return response
