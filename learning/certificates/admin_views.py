@@ -20,7 +20,7 @@ from wagtail.admin.views import generic
 from wagtail.models import Page
 from wagtail.permission_policies.base import BasePermissionPolicy
 
-from core.downloads import PDF, ZIP, file_response
+from core.downloads import PDF, ZIP, SafeExportMixin, file_response
 from learning.certificates.issuing import revoke
 from learning.certificates.models import CertificateKind, CertificateTemplate, PrintJobStatus
 from learning.certificates.printing import create_print_job, select_by_criterion, select_by_serials
@@ -120,7 +120,7 @@ class CertificateScopeMixin:
         return self.scoped_queryset()
 
 
-class CertificateIndexView(CertificateScopeMixin, generic.IndexView):
+class CertificateIndexView(SafeExportMixin, CertificateScopeMixin, generic.IndexView):
     def get_list_more_buttons(self, instance):
         buttons = list(super().get_list_more_buttons(instance))
         buttons.append(

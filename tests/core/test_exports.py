@@ -146,3 +146,29 @@ def test_a_print_jobs_files_stream_with_their_types(world):
             response["Content-Disposition"] == f"attachment; filename*=utf-8''{quote(f'证书-{job.pk}-20260609.{kind}')}"
         )
         assert b"".join(response.streaming_content) in (b"%PDF-1.7 test", b"PK\x05\x06" + b"\0" * 18)
+
+
+def test_wagtail_admin_csv_exports_neutralise_formulas_too(world):
+    import csv
+
+    world.member_a1.name = EVIL
+    world.member_a1.save()
+    credit(world.member_a2, Decimal("1"), LedgerKind.MATERIAL, source_key="k", occurred_on=dt.date(2026, 3, 2))
+    credit(
+        world.member_a2,
+        Decimal("-1"),
+        LedgerKind.ADJUSTMENT,
+        source_key="fix",
+        occurred_on=dt.date(2026, 3, 3),
+        reason="@SUM(A1)",
+        created_by=world.organizer_a.user,
+    )
+    client = client_for(world.organizer_a)
+    for url, column, expected in (
+        ("/admin/learning/member/?export=csv", 0, "'" + EVIL),
+        ("/admin/learning/ledger/?export=csv", 6, "'@SUM(A1)"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200
+        rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+        assert expected in [row[column] for row in rows[1:]], rows
