@@ -1,4 +1,4 @@
-"""Reading .xlsx and .csv files with Chinese headers into rows of strings."""
+"""Reading .xlsx and .csv files with Chinese headers into rows of strings (writing: core.downloads)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
+
+from core.downloads import restore_cell
 
 
 class TableError(Exception):
@@ -34,7 +36,8 @@ def _cell_text(value: Any) -> Any:
         return str(value)
     if isinstance(value, dt.date):
         return value
-    return str(value).strip()
+    # A text the site wrote with a neutralising ' (core.downloads.safe_cell) reads back as it was.
+    return restore_cell(str(value).strip())
 
 
 def read_table(fileobj: BinaryIO, filename: str, *, required: Iterable[str], known: Iterable[str]) -> list[Row]:
@@ -80,25 +83,6 @@ def read_table(fileobj: BinaryIO, filename: str, *, required: Iterable[str], kno
             continue
         rows.append(Row(index, values))
     return rows
-
-
-def workbook_bytes(headers: list[str], rows: Iterable[Iterable[Any]], *, title: str = "Sheet1") -> bytes:
-    """An .xlsx file with a bold header row, as bytes."""
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(list(row))
-    for i, header in enumerate(headers, start=1):
-        sheet.column_dimensions[sheet.cell(1, i).column_letter].width = max(10, len(header) * 2 + 4)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def parse_date(value: Any) -> dt.date | None:

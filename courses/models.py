@@ -224,8 +224,6 @@ class TheoryIndexPage(Page):
             cache_key=f"courses:archive-count:{self.pk}:{archive_cache_version()}:{hashlib.md5(filters.encode()).hexdigest()}",
         )
         page_obj: PaginatorPage = paginator.get_page(request.GET.get("page"))
-        query = request.GET.copy()
-        query.pop("page", None)
         context.update(
             {
                 "materials": page_obj,
@@ -233,7 +231,6 @@ class TheoryIndexPage(Page):
                 "tags": self.archive_tags(),
                 "all_series": Series.objects.all(),
                 "sorts": [(key, label) for key, (label, _order) in ARCHIVE_SORTS.items()],
-                "query_without_page": query.urlencode(),
             }
         )
         return context

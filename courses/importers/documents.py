@@ -2,17 +2,25 @@
 
 Pure functions: no database. ``parse_file(path)`` returns a ``ParsedDocument`` or raises
 ``UnreadableFile`` with a reason in Chinese.
+
+Markdown is converted to HTML by the ``markdown`` package and then read by the same code as
+an .html file: block elements become headings, quotes and paragraphs, and the inline HTML a
+paragraph keeps passes an allow-list (bold, italic, web links, line breaks) before it is stored
+as rich text. Nothing else an imported file contains (scripts, event handlers, styles) reaches a
+page.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bs4 import BeautifulSoup
 from django.utils.html import escape
+from wagtail.whitelist import Whitelister, allow_without_attributes, check_url
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".docx")
 
@@ -24,12 +32,15 @@ _TRAILING_DATE = re.compile(
 )
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _INFO_END = re.compile(r"<!--\s*INFO END\s*-->")
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _CHAPTER = re.compile(r"^第[一二三四五六七八九十百零〇\d]+[编章]\s*\S")
 _SECTION = re.compile(r"^第[一二三四五六七八九十百零〇\d]+节\s*\S")
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
-# Headings of the body: markdown # → the title, ## → h2, ### → h3, deeper → h4.
-_LEVELS = {1: "h2", 2: "h2", 3: "h3"}
+# East Asian wide characters and punctuation: a line break between two of them is no space.
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
+_CJK_FIRST = re.compile(f"[{_CJK}]")
+_CJK_LAST = re.compile(f"[{_CJK}]$")
+# Runs of ASCII white space collapse; the ideographic space (U+3000) is typography and stays.
+_SPACES = re.compile(r"[ \t\r\n\f\v]+")
+_MARKDOWN_EXTENSIONS = ["sane_lists", "tables"]  # sane_lists keeps an ordered list's first number
 _CLOSING_PUNCTUATION = "。；：，,.;:！？!?"
 TITLE_MAX = 255
 
@@ -93,6 +104,15 @@ class BodyBuilder:
         if html.strip():
             self._paragraphs.append(f"<p>{html}</p>")
 
+    def bullet(self, html: str) -> None:
+        """An item of an unordered list; consecutive items share one <ul>."""
+        if not html.strip():
+            return
+        if self._paragraphs and self._paragraphs[-1].endswith("</ul>"):
+            self._paragraphs[-1] = self._paragraphs[-1][: -len("</ul>")] + f"<li>{html}</li></ul>"
+        else:
+            self._paragraphs.append(f"<ul><li>{html}</li></ul>")
+
     def quote(self, text: str) -> None:
         self._flush()
         self.blocks.append({"type": "quote", "value": {"text": text, "attribution": ""}})
@@ -132,50 +152,60 @@ def _split_metadata(text: str) -> tuple[str, str]:
     return text[: match.start()], text[match.end() :]
 
 
-def _inline_markdown(text: str) -> str:
-    return _BOLD.sub(r"<strong>\1</strong>", escape(text))
+def _join_cjk_lines(text: str) -> str:
+    """Join a paragraph's hard-wrapped lines where both sides are Chinese.
+
+    Markdown turns a line break inside a paragraph into a space, which is right between English
+    words and wrong between Chinese characters (CSS Text 3 drops such a break for the same
+    reason). A next line starting with a Chinese character cannot start a Markdown block, so only
+    a heading line, an indented code line and fenced code are left alone.
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    fenced = False
+    for line in lines:
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        previous = out[-1] if out else ""
+        if (
+            not fenced
+            and previous.strip()
+            and _CJK_FIRST.match(line.lstrip())
+            and _CJK_LAST.search(previous.rstrip())
+            and not previous.lstrip().startswith("#")
+            and not previous.startswith(("    ", "\t"))
+        ):
+            out[-1] = previous.rstrip() + line.lstrip()
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+# One converter per thread: setting it up costs more than converting a page, and it keeps state.
+_converters = threading.local()
+
+
+def _markdown_html(text: str) -> str:
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        import markdown
+
+        converter = _converters.markdown = markdown.Markdown(extensions=_MARKDOWN_EXTENSIONS)
+    return converter.reset().convert(_join_cjk_lines(_HTML_COMMENT.sub("", text)))
 
 
 def parse_markdown(text: str, fallback_title: str) -> ParsedDocument:
+    """Markdown → HTML (the ``markdown`` package) → the .html reader.
+
+    Kept from the archive's own conventions: front matter is skipped, and text before a
+    ``<!-- INFO END -->`` marker is metadata (issuing body and dates) rather than body.
+    """
     text = _strip_front_matter(text.replace("\r\n", "\n"))
     head, rest = _split_metadata(text)
     builder = BodyBuilder()
-    title = ""
     metadata_lines: list[str] = []
-
-    def feed(lines: Iterable[str], *, metadata: bool) -> None:
-        nonlocal title
-        paragraph: list[str] = []
-
-        def flush() -> None:
-            if paragraph:
-                joined = "".join(paragraph).strip()
-                if metadata:
-                    metadata_lines.append(joined)
-                elif joined.startswith(">"):
-                    builder.quote(joined.lstrip("> ").strip())
-                else:
-                    builder.paragraph(_inline_markdown(joined))
-                paragraph.clear()
-
-        for raw_line in lines:
-            line = raw_line.strip()
-            heading = _MD_HEADING.match(line)
-            if heading:
-                flush()
-                level = len(heading[1])
-                if level == 1 and not title:
-                    title = heading[2]
-                else:
-                    builder.heading(heading[2].replace("*", ""), _LEVELS.get(level, "h4"))
-            elif not line or line in ("---", "***"):
-                flush()
-            else:
-                paragraph.append(line)
-        flush()
-
-    feed(_HTML_COMMENT.sub("", head).split("\n"), metadata=True)
-    feed(_HTML_COMMENT.sub("", rest).split("\n"), metadata=False)
+    title = _read_blocks(BeautifulSoup(_markdown_html(head), "lxml"), builder, "", metadata_lines)
+    title = _read_blocks(BeautifulSoup(_markdown_html(rest), "lxml"), builder, title)
     return _finish(title or fallback_title, fallback_title, metadata_lines, builder.build())
 
 
@@ -208,36 +238,134 @@ def parse_text(text: str, fallback_title: str) -> ParsedDocument:
 
 
 _HTML_BLOCKS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "pre", "tr", "dt", "dd")
+_HEADING_LEVELS = {"h1": "h2", "h2": "h2", "h3": "h3", "h4": "h4", "h5": "h4", "h6": "h4"}
+# Elements whose content is never text of the document.
+_DROPPED = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math", "head", "title")
+# Elements that separate words: unwrapped with a space so cells and paragraphs do not run together.
+_SEPARATING = frozenset(
+    "address article aside blockquote dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 header hr li main "
+    "nav ol p pre section table tbody td tfoot th thead tr ul".split()
+)
+_LINK_SCHEMES = ("http://", "https://", "mailto:")
 
 
-def parse_html(raw: bytes, fallback_title: str) -> ParsedDocument:
-    from bs4 import BeautifulSoup
+def _link_rule(tag) -> None:
+    """A web or mail link keeps its address and nothing else; any other link becomes its text."""
+    href = (tag.get("href") or "").strip()
+    if href.lower().startswith(_LINK_SCHEMES) and check_url(href):
+        tag.attrs = {"href": href}
+    else:
+        tag.unwrap()
 
-    soup = BeautifulSoup(raw, "lxml")
-    for tag in soup(["script", "style", "nav", "noscript"]):
-        tag.decompose()
-    root = soup.body or soup
-    builder = BodyBuilder()
-    title = ""
-    for element in root.find_all(_HTML_BLOCKS):
-        if element.find_parent(_HTML_BLOCKS):
-            continue  # its text belongs to the enclosing block
-        text = " ".join(element.get_text(" ", strip=True).split())
+
+def _renamed(name: str):
+    def rule(tag) -> None:
+        tag.name = name
+        tag.attrs = {}
+
+    return rule
+
+
+class InlineWhitelister(Whitelister):
+    """Wagtail's allow-list cleaner, reduced to what an imported paragraph may keep.
+
+    Bold, italic, links (rich-text features of the body's paragraph block) and line breaks;
+    every other element is replaced by its text, and script-like elements go entirely.
+    """
+
+    element_rules = {
+        "[document]": allow_without_attributes,
+        "strong": allow_without_attributes,
+        "b": _renamed("strong"),
+        "em": allow_without_attributes,
+        "i": _renamed("em"),
+        "a": _link_rule,
+        "br": allow_without_attributes,
+    }
+
+    def clean_tag_node(self, doc, tag) -> None:
+        if tag.name in _DROPPED:
+            tag.decompose()
+            return
+        if tag.name in _SEPARATING:
+            tag.append(" ")
+        super().clean_tag_node(doc, tag)
+
+
+_INLINE = InlineWhitelister()
+
+
+def _clean_contents(element) -> None:
+    """Reduce the element's content, in place, to the allow-listed inline HTML."""
+    for child in list(element.contents):
+        _INLINE.clean_node(element, child)
+
+
+def _inline_html(element) -> str:
+    """The (cleaned) element's content as inline HTML on one line; text escaped as Wagtail does."""
+    return _SPACES.sub(" ", element.decode_contents(formatter=escape)).replace("<br/> ", "<br/>").strip()
+
+
+def _outer_blocks(node):
+    """The block elements under ``node`` that are not inside another block, in document order."""
+    for child in node.children:
+        if getattr(child, "name", None) is None:
+            continue
+        if child.name in _HTML_BLOCKS:
+            yield child
+        elif child.name not in _DROPPED:
+            yield from _outer_blocks(child)
+
+
+def _list_number(item) -> int | None:
+    """The number an ordered list shows for this item (None in an unordered list)."""
+    parent = item.find_parent(("ol", "ul"))
+    if parent is None or parent.name != "ol":
+        return None
+    try:
+        start = int(parent.get("start", 1))
+    except ValueError:
+        start = 1
+    return start + parent.find_all("li", recursive=False).index(item)
+
+
+def _read_blocks(root, builder: BodyBuilder, title: str, metadata: list[str] | None = None) -> str:
+    """Feed the outermost block elements under ``root`` to ``builder``; returns the title.
+
+    The first <h1> is the title when there is none yet; with ``metadata`` given, text blocks
+    go there instead of into the body.
+    """
+    for element in list(_outer_blocks(root)):  # a nested block's text belongs to the enclosing one
+        number = _list_number(element) if element.name == "li" else None
+        _clean_contents(element)
+        text = _SPACES.sub(" ", element.get_text()).strip()
         if not text:
             continue
         name = element.name
         if name == "h1" and not title:
             title = text
-        elif name in ("h1", "h2"):
-            builder.heading(text, "h2")
-        elif name == "h3":
-            builder.heading(text, "h3")
-        elif name in ("h4", "h5", "h6"):
-            builder.heading(text, "h4")
+        elif name in _HEADING_LEVELS:
+            builder.heading(text, _HEADING_LEVELS[name])
+        elif metadata is not None:
+            metadata.append(text)
         elif name == "blockquote":
             builder.quote(text)
+        elif name == "li" and number is None:
+            builder.bullet(_inline_html(element))
+        elif name == "li":
+            # Rich text cannot keep where a list starts: the number stays part of the text.
+            builder.paragraph(f"{number}. {_inline_html(element)}")
         else:
-            builder.paragraph(escape(text))
+            builder.paragraph(_inline_html(element))
+    return title
+
+
+def parse_html(raw: bytes, fallback_title: str) -> ParsedDocument:
+    soup = BeautifulSoup(raw, "lxml")
+    for tag in soup(["script", "style", "nav", "noscript"]):
+        tag.decompose()
+    builder = BodyBuilder()
+    title = _read_blocks(soup.body or soup, builder, "")
     if not title and soup.title and soup.title.string:
         title = soup.title.string.strip()
     return _finish(title or fallback_title, fallback_title, [], builder.build())

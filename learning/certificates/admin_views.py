@@ -9,7 +9,8 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +20,7 @@ from wagtail.admin.views import generic
 from wagtail.models import Page
 from wagtail.permission_policies.base import BasePermissionPolicy
 
+from core.downloads import PDF, ZIP, SafeExportMixin, file_response
 from learning.certificates.issuing import revoke
 from learning.certificates.models import CertificateKind, CertificateTemplate, PrintJobStatus
 from learning.certificates.printing import create_print_job, select_by_criterion, select_by_serials
@@ -118,7 +120,7 @@ class CertificateScopeMixin:
         return self.scoped_queryset()
 
 
-class CertificateIndexView(CertificateScopeMixin, generic.IndexView):
+class CertificateIndexView(SafeExportMixin, CertificateScopeMixin, generic.IndexView):
     def get_list_more_buttons(self, instance):
         buttons = list(super().get_list_more_buttons(instance))
         buttons.append(
@@ -264,13 +266,13 @@ def print_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_admin_access
-def print_job_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
+def print_job_file(request: HttpRequest, pk: int, kind: str) -> HttpResponseBase:
     job = _job_for(request, pk)
     field = job.pdf if kind == "pdf" else job.zip_file
     if job.status != PrintJobStatus.DONE or not field:
         raise Http404("文件尚未生成")
     stamp = (job.finished_at or timezone.now()).astimezone(dt.UTC).strftime("%Y%m%d")
-    return FileResponse(field.open("rb"), as_attachment=True, filename=f"证书-{job.pk}-{stamp}.{kind}")
+    return file_response(field.open("rb"), f"证书-{job.pk}-{stamp}.{kind}", PDF if kind == "pdf" else ZIP)
 
 
 def print_url() -> str:

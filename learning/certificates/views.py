@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.downloads import PDF, file_response
 from learning.certificates.models import Certificate
 from learning.certificates.render import cn_date, fmt_hours, render_one, target_statement
 from learning.certificates.scoping import get_certificate_for_user
@@ -61,6 +62,4 @@ def my_certificates(request: HttpRequest) -> HttpResponse:
 def certificate_pdf(request: HttpRequest, code: str) -> HttpResponse:
     cert = get_certificate_for_user(request.user, code)
     pdf = render_one(cert, base_url=request.build_absolute_uri("/"))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f"attachment; filename=certificate-{cert.serial}.pdf"
-    return response
+    return file_response(pdf, f"证书-{cert.serial}.pdf", PDF)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
 from django.template.loader import render_to_string
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
+from core.downloads import Sheet, workbook_bytes
 from core.pdf import FONT_FAMILY, font_face_css
 from learning.evaluations.models import EvaluationRun
 
@@ -24,30 +22,28 @@ def results_for_export(run: EvaluationRun):
 def xlsx_bytes(run: EvaluationRun) -> bytes:
     results = results_for_export(run)
     names = [(i["code"], i["name"], i["unit"], i["weight"]) for i in (results[0].indicators if results else [])]
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "考评结果"
-    ws.append([f"{run.config.get('name', '')} · {run.period_label}（第{run.version}版）"])
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.append([f"考评范围：{run.config.get('organization', '')}"])
     header = ["名次", "支部", "党员数（折算）"]
     for _code, name, unit, weight in names:
         header += [f"{name}（{unit}）", f"{name}得分", f"{name}加权（权重{Decimal(weight).normalize():f}）"]
     header += ["指标得分合计", "加减分", "总分", "星级"]
-    ws.append(header)
-    for cell in ws[3]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    rows = []
     for r in results:
         row = [r.rank if r.rank is not None else "不参与排名", r.branch_name, float(r.headcount)]
         for item in r.indicators:
             row += [_number(item["raw"]), _number(item["score"]), _number(item["weighted"])]
         row += [float(r.indicator_total), float(r.adjustment), float(r.total), r.stars or ""]
-        ws.append(row)
-    ws.column_dimensions["B"].width = 36
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        rows.append(row)
+    sheet = Sheet(
+        "考评结果",
+        header,
+        rows,
+        caption=[
+            f"{run.config.get('name', '')} · {run.period_label}（第{run.version}版）",
+            f"考评范围：{run.config.get('organization', '')}",
+        ],
+        widths={"B": 36},
+    )
+    return workbook_bytes(sheet)
 
 
 def pdf_bytes(run: EvaluationRun, *, base_url: str = "") -> bytes:

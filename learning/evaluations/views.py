@@ -5,16 +5,16 @@ Every access decision is made in ``learning.scoping``; views stay thin.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core.downloads import PDF, XLSX, file_response
 from learning.evaluations import engine, exports
 from learning.evaluations.charts import trend_svg
 from learning.evaluations.forms import AdjustmentForm, PublishForm, RunForm, SchemeForm
@@ -52,7 +52,7 @@ def _require_organizer(user) -> None:
 def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     schemes = managed_schemes(request.user).select_related("organization") if scope.is_organizer else []
-    notices = visible_notices(request.user).select_related("scheme").order_by("-published_at")[:20]
+    notices = Paginator(visible_notices(request.user).select_related("scheme").order_by("-published_at", "-pk"), 20)
     own: list[EvaluationResult] = []
     if scope.secretary_branch_ids:
         own = list(
@@ -65,7 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "evaluations/home.html",
-        {"schemes": schemes, "notices": notices, "own_results": own, "scope": scope},
+        {"schemes": schemes, "notices": notices.get_page(request.GET.get("page")), "own_results": own, "scope": scope},
     )
 
 
@@ -198,12 +198,6 @@ def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("evaluations:run", run.pk)
 
 
-def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
-
-
 def _export_run(request: HttpRequest, pk: int) -> EvaluationRun:
     """Organizers export any version; readers of a notice export the published one."""
     try:
@@ -215,21 +209,14 @@ def _export_run(request: HttpRequest, pk: int) -> EvaluationRun:
 @login_required
 def run_export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     run = _export_run(request, pk)
-    return _download(
-        exports.xlsx_bytes(run),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        f"支部考评-{run.period_label}-v{run.version}.xlsx",
-    )
+    return file_response(exports.xlsx_bytes(run), f"支部考评-{run.period_label}-v{run.version}.xlsx", XLSX)
 
 
 @login_required
 def run_export_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     run = _export_run(request, pk)
-    return _download(
-        exports.pdf_bytes(run, base_url=request.build_absolute_uri("/")),
-        "application/pdf",
-        f"支部考评-{run.period_label}-v{run.version}.pdf",
-    )
+    pdf = exports.pdf_bytes(run, base_url=request.build_absolute_uri("/"))
+    return file_response(pdf, f"支部考评-{run.period_label}-v{run.version}.pdf", PDF)
 
 
 @login_required

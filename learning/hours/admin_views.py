@@ -12,6 +12,7 @@ from wagtail.admin.auth import require_admin_access
 from wagtail.admin.views import generic
 from wagtail.permission_policies.base import BasePermissionPolicy
 
+from core.downloads import SafeExportMixin
 from learning.hours.forms import CorrectionForm
 from learning.hours.ledger import adjust
 from learning.hours.models import LedgerEntry, LedgerKind
@@ -61,7 +62,7 @@ class LedgerFilterSet(FilterSet):
         fields = ["kind", "year", "member__branch"]
 
 
-class LedgerIndexView(generic.IndexView):
+class LedgerIndexView(SafeExportMixin, generic.IndexView):
     def get_base_queryset(self):
         return managed_ledger_entries(self.request.user).select_related("member", "branch", "created_by")
 

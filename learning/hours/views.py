@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.tabular import workbook_bytes
+from core.downloads import xlsx_response
 from learning.hours import offline
 from learning.hours import tracking as study
 from learning.hours.forms import CorrectionForm, OfflineSessionForm
@@ -117,13 +117,9 @@ def record_xlsx(request: HttpRequest, member_id: int | None = None) -> HttpRespo
     rows = record_rows(data)
     rows.append([])
     rows.append(["合计", "", "", float(data.total), f"年度目标 {data.target} 学时", ""])
-    body = workbook_bytes(headers, rows, title=f"{data.year}年学习档案")
-    response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    filename = f"学习档案-{member.name}-{data.year}.xlsx"
-    from urllib.parse import quote
-
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return xlsx_response(
+        f"学习档案-{member.name}-{data.year}.xlsx", headers, rows, sheet_title=f"{data.year}年学习档案"
+    )
 
 
 @login_required

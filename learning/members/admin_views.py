@@ -8,6 +8,7 @@ from django_filters import ChoiceFilter, FilterSet, ModelChoiceFilter
 from wagtail.admin.auth import require_admin_access
 from wagtail.admin.views import generic
 
+from core.downloads import SafeExportMixin
 from learning.members.choices import MemberCategory, OrgKind
 from learning.members.forms import MemberImportForm
 from learning.members.importers import import_members
@@ -52,7 +53,7 @@ class ScopedQuerysetMixin:
         return self.scoped_queryset()
 
 
-class ScopedIndexView(ScopedQuerysetMixin, generic.IndexView):
+class ScopedIndexView(SafeExportMixin, ScopedQuerysetMixin, generic.IndexView):
     pass
 
 

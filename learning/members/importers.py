@@ -19,14 +19,25 @@ from typing import BinaryIO
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.http import HttpResponse
 from django.utils import timezone
 
-from core.tabular import Row, TableError, parse_date, read_table, workbook_bytes
+from core.tabular import Row, TableError, parse_date, read_table
 from learning.members.choices import MemberCategory, OrgKind, RoleKind
 from learning.members.models import Member, Organization, RoleAssignment
 
 HEADERS = ["姓名", "账号", "手机", "所在组织", "角色", "管理范围", "入党日期", "党员类别", "职务"]
+# The one example row of the downloadable template (a made-up member).
+TEMPLATE_EXAMPLE = [
+    "张晓明",
+    "zhangxm",
+    "13800000001",
+    "市直机关工委/市教育局机关党委/第一党支部",
+    "党员",
+    "",
+    "2015-07-01",
+    "正式党员",
+    "科员",
+]
 REQUIRED = ["姓名", "账号", "所在组织"]
 ROLE_NAMES = {"党员": None, "支部书记": RoleKind.SECRETARY, "组织员": RoleKind.ORGANIZER}
 CATEGORY_NAMES = {label: value for value, label in MemberCategory.choices}
@@ -287,28 +298,3 @@ def _ensure_path(path: str, orgs: dict[str, Organization], result: ImportResult)
     orgs[path] = org
     result.created_orgs.append(path)
     return org
-
-
-def template_bytes() -> bytes:
-    example = [
-        "张晓明",
-        "zhangxm",
-        "13800000001",
-        "市直机关工委/市教育局机关党委/第一党支部",
-        "党员",
-        "",
-        "2015-07-01",
-        "正式党员",
-        "科员",
-    ]
-    return workbook_bytes(HEADERS, [example], title="党员名册")
-
-
-def template_response() -> HttpResponse:
-    response = HttpResponse(
-        template_bytes(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = (
-        "attachment; filename*=UTF-8''%E5%85%9A%E5%91%98%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.xlsx"
-    )
-    return response

@@ -6,8 +6,9 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from core.downloads import xlsx_response
 from learning.members.forms import LoginForm
-from learning.members.importers import template_response
+from learning.members.importers import HEADERS, TEMPLATE_EXAMPLE
 from learning.members.middleware import SESSION_KEY
 from learning.members.scoping import managed_members, scope_for
 
@@ -56,4 +57,4 @@ def members(request: HttpRequest) -> HttpResponse:
 
 
 def member_import_template(request: HttpRequest) -> HttpResponse:
-    return template_response()
+    return xlsx_response("党员名册模板.xlsx", HEADERS, [TEMPLATE_EXAMPLE], sheet_title="党员名册")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from io import BytesIO
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.downloads import xlsx_response
 from learning.members.choices import OrgKind
 from learning.members.models import Member, Organization
 from learning.members.scoping import get_organization_for_user, managed_members, scope_for
@@ -32,8 +33,6 @@ from learning.plans.services import (
     send_reminders,
 )
 from learning.plans.services import branch_totals as compute_branch_totals
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 ROSTER_SORTS = {
     "name": ("name",),
@@ -93,10 +92,9 @@ def my_plans(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    qs = Notification.objects.filter(user=request.user)[:100]
-    items = list(qs)
-    unread_ids = [n.pk for n in items if n.read_at is None]
-    response = render(request, "plans/notifications.html", {"items": items, "unread_ids": set(unread_ids)})
+    page = Paginator(Notification.objects.filter(user=request.user), 50).get_page(request.GET.get("page"))
+    unread_ids = [n.pk for n in page if n.read_at is None]
+    response = render(request, "plans/notifications.html", {"items": page, "page": page, "unread_ids": set(unread_ids)})
     if unread_ids:
         mark_read(request.user, unread_ids)
     return response
@@ -220,7 +218,7 @@ def workbench_branch_export(request: HttpRequest, org_id: int) -> HttpResponse:
         ]
         for r in rows
     ]
-    return _xlsx_response(f"{branch.name}-{year}年学习情况.xlsx", f"{year}年学习情况", headers, data)
+    return xlsx_response(f"{branch.name}-{year}年学习情况.xlsx", headers, data, sheet_title=f"{year}年学习情况")
 
 
 @login_required
@@ -268,7 +266,7 @@ def workbench_subtree_export(request: HttpRequest, org_id: int) -> HttpResponse:
         ]
         for t in compute_branch_totals(org.branches(), year)
     ]
-    return _xlsx_response(f"{org.name}-{year}年各支部学习情况.xlsx", "各支部学习情况", headers, data)
+    return xlsx_response(f"{org.name}-{year}年各支部学习情况.xlsx", headers, data, sheet_title="各支部学习情况")
 
 
 # --- plans (managers) -----------------------------------------------------------------
@@ -397,7 +395,7 @@ def plan_export(request: HttpRequest, plan_id: int) -> HttpResponse:
         ]
         line += ["已完成" if (r.member_id, i.page_id) in done else "未完成" for i in items]
         data.append(line)
-    return _xlsx_response(f"{plan.title}-完成情况.xlsx", "计划完成情况", headers, data)
+    return xlsx_response(f"{plan.title}-完成情况.xlsx", headers, data, sheet_title="计划完成情况")
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -409,30 +407,6 @@ def _as_date(value):
     if isinstance(value, str):
         return value[:10]
     return value.isoformat()[:10]
-
-
-def _xlsx_response(filename: str, title: str, headers: list[str], rows: list[list]) -> HttpResponse:
-    from urllib.parse import quote
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append(row)
-    for n, header in enumerate(headers, start=1):
-        ws.column_dimensions[ws.cell(1, n).column_letter].width = max(10, min(40, len(header) * 2 + 2))
-    ws.freeze_panes = "A2"
-    buffer = BytesIO()
-    wb.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
 
 
 def plan_url(plan: StudyPlan) -> str:

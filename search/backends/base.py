@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.core.paginator import Page, Paginator
 from django.utils.safestring import SafeString
 
 from search.documents import SearchDocument
@@ -64,6 +65,12 @@ class SearchResults:
     @property
     def num_pages(self) -> int:
         return max(1, -(-self.count // self.per_page))
+
+    @property
+    def pager(self) -> Page:
+        """This page as a Django ``Page`` of the hits' positions, for the site's pager template."""
+        # The backend already cut the page: the paginator only does the arithmetic over a lazy range.
+        return Page(self.hits, self.page, Paginator(range(self.count), self.per_page))
 
 
 Progress = Callable[[int, int], None]
