@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Avg, Case, Count, DecimalField, ExpressionWrapper, F, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Floor
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
+from core.downloads import Sheet, workbook_bytes
 from exams.choices import AttemptStatus
 from exams.models import Attempt, AttemptQuestion, ExamPage
 from exams.services import audience_q
@@ -179,20 +177,18 @@ def attempts_table(exam: ExamPage, user) -> QuerySet[Attempt]:
 def stats_xlsx(stats: ExamStats, attempts: QuerySet[Attempt]) -> bytes:
     from django.utils.html import strip_tags
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "概况"
-    ws.append(["考试", stats.exam.title])
-    ws.append(["参考人数", stats.audience])
-    ws.append(["参加人数", stats.members_taken])
-    ws.append(["参考率(%)", float(stats.participation) if stats.participation is not None else ""])
-    ws.append(["通过人数", stats.passed_members])
-    ws.append(["通过率(%)", float(stats.pass_rate) if stats.pass_rate is not None else ""])
-    ws.append(["平均得分率(%)", float(stats.average) if stats.average is not None else ""])
-    ws.append([])
-    ws.append(["得分率区间", "答卷数"])
-    for label, count in stats.distribution:
-        ws.append([label, count])
+    overview = [
+        ["考试", stats.exam.title],
+        ["参考人数", stats.audience],
+        ["参加人数", stats.members_taken],
+        ["参考率(%)", float(stats.participation) if stats.participation is not None else ""],
+        ["通过人数", stats.passed_members],
+        ["通过率(%)", float(stats.pass_rate) if stats.pass_rate is not None else ""],
+        ["平均得分率(%)", float(stats.average) if stats.average is not None else ""],
+        [],
+        ["得分率区间", "答卷数"],
+        *[[label, count] for label, count in stats.distribution],
+    ]
     sheets = [
         (
             "各支部",
@@ -230,16 +226,7 @@ def stats_xlsx(stats: ExamStats, attempts: QuerySet[Attempt]) -> bytes:
             ],
         ),
     ]
-    for title, headers, rows in sheets:
-        sheet = wb.create_sheet(title)
-        sheet.append(headers)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(Sheet("概况", rows=overview, freeze_header=False), *[Sheet(t, h, r) for t, h, r in sheets])
 
 
 def _f(value) -> float | str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import io
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
+from openpyxl import load_workbook
 
+from core.downloads import Sheet, restore_cell, workbook_bytes
 from exams.choices import OPTION_LETTERS, Difficulty, QuestionType
 from exams.importers.base import (
     ImportFileError,
@@ -42,7 +42,8 @@ def parse_xlsx(data: bytes) -> list[ParsedQuestion]:
     col = {h: i for i, h in enumerate(headers) if h}
     parsed = []
     for number, row in enumerate(rows[1:], start=2):
-        cells = {h: cell_text(row[i]) if i < len(row) else "" for h, i in col.items()}
+        # A file the site wrote carries formula-safe text ('=…); read it back as it was.
+        cells = {h: restore_cell(cell_text(row[i])) if i < len(row) else "" for h, i in col.items()}
         if not any(cells.values()):
             continue
         pq = ParsedQuestion(number=number)
@@ -77,15 +78,10 @@ def answer_cell(q: Question) -> str:
 
 
 def export_xlsx(questions: list[Question]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "试题"
-    ws.append(XLSX_HEADERS)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    rows = []
     for q in questions:
         options = list(q.options) + [""] * (len(OPTION_LETTERS) - len(q.options))
-        ws.append(
+        rows.append(
             [
                 TYPE_LABEL[q.qtype],
                 q.stem,
@@ -97,20 +93,11 @@ def export_xlsx(questions: list[Question]) -> bytes:
                 "、".join(knowledge_point_names(q)),
             ]
         )
-    ws.column_dimensions["B"].width = 60
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(Sheet("试题", XLSX_HEADERS, rows, widths={"B": 60}))
 
 
 def template_xlsx() -> bytes:
     """The downloadable template: headers, one example per type and a sheet of instructions."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "试题"
-    ws.append(XLSX_HEADERS)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
     pad = [""] * 8
     examples = [
         [
@@ -153,19 +140,15 @@ def template_xlsx() -> bytes:
         ],
         ["简答题", "示例：请简述如何安排每周的学习时间。", *pad, "参考答案：按计划、分阶段……", "", 5, "难", ""],
     ]
-    for row in examples:
-        ws.append(row)
-    ws.column_dimensions["B"].width = 60
-    help_ws = wb.create_sheet("填写说明")
-    for line in [
+    help_lines = [
         "题型：单选题、多选题、判断题、填空题、简答题。",
         "选项A…选项H：单选、多选题的选项，从 A 起连续填写；其他题型留空。",
         "答案：单选填一个字母；多选填多个字母（如 ACD）；判断填 正确 或 错误；",
         "      填空题多个空用 | 分隔，同一空的多个可接受答案用 ; 分隔；简答题填参考答案。",
         "分值：数字，留空为 1；难度：易、中、难；知识点：多个用 、 或 , 分隔。",
         "导入时整份文件校验：任何一行有错，全部不导入，并列出每一行的问题。同一题库中题干与选项都相同的试题视为重复。",
-    ]:
-        help_ws.append([line])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    ]
+    return workbook_bytes(
+        Sheet("试题", XLSX_HEADERS, examples, widths={"B": 60}),
+        Sheet("填写说明", rows=[[line] for line in help_lines], freeze_header=False),
+    )

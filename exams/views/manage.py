@@ -8,7 +8,6 @@ shared ones), exams whose audience reaches their people, answers of their member
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -17,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.downloads import XLSX, bytes_response
 from exams.choices import AttemptStatus, QuestionType
 from exams.errors import ExamError
 from exams.importers import FORMATS, export_questions, import_file
@@ -111,20 +111,12 @@ def bank_export(request: HttpRequest, bank_id: int, fmt: str) -> HttpResponse:
         data = export_questions(questions, fmt)
     except ImportFileError as exc:  # e.g. GIFT cannot hold a multi-blank question: say which one
         raise ExamError(str(exc)) from exc
-    response = HttpResponse(data, content_type=file_format.content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(bank.name)}{file_format.extension}"
-    return response
+    return bytes_response(data, f"{bank.name}{file_format.extension}", file_format.content_type)
 
 
 @public_view("空白的试题导入模板：只有表头和示例，不含任何人的数据")
 def question_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(
-        template_xlsx(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = (
-        "attachment; filename*=UTF-8''%E8%AF%95%E9%A2%98%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
-    )
-    return response
+    return bytes_response(template_xlsx(), "试题导入模板.xlsx", XLSX)
 
 
 @scoped_view
@@ -157,12 +149,7 @@ def statistics(request: HttpRequest, exam_id: int) -> HttpResponse:
     stats = exam_stats(exam, request.user)
     attempts = attempts_table(exam, request.user)
     if request.GET.get("format") == "xlsx":
-        response = HttpResponse(
-            stats_xlsx(stats, attempts),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f"attachment; filename=exam-{exam.pk}-stats.xlsx"
-        return response
+        return bytes_response(stats_xlsx(stats, attempts), f"考试统计-{exam.title}.xlsx", XLSX)
     peak = max((n for _, n in stats.distribution), default=0) or 1
     bars = [(label, n, int(n * 100 / peak)) for label, n in stats.distribution]
     return render(

@@ -123,6 +123,23 @@ def test_each_format_round_trips_a_bank(fmt, ext):
         assert twin.fingerprint == q.fingerprint
 
 
+def test_an_xlsx_export_neutralises_formulas_and_round_trips_the_text(bank):
+    source, _ = make_bank("公式题库")
+    question = source.questions.get(qtype="single")
+    question.stem = "=HYPERLINK(\"http://example.com\",\"点此\")"
+    question.options = ["-1", "+1", "@SUM(A1)", "甲"]
+    question.save()
+    data = export_questions([question], "xlsx")
+    sheet = load_workbook(io.BytesIO(data)).active
+    cells = [c.value for c in sheet[2]]
+    assert cells[1].startswith("'=") and cells[2:5] == ["'-1", "'+1", "'@SUM(A1)"]
+    assert not any(c.data_type == "f" for c in sheet[2])
+    result = import_file(bank, data, "公式.xlsx")
+    assert result.ok, result.errors
+    twin = bank.questions.get()
+    assert twin.stem == question.stem and twin.options == question.options
+
+
 def test_bad_json_reports_question_numbers(bank):
     doc = {
         "questions": [
