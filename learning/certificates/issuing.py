@@ -19,6 +19,7 @@ from django.utils import timezone
 from learning.certificates.models import Certificate, CertificateKind, CertificateTemplate, SerialCounter
 from learning.hours.models import LedgerEntry
 from learning.members.models import Member, Organization
+from learning.members.scoping import ancestor_paths
 
 CODE_BYTES = 24  # 192 bits
 
@@ -56,7 +57,7 @@ def template_for(kind: str, member: Member) -> CertificateTemplate:
     branch_path = member.branch.path
     candidates = (
         CertificateTemplate.objects.filter(kind=kind, is_active=True)
-        .filter(Q(organization__isnull=True) | Q(organization__path__in=_ancestor_paths(branch_path)))
+        .filter(Q(organization__isnull=True) | Q(organization__path__in=ancestor_paths(branch_path)))
         .select_related("organization")
     )
     best = None
@@ -77,11 +78,6 @@ def template_for(kind: str, member: Member) -> CertificateTemplate:
         },
     )
     return template
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    steplen = Organization.steplen
-    return [path[:i] for i in range(steplen, len(path) + 1, steplen)]
 
 
 def issue(

@@ -11,7 +11,7 @@ from learning.evaluations.models import EvaluationResult, EvaluationRun, Evaluat
 from learning.members.choices import OrgKind
 from learning.members.models import Organization
 from learning.members.scoping import (
-    ancestor_paths,
+    at_or_above,
     can_organize,
     get_or_404,
     organized_organizations,
@@ -78,10 +78,10 @@ def visible_notices(user) -> QuerySet[EvaluationRun]:
         return published
     if scope.member_branch_id is None:
         return EvaluationRun.objects.none()
-    branch = Organization.objects.filter(pk=scope.member_branch_id).first()
-    if branch is None:
+    branch_path = Organization.objects.filter(pk=scope.member_branch_id).values_list("path", flat=True).first()
+    if branch_path is None:
         return EvaluationRun.objects.none()
-    return published.filter(scheme__organization__path__in=ancestor_paths(branch.path))
+    return published.filter(at_or_above([branch_path], "scheme__organization__"))
 
 
 def get_notice_for_user(user, run_id: int) -> EvaluationRun:

@@ -271,6 +271,20 @@ def secretary_branches(user) -> list[Organization]:
     return list(Organization.objects.filter(id__in=scope_for(user).secretary_branch_ids).order_by("path"))
 
 
+def at_or_above(paths: Iterable[str], prefix: str = "") -> Q:
+    """Q over an Organization relation: the organizations at or above any of ``paths`` (whose plans,
+    schemes and notices reach down to them)."""
+    ancestors = sorted({ancestor for path in paths for ancestor in ancestor_paths(path)})
+    return Q(**{f"{prefix}path__in": ancestors})
+
+
+def managed_root_paths(user) -> list[str]:
+    """The paths of the organizations the user manages at the top: organizer subtrees and secretary branches."""
+    scope = scope_for(user)
+    branches = Organization.objects.filter(id__in=scope.secretary_branch_ids).values_list("path", flat=True)
+    return [*scope.organizer_paths, *branches]
+
+
 def get_organization_for_user(user, org_id: int, *, organizer_only: bool = False) -> Organization:
     """The organization if the user manages it; 404 if it does not exist, 403 otherwise."""
     scope = scope_for(user)

@@ -7,9 +7,10 @@ from django.db.models import Q, QuerySet
 
 from learning.members.models import Organization
 from learning.members.scoping import (
-    ancestor_paths,
+    at_or_above,
     get_or_404,
     managed_organizations,
+    managed_root_paths,
     own_user_records,
     scope_for,
 )
@@ -44,10 +45,8 @@ def managed_plans(user) -> QuerySet[StudyPlan]:
         return StudyPlan.objects.all()
     if not scope.manages_anything:
         return StudyPlan.objects.none()
-    roots = list(scope.organizer_paths)
-    roots += Organization.objects.filter(id__in=scope.secretary_branch_ids).values_list("path", flat=True)
-    ancestors = sorted({a for path in roots for a in ancestor_paths(path)})
-    return StudyPlan.objects.filter(scope.org_filter("organization__") | Q(organization__path__in=ancestors))
+    reaching = at_or_above(managed_root_paths(user), "organization__")
+    return StudyPlan.objects.filter(scope.org_filter("organization__") | reaching)
 
 
 def plans_reaching_branch(user, branch: Organization) -> QuerySet[StudyPlan]:
@@ -55,7 +54,7 @@ def plans_reaching_branch(user, branch: Organization) -> QuerySet[StudyPlan]:
     return (
         managed_plans(user)
         .filter(
-            Q(organization__path__in=ancestor_paths(branch.path))
+            at_or_above([branch.path], "organization__")
             | Q(audience_kind=AudienceKind.MEMBERS, recipients__member__branch=branch)
         )
         .distinct()
