@@ -63,39 +63,28 @@ class SiteURL:
     route: str
     name: str
     callback: object
+    params: tuple[str, ...]  # the route's <converter:name> parts (from every level of the include)
 
     @property
     def view(self) -> str:
         cb = self.callback
         return f"{getattr(cb, '__module__', '?')}.{getattr(cb, '__qualname__', getattr(cb, '__name__', '?'))}"
 
-    @property
-    def params(self) -> list[str]:
-        return list(getattr(self.pattern, "converters", {}) or {})
-
-    @property
-    def pattern(self):
-        return _PATTERNS[(self.route, self.name)]
-
-
-_PATTERNS: dict[tuple[str, str], object] = {}
-
 
 def site_urls() -> list[SiteURL]:
-    """Every URL pattern of the site, with its full route and namespaced name."""
+    """Every URL pattern of the site, with its full route, namespaced name and parameters."""
 
-    def walk(resolver: URLResolver, prefix: str, namespace: str):
+    def walk(resolver: URLResolver, prefix: str, namespace: str, params: tuple[str, ...]):
         for entry in resolver.url_patterns:
+            own = tuple(getattr(entry.pattern, "converters", {}) or {})
             if isinstance(entry, URLResolver):
                 ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-                yield from walk(entry, prefix + str(entry.pattern), ns)
+                yield from walk(entry, prefix + str(entry.pattern), ns, params + own)
             elif isinstance(entry, URLPattern):
-                route = prefix + str(entry.pattern)
                 name = f"{namespace}{entry.name}" if entry.name else ""
-                _PATTERNS[(route, name)] = entry.pattern
-                yield SiteURL(route, name, entry.callback)
+                yield SiteURL(prefix + str(entry.pattern), name, entry.callback, params + own)
 
-    return list(walk(get_resolver(), "", ""))
+    return list(walk(get_resolver(), "", "", ()))
 
 
 def exemption(url: SiteURL) -> str | None:
