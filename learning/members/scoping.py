@@ -75,10 +75,11 @@ class Scope:
         """Q over an Organization relation (``prefix`` like ``"branch__"``) for managed orgs."""
         if self.is_admin:
             return Q()
+        subtrees = subtree_q(self.organizer_paths, prefix)
         if not self.secretary_branch_ids:
-            return subtree_q(self.organizer_paths, prefix)
-        q = Q(**{f"{prefix}id__in": self.secretary_branch_ids})
-        return subtree_q(self.organizer_paths, prefix) | q if self.organizer_paths else q
+            return subtrees
+        branches = Q(**{f"{prefix}id__in": self.secretary_branch_ids})
+        return subtrees | branches if self.organizer_paths else branches
 
     def organizer_filter(self, prefix: str = "") -> Q:
         """Like ``org_filter`` but for organizer subtrees only: a secretary's branch is left out."""
@@ -87,11 +88,8 @@ class Scope:
         return subtree_q(self.organizer_paths, prefix)
 
     def covers_org(self, org: Organization) -> bool:
-        if self.is_admin:
-            return True
-        if org.id in self.secretary_branch_ids:
-            return True
-        return any(org.path.startswith(path) for path in self.organizer_paths)
+        """Whether the user manages ``org``: inside an organizer subtree, or their secretary branch."""
+        return org.id in self.secretary_branch_ids or self.organizes_org(org)
 
     def organizes_org(self, org: Organization) -> bool:
         """Organizer rights (a subtree), as opposed to a secretary's one branch."""
@@ -163,8 +161,12 @@ def scoped(queryset: QuerySet[ModelT], user, org_field: str, *, organizer_only: 
     are an organizer's job). Site admins get every row, anonymous visitors none.
     """
     scope = scope_for(user)
-    prefix = f"{org_field}__" if org_field else ""
+    prefix = _prefix(org_field)
     return queryset.filter(scope.organizer_filter(prefix) if organizer_only else scope.org_filter(prefix))
+
+
+def _prefix(org_field: str) -> str:
+    return f"{org_field}__" if org_field else ""
 
 
 def managed_or_own(queryset: QuerySet[ModelT], user, org_field: str, member_field: str) -> QuerySet[ModelT]:
@@ -175,7 +177,7 @@ def managed_or_own(queryset: QuerySet[ModelT], user, org_field: str, member_fiel
     scope = scope_for(user)
     if scope.is_admin:
         return queryset
-    q = scope.org_filter(f"{org_field}__")
+    q = scope.org_filter(_prefix(org_field))
     if scope.member_id:
         q |= Q(**{member_field: scope.member_id})
     return queryset.filter(q)
