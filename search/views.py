@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from wagtail.models import Page
 
+from learning.members.scoping import public_view
 from search.backends import get_backend
 from search.backends.base import SORTS, SearchResults
 from search.documents import search_types
@@ -18,6 +19,9 @@ from search.query import QueryError
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE = "检索服务暂时不可用，请稍后再试"
+# Search finds the site's published pages, which anyone may read; Wagtail's page privacy
+# settings are masked per request (search/privacy.py).
+_PUBLIC = "searches published site pages; Wagtail page privacy is masked per visitor"
 
 
 def _live_only(results: SearchResults) -> SearchResults:
@@ -30,6 +34,7 @@ def _live_only(results: SearchResults) -> SearchResults:
     return results
 
 
+@public_view(_PUBLIC)
 @require_GET
 def search_page(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")
@@ -73,6 +78,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     return render(request, "search/search.html", context)
 
 
+@public_view(_PUBLIC)
 @require_GET
 def search_api(request: HttpRequest) -> JsonResponse:
     """GET /api/search?q=…&type=…&tag=…&year=…&sort=…&page=… → {"count", "results": [...]}."""

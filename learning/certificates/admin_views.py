@@ -7,8 +7,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,11 +21,16 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 
 from core.downloads import PDF, ZIP, SafeExportMixin, file_response
 from learning.certificates.issuing import revoke
-from learning.certificates.models import CertificateKind, CertificateTemplate, PrintJobStatus
+from learning.certificates.models import CertificateKind, PrintJobStatus
 from learning.certificates.printing import create_print_job, select_by_criterion, select_by_serials
-from learning.certificates.scoping import managed_certificates, managed_print_jobs
+from learning.certificates.scoping import (
+    get_print_job_for_user,
+    managed_certificates,
+    managed_print_jobs,
+    managed_templates,
+)
 from learning.members.models import Organization
-from learning.members.scoping import scope_for
+from learning.members.scoping import organized_organizations, organizer_users, require_organizer, scope_for
 
 
 class OrganizerPermissionPolicy(BasePermissionPolicy):
@@ -40,24 +44,8 @@ class OrganizerPermissionPolicy(BasePermissionPolicy):
         return user.is_active and action in self.actions and scope_for(user).is_organizer
 
     def users_with_any_permission(self, actions):
-        from django.contrib.auth import get_user_model
-
-        users = get_user_model().objects.filter(is_active=True)
-        if not self.actions.intersection(actions):
-            return users.none()
-        return users.filter(Q(is_superuser=True) | Q(learning_roles__role="organizer")).distinct()
-
-
-def organizer_orgs(user):
-    scope = scope_for(user)
-    if scope.is_admin:
-        return Organization.objects.all()
-    if not scope.organizer_paths:
-        return Organization.objects.none()
-    q = Q()
-    for path in scope.organizer_paths:
-        q |= Q(path__startswith=path)
-    return Organization.objects.filter(q)
+        users = organizer_users()
+        return users if self.actions.intersection(actions) else users.none()
 
 
 # --- templates ---------------------------------------------------------------------
@@ -65,10 +53,7 @@ def organizer_orgs(user):
 
 class TemplateScopeMixin:
     def scoped_queryset(self):
-        user = self.request.user
-        if scope_for(user).is_admin:
-            return CertificateTemplate.objects.all()
-        return CertificateTemplate.objects.filter(organization__in=organizer_orgs(user))
+        return managed_templates(self.request.user)
 
     def get_base_queryset(self):
         return self.scoped_queryset().select_related("organization")
@@ -81,7 +66,7 @@ class TemplateScopeMixin:
     def get_form(self, *args, **kwargs):
         form = super().get_form(*args, **kwargs)
         if "organization" in form.fields:
-            form.fields["organization"].queryset = organizer_orgs(self.request.user)
+            form.fields["organization"].queryset = organized_organizations(self.request.user)
             if not scope_for(self.request.user).is_admin:
                 form.fields["organization"].required = True
                 form.fields["organization"].help_text = "该组织及其下级组织的党员使用此模板"
@@ -198,7 +183,7 @@ class PrintForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = organizer_orgs(user)
+        self.fields["organization"].queryset = organized_organizations(user)
         self.fields["year"].initial = timezone.localdate().year
         page_ids = managed_certificates(user).exclude(source_page=None).values("source_page_id")
         self.fields["source_page"].queryset = Page.objects.filter(pk__in=page_ids).order_by("title")
@@ -206,8 +191,7 @@ class PrintForm(forms.Form):
 
 @require_admin_access
 def print_certificates(request: HttpRequest) -> HttpResponse:
-    if not scope_for(request.user).is_organizer:
-        raise PermissionDenied("只有组织员可以批量打印证书")
+    require_organizer(request.user, "只有组织员可以批量打印证书")
     form = PrintForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -241,16 +225,9 @@ def print_certificates(request: HttpRequest) -> HttpResponse:
     return render(request, "certificates/admin/print.html", {"form": form, "jobs": jobs})
 
 
-def _job_for(request, pk: int):
-    job = managed_print_jobs(request.user).filter(pk=pk).select_related("organization").first()
-    if job is None:
-        raise Http404("打印任务不存在")
-    return job
-
-
 @require_admin_access
 def print_job(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _job_for(request, pk)
+    job = get_print_job_for_user(request.user, pk)
     if request.GET.get("format") == "json":
         return JsonResponse(
             {
@@ -267,7 +244,7 @@ def print_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_admin_access
 def print_job_file(request: HttpRequest, pk: int, kind: str) -> HttpResponseBase:
-    job = _job_for(request, pk)
+    job = get_print_job_for_user(request.user, pk)
     field = job.pdf if kind == "pdf" else job.zip_file
     if job.status != PrintJobStatus.DONE or not field:
         raise Http404("文件尚未生成")

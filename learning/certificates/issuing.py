@@ -20,6 +20,7 @@ from learning.certificates.models import Certificate, CertificateKind, Certifica
 from learning.hours.models import LedgerEntry
 from learning.hours.rules import annual_target, annual_target_expression
 from learning.members.models import Member, Organization
+from learning.members.scoping import ancestor_paths
 
 CODE_BYTES = 24  # 192 bits
 
@@ -57,7 +58,7 @@ def template_for(kind: str, member: Member) -> CertificateTemplate:
     branch_path = member.branch.path
     candidates = (
         CertificateTemplate.objects.filter(kind=kind, is_active=True)
-        .filter(Q(organization__isnull=True) | Q(organization__path__in=_ancestor_paths(branch_path)))
+        .filter(Q(organization__isnull=True) | Q(organization__path__in=ancestor_paths(branch_path)))
         .select_related("organization")
     )
     best = None
@@ -78,11 +79,6 @@ def template_for(kind: str, member: Member) -> CertificateTemplate:
         },
     )
     return template
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    steplen = Organization.steplen
-    return [path[:i] for i in range(steplen, len(path) + 1, steplen)]
 
 
 def issue(

@@ -6,14 +6,13 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 
 from learning.certificates.issuing import issue_for_criterion
 from learning.certificates.models import Certificate, CertificateKind, PrintJob
-from learning.certificates.scoping import managed_certificates
+from learning.certificates.scoping import check_can_print, managed_certificates
 from learning.certificates.tasks import render_print_job
 from learning.members.models import Organization
-from learning.members.scoping import scope_for
 
 SERIAL_RE = re.compile(r"^\d{4}-\d{6}$")
 
@@ -30,11 +29,6 @@ def criterion_label(min_hours: Decimal | None, met_target: bool) -> str:
     return "且".join(parts)
 
 
-def check_organizer(user, org: Organization) -> None:
-    if not scope_for(user).organizes_org(org):
-        raise PermissionDenied(f"您无权为“{org.full_name}”打印证书")
-
-
 def select_by_criterion(
     user,
     org: Organization,
@@ -47,7 +41,7 @@ def select_by_criterion(
 ) -> Selection:
     """Annual hours: issue (or reuse) for every member with ≥ min_hours and/or at their own yearly
     target (达到年度目标); course/exam: valid ones issued."""
-    check_organizer(user, org)
+    check_can_print(user, org)
     if kind == CertificateKind.HOURS:
         if min_hours is None and not met_target:
             raise ValidationError({"min_hours": "按年度学时打印时须填写最低学时，或勾选“达到年度目标”"})
@@ -66,7 +60,7 @@ def select_by_criterion(
 
 def select_by_serials(user, org: Organization, serials_text: str) -> Selection:
     """A list of serial numbers, one a line; every bad line is named and nothing is printed."""
-    check_organizer(user, org)
+    check_can_print(user, org)
     lines = [(n, line.strip()) for n, line in enumerate(serials_text.splitlines(), 1) if line.strip()]
     if not lines:
         raise ValidationError({"serials": "请填写证书编号，每行一个"})
@@ -87,7 +81,7 @@ def select_by_serials(user, org: Organization, serials_text: str) -> Selection:
 
 
 def create_print_job(user, org: Organization, selection: Selection, *, want_zip: bool, base_url: str) -> PrintJob:
-    check_organizer(user, org)
+    check_can_print(user, org)
     if not selection.certificates:
         raise ValidationError("没有符合条件的证书")
     job = PrintJob.objects.create(

@@ -2,56 +2,50 @@
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import or_
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 
-from django.db.models import Q
-from django.http import Http404
-
-from learning.certificates.models import Certificate, PrintJob
-from learning.members.scoping import scope_for
+from learning.certificates.models import Certificate, CertificateTemplate, PrintJob
+from learning.members.models import Organization
+from learning.members.scoping import can_organize, get_or_404, managed_or_own, own_records, scoped
 
 
-def managed_certificates(user):
+def managed_certificates(user) -> QuerySet[Certificate]:
     """Certificates an organizer (or admin) may print, issue and revoke: holders in their subtree."""
-
-    scope = scope_for(user)
-    if scope.is_admin:
-        return Certificate.objects.all()
-    if not scope.organizer_paths:
-        return Certificate.objects.none()
-    return Certificate.objects.filter(
-        reduce(or_, [Q(member__branch__path__startswith=path) for path in scope.organizer_paths])
-    )
+    return scoped(Certificate.objects.all(), user, "member__branch", organizer_only=True)
 
 
-def visible_certificates(user):
+def visible_certificates(user) -> QuerySet[Certificate]:
     """Certificates the user may download: their own, and those of members they manage."""
-
-    scope = scope_for(user)
-    if scope.is_admin:
-        return Certificate.objects.all()
-    q = scope.org_filter("member__branch__") if scope.manages_anything else Q(pk__in=[])
-    if scope.member_id:
-        q |= Q(member_id=scope.member_id)
-    return Certificate.objects.filter(q)
+    return managed_or_own(Certificate.objects.all(), user, "member__branch", "member")
 
 
-def get_certificate_for_user(user, code: str):
+def own_certificates(user) -> QuerySet[Certificate]:
+    """我的证书: the signed-in member's own certificates (none for an account without a member profile)."""
+    return own_records(Certificate.objects.all(), user)
+
+
+def get_certificate_for_user(user, code: str) -> Certificate:
     """The certificate by its code if the user may download it; 404 otherwise (codes stay secret)."""
-    cert = visible_certificates(user).filter(code=code).select_related("member__branch").first()
-    if cert is None:
-        raise Http404("证书不存在")
-    return cert
+    return get_or_404(visible_certificates(user).select_related("member__branch"), "证书不存在", code=code)
 
 
-def managed_print_jobs(user):
+def managed_print_jobs(user) -> QuerySet[PrintJob]:
+    return scoped(PrintJob.objects.all(), user, "organization", organizer_only=True)
 
-    scope = scope_for(user)
-    if scope.is_admin:
-        return PrintJob.objects.all()
-    if not scope.organizer_paths:
-        return PrintJob.objects.none()
-    return PrintJob.objects.filter(
-        reduce(or_, [Q(organization__path__startswith=path) for path in scope.organizer_paths])
-    )
+
+def get_print_job_for_user(user, pk: int) -> PrintJob:
+    """A print job of the user's subtree; 404 for any other (as if it did not exist)."""
+    return get_or_404(managed_print_jobs(user).select_related("organization"), "打印任务不存在", pk=pk)
+
+
+def managed_templates(user) -> QuerySet[CertificateTemplate]:
+    """Certificate templates of organizations in the user's organizer subtrees (site admins: all, also the
+    site-wide template without an organization)."""
+    return scoped(CertificateTemplate.objects.all(), user, "organization", organizer_only=True)
+
+
+def check_can_print(user, org: Organization) -> None:
+    """PermissionDenied unless the user organizes ``org`` (bulk printing is an organizer's job)."""
+    if not can_organize(user, org):
+        raise PermissionDenied(f"您无权为“{org.full_name}”打印证书")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -12,13 +11,14 @@ from django.views.decorators.http import require_GET
 from core.downloads import PDF, file_response
 from learning.certificates.models import Certificate
 from learning.certificates.render import cn_date, fmt_hours, render_one, target_statement
-from learning.certificates.scoping import get_certificate_for_user
+from learning.certificates.scoping import get_certificate_for_user, own_certificates
 from learning.certificates.throttle import allow, client_key
-from learning.members.scoping import scope_for
+from learning.members.scoping import public_view, scope_for, scoped_view
 
 VERIFY_LIMIT_PER_MINUTE = getattr(settings, "CERTIFICATE_VERIFY_LIMIT_PER_MINUTE", 30)
 
 
+@public_view("whoever holds a printed certificate checks it by the secret code in its QR; throttled, name masked")
 @require_GET
 @never_cache
 def verify(request: HttpRequest, code: str) -> HttpResponse:
@@ -46,19 +46,15 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "certificates/verify.html", context)
 
 
-@login_required
+@scoped_view
 def my_certificates(request: HttpRequest) -> HttpResponse:
     """我的证书: the signed-in member's certificates, newest first."""
-    member_id = scope_for(request.user).member_id
-    certs = (
-        Certificate.objects.filter(member_id=member_id).select_related("issuer").order_by("-issued_at", "-id")
-        if member_id
-        else Certificate.objects.none()
-    )
-    return render(request, "certificates/mine.html", {"certificates": certs, "has_member": bool(member_id)})
+    certs = own_certificates(request.user).select_related("issuer").order_by("-issued_at", "-id")
+    has_member = scope_for(request.user).member_id is not None
+    return render(request, "certificates/mine.html", {"certificates": certs, "has_member": has_member})
 
 
-@login_required
+@scoped_view
 def certificate_pdf(request: HttpRequest, code: str) -> HttpResponse:
     cert = get_certificate_for_user(request.user, code)
     pdf = render_one(cert, base_url=request.build_absolute_uri("/"))

@@ -1,17 +1,14 @@
 """Branch evaluation pages (支部考评): organizers define schemes, run and publish; everyone reads notices.
 
-Every access decision is made in ``learning.scoping``; views stay thin.
+Every access decision is made in ``learning.evaluations.scoping``; views stay thin.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.downloads import PDF, XLSX, file_response
@@ -20,48 +17,32 @@ from learning.evaluations.charts import trend_svg
 from learning.evaluations.forms import AdjustmentForm, PublishForm, RunForm, SchemeForm
 from learning.evaluations.models import EvaluationResult, EvaluationRun, ScoreAdjustment
 from learning.evaluations.scoping import (
-    can_view_branch_result,
+    can_organize_run,
+    get_adjustment_for_user,
+    get_branch_run_for_user,
     get_notice_for_user,
     get_run_for_organizer,
+    get_run_for_reader,
     get_scheme_for_user,
     managed_schemes,
+    own_branch_ids,
+    own_branch_results,
+    scheme_organizations,
     visible_notices,
 )
-from learning.members.models import Organization
-from learning.members.scoping import scope_for
-
-
-def _organizer_orgs(user):
-    scope = scope_for(user)
-    if scope.is_admin:
-        return Organization.objects.all()
-    if not scope.organizer_paths:
-        return Organization.objects.none()
-    q = Q()
-    for path in scope.organizer_paths:
-        q |= Q(path__startswith=path)
-    return Organization.objects.filter(q).exclude(kind="branch")
+from learning.members.scoping import require_organizer, scope_for, scoped_view
 
 
 def _require_organizer(user) -> None:
-    if not scope_for(user).is_organizer:
-        raise PermissionDenied("只有组织员可以管理支部考评")
+    require_organizer(user, "只有组织员可以管理支部考评")
 
 
-@login_required
+@scoped_view
 def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     schemes = managed_schemes(request.user).select_related("organization") if scope.is_organizer else []
     notices = Paginator(visible_notices(request.user).select_related("scheme").order_by("-published_at", "-pk"), 20)
-    own: list[EvaluationResult] = []
-    if scope.secretary_branch_ids:
-        own = list(
-            EvaluationResult.objects.filter(
-                run__in=visible_notices(request.user), branch_id__in=scope.secretary_branch_ids
-            )
-            .select_related("run")
-            .order_by("-run__period_start", "-run__version")[:20]
-        )
+    own: list[EvaluationResult] = list(own_branch_results(request.user).select_related("run")[:20])
     return render(
         request,
         "evaluations/home.html",
@@ -69,10 +50,10 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@scoped_view
 def scheme_create(request: HttpRequest) -> HttpResponse:
     _require_organizer(request.user)
-    form = SchemeForm(request.POST or None, organizations=_organizer_orgs(request.user))
+    form = SchemeForm(request.POST or None, organizations=scheme_organizations(request.user))
     if request.method == "POST" and form.is_valid():
         scheme = form.save(by=request.user)
         messages.success(request, f"已创建考评方案“{scheme.name}”")
@@ -80,10 +61,10 @@ def scheme_create(request: HttpRequest) -> HttpResponse:
     return render(request, "evaluations/scheme_form.html", {"form": form, "scheme": None})
 
 
-@login_required
+@scoped_view
 def scheme_edit(request: HttpRequest, pk: int) -> HttpResponse:
     scheme = get_scheme_for_user(request.user, pk)
-    form = SchemeForm(request.POST or None, instance=scheme, organizations=_organizer_orgs(request.user))
+    form = SchemeForm(request.POST or None, instance=scheme, organizations=scheme_organizations(request.user))
     if request.method == "POST" and form.is_valid():
         form.save(by=request.user)
         messages.success(request, "方案已保存；已生成的考评结果不受影响")
@@ -91,7 +72,7 @@ def scheme_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "evaluations/scheme_form.html", {"form": form, "scheme": scheme})
 
 
-@login_required
+@scoped_view
 def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scheme = get_scheme_for_user(request.user, pk)
     return render(
@@ -108,7 +89,7 @@ def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@scoped_view
 @require_POST
 def scheme_run(request: HttpRequest, pk: int) -> HttpResponse:
     scheme = get_scheme_for_user(request.user, pk)
@@ -126,7 +107,7 @@ def scheme_run(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("evaluations:run", run.pk)
 
 
-@login_required
+@scoped_view
 @require_POST
 def adjustment_add(request: HttpRequest, pk: int) -> HttpResponse:
     scheme = get_scheme_for_user(request.user, pk)
@@ -150,11 +131,11 @@ def adjustment_add(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("evaluations:scheme", scheme.pk)
 
 
-@login_required
+@scoped_view
 @require_POST
 def adjustment_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    adjustment = get_object_or_404(ScoreAdjustment, pk=pk)
-    scheme = get_scheme_for_user(request.user, adjustment.scheme_id)
+    adjustment = get_adjustment_for_user(request.user, pk)
+    scheme = adjustment.scheme
     adjustment.withdraw(request.user)
     messages.success(request, "已撤销该加减分项")
     return redirect("evaluations:scheme", scheme.pk)
@@ -168,7 +149,7 @@ def _rows(run: EvaluationRun, previous: EvaluationRun | None):
     return rows
 
 
-@login_required
+@scoped_view
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_run_for_organizer(request.user, pk)
     previous = engine.previous_run(run)
@@ -184,7 +165,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@scoped_view
 @require_POST
 def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_run_for_organizer(request.user, pk)
@@ -198,37 +179,25 @@ def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("evaluations:run", run.pk)
 
 
-def _export_run(request: HttpRequest, pk: int) -> EvaluationRun:
-    """Organizers export any version; readers of a notice export the published one."""
-    try:
-        return get_run_for_organizer(request.user, pk)
-    except PermissionDenied:
-        return get_notice_for_user(request.user, pk)
-
-
-@login_required
+@scoped_view
 def run_export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
-    run = _export_run(request, pk)
+    run = get_run_for_reader(request.user, pk)
     return file_response(exports.xlsx_bytes(run), f"支部考评-{run.period_label}-v{run.version}.xlsx", XLSX)
 
 
-@login_required
+@scoped_view
 def run_export_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    run = _export_run(request, pk)
+    run = get_run_for_reader(request.user, pk)
     pdf = exports.pdf_bytes(run, base_url=request.build_absolute_uri("/"))
     return file_response(pdf, f"支部考评-{run.period_label}-v{run.version}.pdf", PDF)
 
 
-@login_required
+@scoped_view
 def notice(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_notice_for_user(request.user, pk)
-    scope = scope_for(request.user)
     previous = engine.previous_run(run, published_only=True)
-    own_branch_ids = set(scope.secretary_branch_ids)
-    member = getattr(request.user, "member", None) if hasattr(request.user, "member") else None
-    if member is not None:
-        own_branch_ids.add(member.branch_id)
-    own = list(run.results.filter(branch_id__in=own_branch_ids).order_by("branch_name"))
+    own_ids = own_branch_ids(request.user)
+    own = list(run.results.filter(branch_id__in=own_ids).order_by("branch_name"))
     return render(
         request,
         "evaluations/notice.html",
@@ -237,22 +206,20 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": _rows(run, previous),
             "previous": previous,
             "own_results": own,
-            "highlight": own_branch_ids,
+            "highlight": own_ids,
             "notice_open": run.notice_is_open(),
         },
     )
 
 
-@login_required
+@scoped_view
 def branch_result(request: HttpRequest, pk: int, branch_id: int) -> HttpResponse:
-    run = get_object_or_404(EvaluationRun.objects.select_related("scheme__organization"), pk=pk)
-    if not can_view_branch_result(request.user, run, branch_id):
-        raise PermissionDenied("您无权查看该支部的考评结果")
+    run = get_branch_run_for_user(request.user, pk, branch_id)
     try:
         result = run.results.get(branch_id=branch_id)
     except EvaluationResult.DoesNotExist:
         raise Http404("该支部不在本次考评范围内") from None
-    organizer = scope_for(request.user).organizes_org(run.scheme.organization)
+    organizer = can_organize_run(request.user, run)
     previous = engine.previous_run(run, published_only=not organizer)
     delta = engine.comparison(run, previous).get(branch_id) if previous else None
     trend = engine.branch_trend(run, branch_id, published_only=not organizer)

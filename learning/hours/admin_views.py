@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django_filters import ChoiceFilter, FilterSet, ModelChoiceFilter, NumberFilter
@@ -17,9 +16,14 @@ from learning.hours.forms import CorrectionForm
 from learning.hours.ledger import adjust
 from learning.hours.models import LedgerEntry, LedgerKind
 from learning.hours.scoping import managed_hour_rules, managed_ledger_entries
-from learning.members.choices import OrgKind
 from learning.members.models import Organization
-from learning.members.scoping import managed_members, managed_organizations, scope_for
+from learning.members.scoping import (
+    managed_branches,
+    managed_members,
+    organized_organizations,
+    require_manager,
+    scope_for,
+)
 
 
 class LedgerPermissionPolicy(BasePermissionPolicy):
@@ -49,7 +53,7 @@ class HourRulePermissionPolicy(BasePermissionPolicy):
 def _branches(request):
     if request is None:
         return Organization.objects.none()
-    return managed_organizations(request.user).filter(kind=OrgKind.BRANCH)
+    return managed_branches(request.user)
 
 
 class LedgerFilterSet(FilterSet):
@@ -75,15 +79,10 @@ class LedgerInspectView(generic.InspectView):
 class _ScopedRuleForm:
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
-        scope = scope_for(self.request.user)
         field = form.fields["organization"]
-        if scope.is_admin:
-            field.queryset = Organization.objects.all()
-        else:
-            parts = Organization.objects.none()
-            for path in scope.organizer_paths:
-                parts = parts | Organization.objects.filter(path__startswith=path)
-            field.queryset = parts
+        field.queryset = organized_organizations(self.request.user)
+        if not scope_for(self.request.user).is_admin:
+            # Only a site admin sets the site-wide rule (no organization).
             field.required = True
             field.empty_label = None
         return form
@@ -129,8 +128,7 @@ class AdminCorrectionForm(CorrectionForm):
 
 @require_admin_access
 def ledger_correction(request):
-    if not scope_for(request.user).manages_anything:
-        raise PermissionDenied
+    require_manager(request.user)
     form = AdminCorrectionForm(request.POST or None, user=request.user, initial=request.GET.dict())
     if request.method == "POST" and form.is_valid():
         entry = adjust(

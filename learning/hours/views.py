@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -23,7 +22,16 @@ from learning.hours.models import LedgerEntry, OfflineKind
 from learning.hours.record import build_record, record_rows
 from learning.hours.scoping import get_offline_session_for_user, managed_offline_sessions
 from learning.members.models import Member
-from learning.members.scoping import can_manage_member, get_member_for_user, managed_branches, scope_for
+from learning.members.scoping import (
+    can_manage_member,
+    get_member_for_user,
+    managed_branches,
+    own_member,
+    public_view,
+    require_manager,
+    require_own_member,
+    scoped_view,
+)
 
 # --- activity endpoint ---------------------------------------------------------------
 
@@ -41,12 +49,14 @@ def _json_body(request: HttpRequest) -> dict:
 def _study_member(request: HttpRequest) -> Member:
     if not request.user.is_authenticated:
         raise study.StudyError("请先登录", 403, "login")
-    member = Member.objects.filter(user=request.user).first()
+    member = own_member(request.user)
     if member is None:
         raise study.StudyError("只有党员账号计学时", 403, "no_member")
     return member
 
 
+# The tracker script answers JSON (a 403 "请先登录"), not a redirect to the login page.
+@scoped_view(login=False)
 @require_POST
 def study_start(request: HttpRequest) -> JsonResponse:
     try:
@@ -57,6 +67,7 @@ def study_start(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": exc.message, "code": exc.code}, status=exc.status)
 
 
+@public_view("authenticated by the HMAC token study_start issued (bound to member, page and login cookie)")
 @require_POST
 def study_report(request: HttpRequest) -> JsonResponse:
     # Authenticated by the session token (bound to the login cookie), not a session lookup:
@@ -73,10 +84,7 @@ def study_report(request: HttpRequest) -> JsonResponse:
 
 def _record_member(request: HttpRequest, member_id: int | None) -> Member:
     if member_id is None:
-        member = Member.objects.select_related("branch", "user").filter(user=request.user).first()
-        if member is None:
-            raise PermissionDenied("您的账号没有党员档案")
-        return member
+        return require_own_member(request.user, "您的账号没有党员档案")
     return get_member_for_user(request.user, member_id)
 
 
@@ -89,7 +97,7 @@ def _year(request: HttpRequest) -> int:
     return year if 2000 <= year <= today.year + 1 else today.year
 
 
-@login_required
+@scoped_view
 def record(request: HttpRequest, member_id: int | None = None) -> HttpResponse:
     member = _record_member(request, member_id)
     data = build_record(member, _year(request))
@@ -109,7 +117,7 @@ def record(request: HttpRequest, member_id: int | None = None) -> HttpResponse:
     )
 
 
-@login_required
+@scoped_view
 def record_xlsx(request: HttpRequest, member_id: int | None = None) -> HttpResponse:
     member = _record_member(request, member_id)
     data = build_record(member, _year(request))
@@ -122,7 +130,7 @@ def record_xlsx(request: HttpRequest, member_id: int | None = None) -> HttpRespo
     )
 
 
-@login_required
+@scoped_view
 def record_correct(request: HttpRequest, member_id: int) -> HttpResponse:
     """A secretary or organizer adds a correcting entry (学时更正) for a member in scope."""
     member = get_member_for_user(request.user, member_id)
@@ -148,11 +156,10 @@ def record_correct(request: HttpRequest, member_id: int) -> HttpResponse:
 
 
 def _require_manager(request: HttpRequest) -> None:
-    if not scope_for(request.user).manages_anything:
-        raise PermissionDenied("只有支部书记和组织员可以登记线下学习")
+    require_manager(request.user, "只有支部书记和组织员可以登记线下学习")
 
 
-@login_required
+@scoped_view
 def offline_list(request: HttpRequest) -> HttpResponse:
     _require_manager(request)
     sessions = managed_offline_sessions(request.user).select_related("branch").order_by("-held_on", "-id")[:200]
@@ -167,7 +174,7 @@ def _attendees(form: OfflineSessionForm, branch) -> list[int]:
     return [int(pk) for pk in form.cleaned_data["attendees"]]
 
 
-@login_required
+@scoped_view
 def offline_new(request: HttpRequest, branch_id: int) -> HttpResponse:
     _require_manager(request)
     branch = managed_branches(request.user).filter(pk=branch_id).first()
@@ -196,7 +203,7 @@ def offline_new(request: HttpRequest, branch_id: int) -> HttpResponse:
     return render(request, "hours/offline_form.html", {"form": form, "branch": branch, "session": None})
 
 
-@login_required
+@scoped_view
 def offline_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_offline_session_for_user(request.user, session_id)
     roster = offline.roster(session.branch)

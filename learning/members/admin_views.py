@@ -13,7 +13,7 @@ from learning.members.choices import MemberCategory, OrgKind
 from learning.members.forms import MemberImportForm
 from learning.members.importers import import_members
 from learning.members.models import Member, Organization
-from learning.members.scoping import managed_members, managed_organizations, scope_for
+from learning.members.scoping import can_import_members, managed_members, managed_organizations
 
 
 def _org_choices(request):
@@ -74,8 +74,7 @@ class ScopedInspectView(ScopedQuerysetMixin, generic.InspectView):
 
 @require_admin_access
 def member_import(request):
-    scope = scope_for(request.user)
-    if not (scope.is_organizer or request.user.has_perm("members.add_member")):
+    if not can_import_members(request.user):
         raise PermissionDenied
     result = None
     if request.method == "POST":

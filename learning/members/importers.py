@@ -163,20 +163,10 @@ def import_members(
     With ``by`` (the importing user), rows may only place members in, and update
     accounts of, organizations that user organizes; the command line passes none.
     """
-    from learning.members.scoping import scope_for
+    from learning.members.scoping import organizes_full_name
 
-    scope = scope_for(by) if by is not None else None
-
-    def in_scope(path: str) -> bool:
-        if scope is None or scope.is_admin:
-            return True
-        return any((path + "/").startswith(full + "/") for full in scope_paths)
-
-    scope_paths: list[str] = []
-    if scope is not None and not scope.is_admin:
-        scope_paths = list(
-            Organization.objects.filter(path__in=scope.organizer_paths).values_list("full_name", flat=True)
-        )
+    # The command line (no ``by``) may import anywhere.
+    in_scope = organizes_full_name(by) if by is not None else (lambda _full_name: True)
     result = ImportResult()
     try:
         rows = read_table(fileobj, filename, required=REQUIRED, known=HEADERS)
@@ -224,7 +214,7 @@ def import_members(
         for column, path in (("所在组织", member.org_path), ("管理范围", member.scope_path)):
             if path and not in_scope(path):
                 result.errors.append(f"第{member.row}行「{column}」：您无权管理组织“{path}”")
-    if scope is not None and not scope.is_admin:
+    if by is not None:
         existing = Member.objects.filter(user__username__in=seen_accounts)
         for account, branch_name in existing.values_list("user__username", "branch__full_name"):
             if not in_scope(branch_name):

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -10,7 +9,15 @@ from core.downloads import xlsx_response
 from learning.members.forms import LoginForm
 from learning.members.importers import HEADERS, TEMPLATE_EXAMPLE
 from learning.members.middleware import SESSION_KEY
-from learning.members.scoping import managed_members, scope_for
+from learning.members.models import RoleAssignment
+from learning.members.scoping import (
+    managed_members,
+    own_member,
+    own_user_records,
+    public_view,
+    require_manager,
+    scoped_view,
+)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -33,21 +40,17 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-@login_required
+@scoped_view
 def account(request: HttpRequest) -> HttpResponse:
-    member = getattr(request.user, "member", None) if hasattr(request.user, "member") else None
-    roles = request.user.learning_roles.select_related("organization")
+    member = own_member(request.user)
+    roles = own_user_records(RoleAssignment.objects.select_related("organization"), request.user)
     return render(request, "members/account.html", {"member": member, "roles": roles})
 
 
-@login_required
+@scoped_view
 def members(request: HttpRequest) -> HttpResponse:
     """The members a secretary or organizer manages, searchable, paginated."""
-    scope = scope_for(request.user)
-    if not scope.manages_anything:
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied("只有支部书记和组织员可以查看党员名册")
+    require_manager(request.user, "只有支部书记和组织员可以查看党员名册")
     qs = managed_members(request.user).select_related("branch", "user").order_by("branch__path", "name")
     q = request.GET.get("q", "").strip()
     if q:
@@ -56,5 +59,6 @@ def members(request: HttpRequest) -> HttpResponse:
     return render(request, "members/members.html", {"page": page, "q": q})
 
 
+@public_view("an empty roster template with one made-up example row: nobody's data")
 def member_import_template(request: HttpRequest) -> HttpResponse:
     return xlsx_response("党员名册模板.xlsx", HEADERS, [TEMPLATE_EXAMPLE], sheet_title="党员名册")

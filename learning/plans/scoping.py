@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from learning.members.models import Organization
-from learning.members.scoping import ancestor_paths, managed_organizations, scope_for
-from learning.plans.models import StudyPlan
+from learning.members.scoping import (
+    at_or_above,
+    get_or_404,
+    managed_organizations,
+    managed_root_paths,
+    own_user_records,
+    scope_for,
+)
+from learning.plans.models import AudienceKind, Notification, StudyPlan
 
 
 def assignable_organizations(user) -> QuerySet[Organization]:
@@ -30,7 +36,7 @@ def check_plan_audience(user, org: Organization, members=None) -> None:
             raise PermissionDenied(f"{outside[0].name} 不在 {org.name}，不能作为计划对象")
 
 
-def managed_plans(user):
+def managed_plans(user) -> QuerySet[StudyPlan]:
     """Plans the user may see the progress of: owned by a managed organization, or
     covering a branch the user manages (an organizer's plan seen by a secretary)."""
 
@@ -39,24 +45,38 @@ def managed_plans(user):
         return StudyPlan.objects.all()
     if not scope.manages_anything:
         return StudyPlan.objects.none()
-    roots = list(scope.organizer_paths)
-    roots += Organization.objects.filter(id__in=scope.secretary_branch_ids).values_list("path", flat=True)
-    ancestors = sorted({a for path in roots for a in ancestor_paths(path)})
-    q = scope.org_filter("organization__") | Q(organization__path__in=ancestors)
-    return StudyPlan.objects.filter(q)
+    reaching = at_or_above(managed_root_paths(user), "organization__")
+    return StudyPlan.objects.filter(scope.org_filter("organization__") | reaching)
 
 
-def get_plan_for_manager(user, plan_id: int):
+def plans_reaching_branch(user, branch: Organization) -> QuerySet[StudyPlan]:
+    """The managed plans reaching ``branch``: assigned to it or an organization above it, or naming its members."""
+    return (
+        managed_plans(user)
+        .filter(
+            at_or_above([branch.path], "organization__")
+            | Q(audience_kind=AudienceKind.MEMBERS, recipients__member__branch=branch)
+        )
+        .distinct()
+    )
 
-    try:
-        plan = StudyPlan.objects.select_related("organization").get(pk=plan_id)
-    except (StudyPlan.DoesNotExist, ValueError, TypeError):
-        raise Http404("学习计划不存在") from None
-    if not managed_plans(user).filter(pk=plan.pk).exists():
-        raise PermissionDenied("您无权查看该学习计划")
-    return plan
+
+def get_plan_for_manager(user, plan_id: int) -> StudyPlan:
+    """A plan the user may follow; 404 if unknown, 403 otherwise."""
+    return get_or_404(
+        StudyPlan.objects.select_related("organization"),
+        "学习计划不存在",
+        pk=plan_id,
+        allowed=lambda plan: managed_plans(user).filter(pk=plan.pk).exists(),
+        denied="您无权查看该学习计划",
+    )
 
 
 def can_edit_plan(user, plan) -> bool:
     """Only the owner organization's managers change a plan or remind its whole audience."""
     return scope_for(user).covers_org(plan.organization)
+
+
+def own_notifications(user) -> QuerySet[Notification]:
+    """The signed-in user's own notifications."""
+    return own_user_records(Notification.objects.all(), user)

@@ -56,7 +56,7 @@ from learning.plans.models import (
     ReminderKind,
     StudyPlan,
 )
-from learning.plans.scoping import check_plan_audience
+from learning.plans.scoping import check_plan_audience, own_notifications
 
 HOURS = DecimalField(max_digits=8, decimal_places=2)
 ZERO_HOURS = Value(Decimal("0"), output_field=HOURS)
@@ -532,7 +532,8 @@ def unread_count(user) -> int:
 
 
 def mark_read(user, notification_ids: Sequence[int] | None = None) -> int:
-    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    """Mark the user's own unread notifications (all, or ``notification_ids`` among them) as read."""
+    qs = own_notifications(user).filter(read_at__isnull=True)
     if notification_ids is not None:
         qs = qs.filter(pk__in=notification_ids)
     return qs.update(read_at=timezone.now())

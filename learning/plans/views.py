@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F, Q, QuerySet
@@ -18,10 +17,20 @@ from django.views.decorators.http import require_POST
 from core.downloads import xlsx_response
 from learning.members.choices import OrgKind
 from learning.members.models import Member, Organization
-from learning.members.scoping import get_organization_for_user, managed_members, scope_for
+from learning.members.scoping import (
+    can_organize,
+    get_organization_for_user,
+    managed_members,
+    organizer_roots,
+    require_manager,
+    require_own_member,
+    scope_for,
+    scoped_view,
+    secretary_branches,
+)
 from learning.plans.forms import PlanForm
-from learning.plans.models import Notification, StudyPlan
-from learning.plans.scoping import can_edit_plan, get_plan_for_manager, managed_plans
+from learning.plans.models import StudyPlan
+from learning.plans.scoping import can_edit_plan, get_plan_for_manager, own_notifications, plans_reaching_branch
 from learning.plans.services import (
     ItemSpec,
     create_plan,
@@ -52,16 +61,8 @@ ROSTER_FILTERS = {
 }
 
 
-def _member_or_403(request: HttpRequest) -> Member:
-    member = getattr(request.user, "member", None) if hasattr(request.user, "member") else None
-    if member is None:
-        raise PermissionDenied("该账号尚未关联党员信息")
-    return member
-
-
 def _require_manager(request: HttpRequest) -> None:
-    if not scope_for(request.user).manages_anything:
-        raise PermissionDenied("只有支部书记和组织员可以使用支部工作台")
+    require_manager(request.user, "只有支部书记和组织员可以使用支部工作台")
 
 
 def _year(request: HttpRequest) -> int:
@@ -75,9 +76,9 @@ def _year(request: HttpRequest) -> int:
 # --- members ----------------------------------------------------------------------
 
 
-@login_required
+@scoped_view
 def my_plans(request: HttpRequest) -> HttpResponse:
-    member = _member_or_403(request)
+    member = require_own_member(request.user)
     today = timezone.localdate()
     rows = list(plans_for_member(member, today))
     items: dict[int, list] = {}
@@ -90,9 +91,9 @@ def my_plans(request: HttpRequest) -> HttpResponse:
     return render(request, "plans/my_plans.html", {"rows": rows, "today": today})
 
 
-@login_required
+@scoped_view
 def notifications(request: HttpRequest) -> HttpResponse:
-    page = Paginator(Notification.objects.filter(user=request.user), 50).get_page(request.GET.get("page"))
+    page = Paginator(own_notifications(request.user), 50).get_page(request.GET.get("page"))
     unread_ids = [n.pk for n in page if n.read_at is None]
     response = render(request, "plans/notifications.html", {"items": page, "page": page, "unread_ids": set(unread_ids)})
     if unread_ids:
@@ -100,7 +101,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@login_required
+@scoped_view
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
     mark_read(request.user)
@@ -110,27 +111,19 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
 # --- workbench ----------------------------------------------------------------------
 
 
-@login_required
+@scoped_view
 def workbench(request: HttpRequest) -> HttpResponse:
     """A secretary lands on their branch; an organizer on their subtree's branches."""
     _require_manager(request)
-    scope = scope_for(request.user)
-    if scope.is_organizer:
-        roots = Organization.objects.filter(scope.org_filter()).order_by("path")
-        top = [o for o in roots if not any(o.path.startswith(p.path) and o.pk != p.pk for p in roots)]
-        if scope.is_admin:
-            top = list(Organization.get_root_nodes())
-        if len(top) == 1 and not scope.secretary_branch_ids:
+    branches = secretary_branches(request.user)
+    if scope_for(request.user).is_organizer:
+        top = organizer_roots(request.user)
+        if len(top) == 1 and not branches:
             return redirect("plans:workbench_subtree", org_id=top[0].pk)
-        return render(request, "plans/workbench/choose.html", {"orgs": top, "branches": _own_branches(scope)})
-    branches = _own_branches(scope)
+        return render(request, "plans/workbench/choose.html", {"orgs": top, "branches": branches})
     if len(branches) == 1:
         return redirect("plans:workbench_branch", org_id=branches[0].pk)
     return render(request, "plans/workbench/choose.html", {"orgs": [], "branches": branches})
-
-
-def _own_branches(scope) -> list[Organization]:
-    return list(Organization.objects.filter(id__in=scope.secretary_branch_ids).order_by("path"))
 
 
 def _roster_rows(request: HttpRequest, branch: Organization, year: int) -> tuple[QuerySet[Member], str, str, str]:
@@ -148,21 +141,10 @@ def _roster_rows(request: HttpRequest, branch: Organization, year: int) -> tuple
 
 def _branch_plans(request: HttpRequest, branch: Organization) -> QuerySet[StudyPlan]:
     """Plans reaching this branch: assigned to it or an organization above it, or naming its members."""
-    from learning.members.scoping import ancestor_paths
-
-    return (
-        managed_plans(request.user)
-        .filter(
-            Q(organization__path__in=ancestor_paths(branch.path))
-            | Q(audience_kind="members", recipients__member__branch=branch)
-        )
-        .distinct()
-        .select_related("organization")
-        .order_by("-due_on", "-id")
-    )
+    return plans_reaching_branch(request.user, branch).select_related("organization").order_by("-due_on", "-id")
 
 
-@login_required
+@scoped_view
 def workbench_branch(request: HttpRequest, org_id: int) -> HttpResponse:
     _require_manager(request)
     branch = get_organization_for_user(request.user, org_id)
@@ -180,12 +162,12 @@ def workbench_branch(request: HttpRequest, org_id: int) -> HttpResponse:
         "filters": [(key, label) for key, (label, _q) in ROSTER_FILTERS.items()],
         "plans": list(_branch_plans(request, branch)[:20]),
         "today": timezone.localdate(),
-        "can_organize": scope_for(request.user).organizes_org(branch),
+        "can_organize": can_organize(request.user, branch),
     }
     return render(request, "plans/workbench/branch.html", context)
 
 
-@login_required
+@scoped_view
 def workbench_branch_export(request: HttpRequest, org_id: int) -> HttpResponse:
     _require_manager(request)
     branch = get_organization_for_user(request.user, org_id)
@@ -221,7 +203,7 @@ def workbench_branch_export(request: HttpRequest, org_id: int) -> HttpResponse:
     return xlsx_response(f"{branch.name}-{year}年学习情况.xlsx", headers, data, sheet_title=f"{year}年学习情况")
 
 
-@login_required
+@scoped_view
 def workbench_subtree(request: HttpRequest, org_id: int) -> HttpResponse:
     _require_manager(request)
     org = get_organization_for_user(request.user, org_id, organizer_only=True)
@@ -238,7 +220,7 @@ def workbench_subtree(request: HttpRequest, org_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@scoped_view
 def workbench_subtree_export(request: HttpRequest, org_id: int) -> HttpResponse:
     _require_manager(request)
     org = get_organization_for_user(request.user, org_id, organizer_only=True)
@@ -272,7 +254,7 @@ def workbench_subtree_export(request: HttpRequest, org_id: int) -> HttpResponse:
 # --- plans (managers) -----------------------------------------------------------------
 
 
-@login_required
+@scoped_view
 def plan_new(request: HttpRequest) -> HttpResponse:
     _require_manager(request)
     form = PlanForm(request.POST or None, user=request.user)
@@ -320,7 +302,7 @@ def _plan_rows(request: HttpRequest, plan: StudyPlan):
     return rows, status
 
 
-@login_required
+@scoped_view
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     _require_manager(request)
     plan = get_plan_for_manager(request.user, plan_id)
@@ -352,7 +334,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@scoped_view
 @require_POST
 def plan_remind(request: HttpRequest, plan_id: int) -> HttpResponse:
     _require_manager(request)
@@ -365,7 +347,7 @@ def plan_remind(request: HttpRequest, plan_id: int) -> HttpResponse:
     return redirect("plans:detail", plan_id=plan.pk)
 
 
-@login_required
+@scoped_view
 def plan_export(request: HttpRequest, plan_id: int) -> HttpResponse:
     _require_manager(request)
     plan = get_plan_for_manager(request.user, plan_id)

@@ -340,3 +340,59 @@ def test_the_scheme_page_names_its_indicators_as_the_registry_does(client, world
     page = client.get(f"/evaluations/schemes/{scheme.pk}/").content.decode()
     assert "<td>人均学时</td>" in page and "<td>活跃党员占比</td>" in page
     assert "<td>retired_indicator</td>" in page  # no longer registered: shown by its code, not an error
+
+
+@pytest.mark.parametrize("who", ["member_a1", "secretary_a1", "organizer_b"])
+def test_only_the_schemes_organizers_manage_it(client, world, scheme, who):
+    """The wrong role inside the subtree (member, secretary) and the organizer of another subtree."""
+    run = evaluate_period(scheme, Q1)
+    adjustment = ScoreAdjustment.objects.create(
+        scheme=scheme,
+        branch=world.branch_a1,
+        period_kind="quarter",
+        period_start=dt.date(2026, 1, 1),
+        points=2,
+        reason="先进事迹",
+        created_by=world.organizer_a.user,
+    )
+    login(client, getattr(world, who))
+    for url in (
+        f"/evaluations/schemes/{scheme.pk}/",
+        f"/evaluations/schemes/{scheme.pk}/edit/",
+        f"/evaluations/runs/{run.pk}/",
+        f"/evaluations/runs/{run.pk}/export.xlsx",
+        f"/evaluations/runs/{run.pk}/branches/{world.branch_a1.pk}/",  # a draft: organizers only
+    ):
+        assert client.get(url).status_code == 403, url
+    posts = {
+        f"/evaluations/schemes/{scheme.pk}/edit/": scheme_post(world.committee_a, name="改名"),
+        f"/evaluations/schemes/{scheme.pk}/run/": {"period_kind": "quarter", "year": 2026, "number": 2},
+        f"/evaluations/schemes/{scheme.pk}/adjustments/": {
+            "branch": world.branch_a1.pk,
+            "period": "quarter-2026-1",
+            "points": "5",
+            "reason": "自加分",
+        },
+        f"/evaluations/adjustments/{adjustment.pk}/withdraw/": {},
+        f"/evaluations/runs/{run.pk}/publish/": {
+            "publish_from": "2026-07-15",
+            "publish_until": "2026-07-22",
+            "feedback_address": "x",
+        },
+    }
+    for url, data in posts.items():
+        assert client.post(url, data).status_code == 403, url
+    scheme.refresh_from_db()
+    run.refresh_from_db()
+    adjustment.refresh_from_db()
+    assert scheme.name == "甲党委季度考评"
+    assert EvaluationRun.objects.filter(scheme=scheme).count() == 1
+    assert ScoreAdjustment.objects.filter(scheme=scheme).count() == 1
+    assert adjustment.withdrawn_at is None and not run.is_published
+
+
+def test_unknown_ids_are_not_found(client, world):
+    login(client, world.organizer_a)
+    for url in ("/evaluations/schemes/999999/", "/evaluations/runs/999999/", "/evaluations/notices/999999/"):
+        assert client.get(url).status_code == 404, url
+    assert client.post("/evaluations/adjustments/999999/withdraw/").status_code == 404

@@ -153,3 +153,34 @@ def test_offline_pages_are_scoped_to_the_secretarys_branch(world):
     organizer = Client()
     organizer.force_login(world.organizer_a.user)
     assert organizer.get(f"/offline/{session.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize("who", ["secretary_b1", "organizer_b", "member_a1", "member_b1"])
+def test_offline_sessions_of_a_branch_stay_with_its_managers(world, who):
+    """Another branch's secretary, another subtree's organizer, and plain members (wrong role)."""
+    session = offline.record_session(
+        world.branch_a1,
+        kind=OfflineKind.GROUP,
+        held_on=dt.date(2026, 6, 1),
+        topic="甲一支部小组会",
+        hours=1,
+        attendee_ids=[world.member_a1.pk],
+    )
+    client = Client()
+    client.force_login(getattr(world, who).user)
+    assert client.get(f"/offline/{session.pk}/").status_code == 403
+    assert client.get(f"/offline/new/{world.branch_a1.pk}/").status_code == 403
+    edit = {"kind": OfflineKind.GROUP, "held_on": "2026-06-01", "topic": "改", "hours": "5", "attendees": []}
+    assert client.post(f"/offline/{session.pk}/", edit).status_code == 403
+    listing = client.get("/offline/")
+    assert listing.status_code in (200, 403)
+    assert "甲一支部小组会" not in listing.content.decode()
+    session.refresh_from_db()
+    assert session.topic == "甲一支部小组会"
+    assert LedgerEntry.objects.filter(source_key=session.source_key).count() == 1
+
+
+def test_an_unknown_offline_session_is_not_found(world):
+    client = Client()
+    client.force_login(world.secretary_a1.user)
+    assert client.get("/offline/999999/").status_code == 404

@@ -136,3 +136,17 @@ def test_a_secretary_corrects_hours_with_a_new_entry_and_a_member_cannot(world):
     assert ok.status_code == 302
     fix = LedgerEntry.objects.get(kind=LedgerKind.ADJUSTMENT)
     assert (fix.hours, fix.corrects_id, fix.created_by) == (Decimal("-1"), wrong.pk, world.secretary_a1.user)
+
+
+@pytest.mark.parametrize("who", ["organizer_b", "member_a2", "secretary_b1"])
+def test_only_the_members_managers_correct_their_hours(world, who):
+    """The wrong branch (another secretary or subtree's organizer) and the wrong role (a plain member)."""
+    client = client_for(getattr(world, who).user)
+    assert client.get(f"/record/{world.member_a1.pk}/correct/").status_code == 403
+    body = {"hours": "5", "occurred_on": "2026-03-02", "reason": "补录"}
+    assert client.post(f"/record/{world.member_a1.pk}/correct/", body).status_code == 403
+    assert not LedgerEntry.objects.exists()
+
+
+def test_an_unknown_member_record_is_not_found(world):
+    assert client_for(world.admin).get("/record/999999/").status_code == 404

@@ -142,3 +142,114 @@ def test_admin_member_export_is_a_spreadsheet_of_the_scoped_members(client, worl
     exported = {row[0] for row in rows[1:]}
     assert {"甲一党员", "甲二党员"} <= exported
     assert "乙一党员" not in exported
+
+
+# --- the generic building blocks every feature's scoping is made of ------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "organizer_only", "expected"),
+    [
+        ("admin", False, {"甲一党员", "甲二党员", "乙一党员"}),
+        ("organizer_a", False, {"甲一党员", "甲二党员"}),
+        ("organizer_a", True, {"甲一党员", "甲二党员"}),
+        ("secretary_a1", False, {"甲一党员"}),
+        ("secretary_a1", True, set()),  # schemes, rules, certificates: an organizer's job
+        ("member_a1", False, set()),
+        ("anonymous", False, set()),
+    ],
+)
+def test_scoped_keeps_the_rows_of_managed_organizations(world, who, organizer_only, expected):
+    from learning.members.models import Member
+    from learning.members.scoping import scoped
+
+    user = AnonymousUser() if who == "anonymous" else getattr(world, who)
+    user = getattr(user, "user", user)
+    seen = names(scoped(Member.objects.all(), user, "branch", organizer_only=organizer_only))
+    assert seen & {"甲一党员", "甲二党员", "乙一党员"} == expected
+
+
+@pytest.mark.django_db
+def test_managed_or_own_adds_the_users_own_rows(world):
+    from learning.members.models import Member
+    from learning.members.scoping import managed_or_own
+
+    assert names(managed_or_own(Member.objects.all(), world.member_b1.user, "branch", "pk")) == {"乙一党员"}
+    assert names(managed_or_own(Member.objects.all(), AnonymousUser(), "branch", "pk")) == set()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad_id", [999999, "abc", None])
+def test_get_or_404_answers_404_for_unknown_or_malformed_ids(world, bad_id):
+    from learning.members.models import Member
+    from learning.members.scoping import get_or_404
+
+    with pytest.raises(Http404, match="党员不存在"):
+        get_or_404(Member.objects.all(), "党员不存在", pk=bad_id)
+
+
+@pytest.mark.django_db
+def test_get_or_404_answers_403_when_the_row_exists_out_of_scope(world):
+    from learning.members.models import Member
+    from learning.members.scoping import get_or_404
+
+    row = get_or_404(Member.objects.all(), "党员不存在", pk=world.member_a1.pk, allowed=lambda m: True)
+    assert row == world.member_a1
+    with pytest.raises(PermissionDenied, match="不是你的"):
+        get_or_404(
+            Member.objects.all(), "党员不存在", pk=world.member_a1.pk, allowed=lambda m: False, denied="不是你的"
+        )
+
+
+@pytest.mark.django_db
+def test_organizes_full_name_covers_the_subtree_and_new_organizations_below_it(world):
+    from learning.members.scoping import organizes_full_name
+
+    organizer = organizes_full_name(world.organizer_a.user)
+    assert organizer("测试工委/甲党委")
+    assert organizer("测试工委/甲党委/甲一支部")
+    assert organizer("测试工委/甲党委/新建支部")  # created by the import
+    assert not organizer("测试工委/乙党委/乙一支部")
+    assert not organizer("测试工委/甲党委二")  # a name prefix is not a subtree
+    assert not organizer("测试工委")
+    assert not organizes_full_name(world.secretary_a1.user)("测试工委/甲党委/甲一支部")
+    assert organizes_full_name(world.admin)("任意组织/新建支部")
+
+
+@pytest.mark.django_db
+def test_organizer_roots_are_the_topmost_organized_organizations(world):
+    from learning.members.choices import RoleKind
+    from learning.members.models import RoleAssignment
+    from learning.members.scoping import clear_scope_cache, organizer_roots, secretary_branches
+
+    user = world.organizer_a.user
+    RoleAssignment.objects.create(user=user, role=RoleKind.ORGANIZER, organization=world.general_a)
+    RoleAssignment.objects.create(user=user, role=RoleKind.SECRETARY, organization=world.branch_b1)
+    clear_scope_cache(user)
+    assert organizer_roots(user) == [world.committee_a]  # 甲总支 lies inside 甲党委
+    assert secretary_branches(user) == [world.branch_b1]
+    assert organizer_roots(world.secretary_a1.user) == []
+    assert organizer_roots(world.admin) == [world.root]
+
+
+@pytest.mark.django_db
+def test_at_or_above_reaches_a_branch_from_every_organization_above_it(world):
+    from learning.members.models import Organization
+    from learning.members.scoping import at_or_above
+
+    reached = set(Organization.objects.filter(at_or_above([world.branch_a2.path])).values_list("name", flat=True))
+    assert reached == {"测试工委", "甲党委", "甲总支", "甲二支部"}
+
+
+@pytest.mark.django_db
+def test_own_member_is_the_users_own_profile_and_nobody_for_anonymous_visitors(world):
+    from learning.members.scoping import own_member, require_own_member, scope_for
+
+    assert own_member(world.member_a1.user) == world.member_a1
+    assert own_member(AnonymousUser()) is None
+    assert own_member(world.admin) is None  # an account without a member profile
+    with pytest.raises(PermissionDenied):
+        require_own_member(world.admin)
+    assert scope_for(world.member_a2.user).own_branch_ids == {world.branch_a2.pk}
+    assert scope_for(world.secretary_a1.user).own_branch_ids == {world.branch_a1.pk}

@@ -425,6 +425,22 @@ def test_the_workbench_sends_each_manager_to_their_place(client, world):
     assert client.get("/workbench/")["Location"] == f"/workbench/org/{world.root.pk}/"
 
 
+def test_an_organizer_who_is_also_a_secretary_elsewhere_chooses_between_both(client, world):
+    """The subtree links lead to subtrees the user organizes; the other branch is offered as a branch."""
+    from learning.members.choices import RoleKind
+    from learning.members.models import RoleAssignment
+
+    RoleAssignment.objects.create(user=world.organizer_a.user, role=RoleKind.SECRETARY, organization=world.branch_b1)
+    login(client, world.organizer_a)
+    response = client.get("/workbench/")
+    assert response.status_code == 200
+    assert response.context["orgs"] == [world.committee_a]
+    assert response.context["branches"] == [world.branch_b1]
+    for org in response.context["orgs"]:
+        assert client.get(f"/workbench/org/{org.pk}/").status_code == 200
+    assert client.get(f"/workbench/branch/{world.branch_b1.pk}/").status_code == 200
+
+
 def test_an_organizer_drills_into_a_branch_of_their_subtree(client, world, plan):
     login(client, world.organizer_a)
     response = client.get(f"/workbench/branch/{world.branch_a2.pk}/")
