@@ -361,7 +361,7 @@ def on_passed(attempt: Attempt) -> None:
             occurred_on=timezone.localdate(attempt.submitted_at or timezone.now()),
             created_via="exam",
         )
-    completion, _ = mark_complete(member, exam, "exam", at=attempt.submitted_at)
+    completion, _ = mark_complete(member, exam, exam.study_kind, at=attempt.submitted_at)
     score = attempt.score
     passed_at = attempt.submitted_at
     transaction.on_commit(

@@ -58,11 +58,9 @@ class Searchable(Protocol):
 
 def search_type_of(model: type) -> str:
     """The short type name of a page class in the index and the API (material, course, lesson …)."""
-    return (
-        getattr(model, "search_type", None)
-        or getattr(model, "study_kind", None)
-        or model._meta.model_name.removesuffix("page")
-    )
+    from learning.hours.items import kind_of
+
+    return getattr(model, "search_type", None) or kind_of(model) or model._meta.model_name.removesuffix("page")
 
 
 def searchable_page_models() -> list[type]:
