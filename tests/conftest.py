@@ -61,7 +61,13 @@ def pytest_collection_modifyitems(config, items):
 
 
 from tests.browser import chromium, desktop, phone  # noqa: E402,F401  (fixtures)
-from tests.demo_database import _demo_database_swap, demo_database, demo_db  # noqa: E402,F401  (fixtures)
+from tests.demo_database import (  # noqa: E402,F401  (fixtures and the hook of the shared demo database)
+    _demo_put_in,
+    demo_database,
+    demo_db,
+    django_db_setup,
+    pytest_runtest_teardown,
+)
 from tests.hours.factories import pages  # noqa: E402,F401  (fixtures of the study-hour tests)
 from tests.search.factories import archive, search_index  # noqa: E402,F401  (fixtures)
 

@@ -1,21 +1,25 @@
 """One demo database per test process, for the tests that need the whole demo (``demo_db``).
 
 Loading the demo takes seconds; the demo tests and the browser tests that log in as demo users
-each used to load it. Now the first test that asks for ``demo_db`` loads it once per process
-(each xdist worker has its own in-memory SQLite database), at the demo's fixed moment
-``DEMO_NOW``, and keeps two copies in memory with SQLite's backup API: the database as it was
-before (clean) and with the demo. Each ``demo_db`` test starts from the demo copy and the clean
-copy is put back after it, so every other test still starts without the demo, in whatever
-order the tests run. Inside the test, changes are rolled back as usual (or flushed, for
-live-server tests). The demo's search index is built once, in this process's own folder, and
-each test reads a copy of it.
+each used to load it. Now a row of ``demo_db`` tests shares one load, made at the demo's fixed
+moment ``DEMO_NOW``; each test's own changes are undone (rolled back, or flushed after a
+``live_server`` test). After the last test of the row the demo is taken out again, so every
+other test still starts from the database it expects, whatever order the tests run in. Each
+xdist worker has its own database, its own demo and its own search-index folder; each test
+reads a copy of the demo's index.
 
-A test using ``demo_db`` must not carry a plain ``django_db`` mark: the database is swapped
-before the test's transaction begins, and ``demo_db`` starts that transaction itself.
+SQLite (the in-memory test database): the demo is loaded once per process, committed, and kept
+as a copy made with SQLite's backup API, next to a copy of the freshly migrated database.
+Putting the demo in or taking it out is copying one of them back: milliseconds, and the same for
+live-server tests (the live server shares the in-memory connection).
+
+PostgreSQL: the demo is loaded inside an outer transaction that the row's tests nest their own
+in, and rolled back after the row. A live-server test cannot see an uncommitted demo: it loads
+the demo committed and its flush removes it, as such tests did before.
+
+A test using ``demo_db`` must not carry a plain ``django_db`` mark: the demo is put in before
+the test's transaction begins, and ``demo_db`` starts that transaction itself.
 (``django_db(transaction=True)`` and ``live_server`` are fine.)
-
-On other databases (PostgreSQL) there are no snapshots: each ``demo_db`` test loads the demo
-inside its own transaction, as the tests did before.
 """
 
 from __future__ import annotations
@@ -24,18 +28,20 @@ import io
 import shutil
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import override_settings
 
 # The demo is loaded as on this day: dates the tests check (the study year, the last finished
 # quarter, overdue plans) do not move with the day the suite runs.
 DEMO_NOW = "2026-11-20 10:00 +0800"
+
+Mode = Literal["rollback", "flush"]
 
 
 def load_demo() -> str:
@@ -46,22 +52,18 @@ def load_demo() -> str:
     return out.getvalue()
 
 
-@dataclass
-class DemoDatabase:
-    index_dir: Path
-    clean: sqlite3.Connection | None = None  # None: not SQLite, each test loads the demo
-    loaded: sqlite3.Connection | None = None
-    output: str = ""
+def demo_mode(item: pytest.Item | None) -> Mode | None:
+    """How a test undoes its changes to the demo, or None if it does not use the demo."""
+    names = getattr(item, "fixturenames", ())
+    if item is None or "demo_db" not in names:
+        return None
+    marker = item.get_closest_marker("django_db")
+    marked = marker is not None and bool(marker.kwargs.get("transaction", marker.args[0] if marker.args else False))
+    return "flush" if marked or "live_server" in names or "transactional_db" in names else "rollback"
 
 
-def _sqlite() -> sqlite3.Connection:
-    connection.ensure_connection()
-    return connection.connection
-
-
-def _copy(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
-    source.backup(target)
-    # Rows are new (content types after a flush, sites, pages): nothing cached may survive.
+def _forget_cached_rows() -> None:
+    # The rows were replaced (content types get new ids after a flush; sites, pages): nothing cached may survive.
     from django.contrib.contenttypes.models import ContentType
     from django.core.cache import cache
 
@@ -69,66 +71,129 @@ def _copy(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
     cache.clear()
 
 
-def _outside_a_transaction(what: str) -> None:
-    if connection.in_atomic_block:
-        pytest.fail(
-            f"{what}: the test is already inside a database transaction. Use the demo_db fixture "
-            "without a plain @pytest.mark.django_db (demo_db opens the transaction itself)."
-        )
+def _sqlite() -> sqlite3.Connection:
+    connection.ensure_connection()
+    return connection.connection
+
+
+class DemoDatabase:
+    def __init__(self, blocker, folder: Path, pristine: sqlite3.Connection | None) -> None:
+        self.blocker = blocker  # pytest-django's django_db_blocker
+        self.folder = folder
+        self.pristine = pristine  # SQLite: the database as migrations left it
+        self.loaded: sqlite3.Connection | None = None  # SQLite: the database with the demo
+        self.outer: transaction.Atomic | None = None  # PostgreSQL: the transaction holding the demo
+        self.in_database = False
+        self.index_dir: Path | None = None
+        self.loads = 0
+        self.output = ""
+
+    def _load(self) -> None:
+        self.loads += 1
+        self.index_dir = self.folder / f"search-index-{self.loads}"
+        with override_settings(SEARCH_INDEX_DIR=self.index_dir):
+            self.output = load_demo()
+            if connection.in_atomic_block:  # not committed: index it now, nothing runs on commit
+                from wagtail.models import Page
+
+                from search.indexing import sync_pages
+
+                sync_pages(Page.objects.live().values_list("pk", flat=True))
+
+    def put_in(self, mode: Mode) -> None:
+        if connection.in_atomic_block and not self.outer:
+            pytest.fail(
+                "demo_db: the test is already inside a database transaction. Use the demo_db fixture "
+                "without a plain @pytest.mark.django_db (demo_db opens the transaction itself)."
+            )
+        if self.in_database:
+            return
+        if self.pristine is not None:
+            if self.loaded is None:  # the first demo test of the process: load once, keep a copy
+                self.pristine.backup(_sqlite())  # onto a freshly migrated database, not a flushed one
+                _forget_cached_rows()
+                self._load()
+                self.loaded = sqlite3.connect(":memory:")
+                _sqlite().backup(self.loaded)
+            else:
+                self.loaded.backup(_sqlite())
+                _forget_cached_rows()
+        elif mode == "rollback":
+            self.outer = transaction.atomic()
+            self.outer.__enter__()
+            self._load()
+        else:
+            self._load()  # committed; the test's flush takes it out
+        self.in_database = True
+
+    def after_test(self, mode: Mode, next_mode: Mode | None) -> None:
+        """Take the demo out after a demo_db test, unless the next test can go on with it."""
+        if mode == "flush":  # its flush has taken the demo out already
+            self.in_database = False
+        keep = next_mode is not None if self.pristine is not None else next_mode == "rollback"
+        if keep or not self.in_database:
+            return
+        if self.pristine is not None:
+            self.pristine.backup(_sqlite())
+        else:
+            transaction.set_rollback(True)
+            self.outer.__exit__(None, None, None)
+            self.outer = None
+        _forget_cached_rows()
+        self.in_database = False
+
+
+_demo: DemoDatabase | None = None
+_pristine: sqlite3.Connection | None = None
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker) -> None:
+    """pytest-django's test database and, on SQLite, a copy of it as migrations left it (milliseconds)."""
+    global _pristine
+    if connection.vendor == "sqlite":
+        with django_db_blocker.unblock():
+            _pristine = sqlite3.connect(":memory:")
+            _sqlite().backup(_pristine)
 
 
 @pytest.fixture(scope="session")
 def demo_database(django_db_setup, django_db_blocker, tmp_path_factory) -> DemoDatabase:
-    demo = DemoDatabase(index_dir=tmp_path_factory.mktemp("demo-search-index"))
-    if connection.vendor != "sqlite":
-        return demo
-    with django_db_blocker.unblock(), override_settings(SEARCH_INDEX_DIR=demo.index_dir):
-        _outside_a_transaction("loading the shared demo database")
-        database = _sqlite()
-        demo.clean = sqlite3.connect(":memory:")
-        database.backup(demo.clean)
-        # Committed, so the search index is built as on a real site (on commit).
-        demo.output = load_demo()
-        demo.loaded = sqlite3.connect(":memory:")
-        database.backup(demo.loaded)
-        _copy(demo.clean, database)
-    return demo
+    global _demo
+    _demo = DemoDatabase(django_db_blocker, tmp_path_factory.mktemp("demo"), _pristine)
+    return _demo
 
 
 @pytest.fixture(autouse=True)
-def _demo_database_swap(request) -> Iterator[None]:
-    """Put the demo in before a ``demo_db`` test and the clean database back after it.
-
-    Autouse, so it runs before the fixtures a test lists (``world``, ``db``…) open a transaction;
-    and so it is torn down after them, when the test's transaction has been rolled back."""
-    if "demo_db" not in request.fixturenames:
-        yield
-        return
-    demo: DemoDatabase = request.getfixturevalue("demo_database")
-    if demo.loaded is None:
-        yield
-        return
-    blocker = request.getfixturevalue("django_db_blocker")
-    with blocker.unblock():
-        _outside_a_transaction("restoring the shared demo database")
-        _copy(demo.loaded, _sqlite())
-    yield
-    with blocker.unblock():
-        _copy(demo.clean, _sqlite())
+def _demo_put_in(request) -> None:
+    """Autouse, so it runs before the fixtures a test lists (``world``, ``db``…) open a transaction."""
+    mode = demo_mode(request.node)
+    if mode is not None:
+        demo: DemoDatabase = request.getfixturevalue("demo_database")
+        with demo.blocker.unblock():
+            demo.put_in(mode)
 
 
 @pytest.fixture
 def demo_db(demo_database: DemoDatabase, db, tmp_path) -> Iterator[object]:
     """The whole demo as ``load_demo_data`` makes it on ``DEMO_NOW``, with its search index;
-    the test's changes are rolled back. Returns the home page."""
+    the test's changes are undone. Returns the home page."""
     from courses.models import HomePage
 
     index_dir = tmp_path / "search-index"
-    if demo_database.loaded is None:
-        with override_settings(SEARCH_INDEX_DIR=index_dir):
-            demo_database.output = load_demo()
-            call_command("rebuild_archive_index", verbosity=0)
-    else:
-        shutil.copytree(demo_database.index_dir, index_dir)
+    shutil.copytree(demo_database.index_dir, index_dir)
     with override_settings(SEARCH_INDEX_DIR=index_dir):
         yield HomePage.objects.get()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """After the test's fixtures are torn down (its own transaction is over): take the demo out
+    unless the next test can go on with it."""
+    try:
+        return (yield)
+    finally:
+        mode = demo_mode(item)
+        if _demo is not None and mode is not None:
+            with _demo.blocker.unblock():
+                _demo.after_test(mode, demo_mode(nextitem))

@@ -1,7 +1,5 @@
 """Demo study plans: a plan per branch, members at different stages, overdue plans, reminders."""
 
-import pytest
-
 from learning.members.models import Organization
 from learning.plans.models import Notification, PlanReminder, StudyPlan
 from learning.plans.services import plan_progress
@@ -19,15 +17,3 @@ def test_the_demo_has_a_plan_per_branch_with_members_at_different_stages(demo_db
     assert Notification.objects.filter(plan=overdue).exists()
     assert StudyPlan.objects.filter(organization__name="市教育局机关党委").exists()
     assert PlanReminder.objects.exists()
-
-
-@pytest.mark.django_db
-def test_the_demo_plans_load_without_the_course_demo():
-    from learning.members import demo
-    from learning.plans import demo as demo_plans
-
-    demo.load()
-    demo_plans.load()
-    branches = Organization.objects.filter(kind="branch")
-    assert set(StudyPlan.objects.values_list("organization", flat=True)) >= set(branches.values_list("pk", flat=True))
-    assert all(plan.items.count() == 3 for plan in StudyPlan.objects.filter(organization__kind="branch"))
