@@ -3,9 +3,10 @@
 import datetime
 import io
 import tomllib
+from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from courses.importers.documents import parse_file
 from courses.models import Series, TheoryMaterialPage
@@ -64,3 +65,32 @@ def test_the_archive_lists_the_demo_materials_by_tag_and_series(client, demo_db)
 def test_search_finds_the_demo_materials(client, demo_db, query, title):
     data = client.get("/api/search", {"q": query}).json()
     assert title in [hit["title"] for hit in data["results"]]
+
+
+def test_after_the_project_folder_moves_loading_again_keeps_one_copy_of_each_material(demo_db):
+    from demo import materials
+
+    old = "/srv/old-checkout/demo/archive/"
+    for page in TheoryMaterialPage.objects.all():
+        TheoryMaterialPage.objects.filter(pk=page.pk).update(
+            source_path=old + Path(page.source_path).relative_to(ARCHIVE_DIR).as_posix()
+        )
+    materials.load()
+    assert TheoryMaterialPage.objects.count() == 14
+    assert set(TheoryMaterialPage.objects.values_list("source_path", flat=True)) == {str(path) for path in FILES}
+
+
+def test_a_meta_file_naming_a_missing_material_or_series_is_a_clear_error(tmp_path):
+    from demo.materials import read_meta
+
+    meta = tmp_path / "_meta.toml"
+    (tmp_path / "a.md").write_text("# 甲\n\n正文\n", encoding="utf-8")
+    meta.write_text('[materials."b.md"]\nsource = "办公室"\n', encoding="utf-8")
+    with pytest.raises(CommandError, match="列出的资料文件不存在：b.md"):
+        read_meta(meta)
+    meta.write_text('[materials."a.md"]\nseries = "没有的专题"\n', encoding="utf-8")
+    with pytest.raises(CommandError, match="专题“没有的专题”未定义"):
+        read_meta(meta)
+    meta.write_text("[materials\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="无法读取演示资料说明"):
+        read_meta(meta)
