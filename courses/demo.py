@@ -1,24 +1,25 @@
-"""Demo pages: the home page, a theory archive and training courses (idempotent)."""
+"""Demo pages: the home page, the theory archive section and training courses (idempotent).
+
+The archive's materials are files (demo/archive/), imported by the top-floor ``demo`` app with
+the project's own ``import_archive`` code; this module only makes the section they go into.
+"""
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.utils.html import escape
 from wagtail.models import Page, Site
 
-from courses.demo_content import CATEGORIES, COURSES, MATERIALS, SERIES
+from courses.demo_content import CATEGORIES, COURSES
 from courses.models import (
     CourseCategory,
     CourseIndexPage,
     CoursePage,
     HomePage,
     LessonPage,
-    Series,
     TheoryIndexPage,
-    TheoryMaterialPage,
 )
 
 INTRO = (
@@ -29,7 +30,7 @@ INTRO = (
 
 def load(stdout=None) -> HomePage:
     home = load_home()
-    load_archive(home)
+    load_theory_index(home)
     load_courses(home)
     return home
 
@@ -82,7 +83,8 @@ def _body(sections) -> list[dict]:
     return body
 
 
-def load_archive(home: HomePage) -> TheoryIndexPage:
+def load_theory_index(home: HomePage) -> TheoryIndexPage:
+    """The 理论学习 section (empty: its materials are imported from files)."""
     index = TheoryIndexPage.objects.child_of(home).first()
     if index is None:
         index = _publish_child(
@@ -93,22 +95,6 @@ def load_archive(home: HomePage) -> TheoryIndexPage:
                 intro="<p>理论学习资料按专题和标签整理，可按日期或标题排序，阅读后计入学习档案。</p>",
             ),
         )
-    series = {name: Series.objects.get_or_create(name=name, defaults={"description": text})[0] for name, text in SERIES}
-    existing = set(TheoryMaterialPage.objects.child_of(index).values_list("slug", flat=True))
-    for slug, title, series_name, tags, date, source, summary, sections in MATERIALS:
-        if slug in existing:
-            continue
-        page = TheoryMaterialPage(
-            title=title,
-            slug=slug,
-            series=series[series_name] if series_name else None,
-            original_date=datetime.date.fromisoformat(date),
-            source=source,
-            summary=summary,
-            body=_body(sections),
-        )
-        page.tags.add(*tags)
-        _publish_child(index, page)
     return index
 
 

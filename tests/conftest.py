@@ -42,10 +42,14 @@ def site(db):
 
 @pytest.fixture
 def demo_site(db):
-    """The home page with the demo theory archive and training courses."""
+    """The home page with the demo theory archive (demo/archive/, imported) and training courses;
+    no members or study data (for those, ``demo_db``: the whole demo)."""
     from courses.demo import load
+    from demo import materials
 
-    return load()
+    home = load()
+    materials.load()
+    return home
 
 
 def pytest_collection_modifyitems(config, items):
@@ -57,6 +61,13 @@ def pytest_collection_modifyitems(config, items):
 
 
 from tests.browser import chromium, desktop, phone  # noqa: E402,F401  (fixtures)
+from tests.demo_database import (  # noqa: E402,F401  (fixtures and the hook of the shared demo database)
+    _demo_put_in,
+    demo_database,
+    demo_db,
+    django_db_setup,
+    pytest_runtest_teardown,
+)
 from tests.hours.factories import pages  # noqa: E402,F401  (fixtures of the study-hour tests)
 from tests.search.factories import archive, search_index  # noqa: E402,F401  (fixtures)
 

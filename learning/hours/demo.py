@@ -130,7 +130,8 @@ def _ensure_secretary_admin_access() -> None:
 
 
 def _offline(branch: Organization, members: list[Member], year: int, today: dt.date, rng: random.Random) -> None:
-    diligence = {m.pk: 0.55 + 0.45 * random.Random(m.pk * 31).random() for m in members}
+    # Seeds are names, never ids: the same demo whatever ids the database hands out.
+    diligence = {m.pk: 0.55 + 0.45 * random.Random(f"{m.user.username}:diligence").random() for m in members}
     for kind, month, day, topic, hours in OFFLINE_PLAN:
         held_on = dt.date(year, month, day)
         if held_on > today or OfflineSession.objects.filter(branch=branch, held_on=held_on, topic=topic).exists():
@@ -165,12 +166,12 @@ def load(stdout=None) -> None:
     by_branch: dict[int, list[Member]] = {}
     for member in members:
         by_branch.setdefault(member.branch_id, []).append(member)
-    for branch_id, branch_members in by_branch.items():
+    for branch_members in by_branch.values():
         branch = branch_members[0].branch
-        _offline(branch, branch_members, year, today, random.Random(branch_id))
+        _offline(branch, branch_members, year, today, random.Random(branch.name))
 
     for member in members:
-        rng = random.Random(member.pk * 7919)
+        rng = random.Random(f"{member.user.username}:study")
         keen = rng.random()  # some members study a lot, some fall behind
         for page in rng.sample(materials, k=max(1, round(len(materials) * (0.3 + 0.7 * keen)))):
             day = _day(rng, year, today)

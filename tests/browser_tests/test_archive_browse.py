@@ -1,19 +1,11 @@
 """A member browses the theory archive on a phone: filter by tag, open a material, use its contents."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def demo():
-    call_command("load_demo_data", stdout=io.StringIO())
-
-
-def test_a_phone_user_filters_the_archive_by_tag_and_reads_a_material(demo, live_server, phone):
+def test_a_phone_user_filters_the_archive_by_tag_and_reads_a_material(demo_db, live_server, phone):
     phone.goto(f"{live_server.url}/")
     phone.click("label.nav-toggle-label")
     phone.click("nav.site-nav >> text=理论学习")

@@ -1,9 +1,6 @@
 """A real Chromium: the demo member logs in; the admin opens the Wagtail admin in Chinese."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 
 from learning.members.demo import DEMO_PASSWORD
 from tests.browser import login
@@ -11,12 +8,7 @@ from tests.browser import login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def demo():
-    call_command("load_demo_data", stdout=io.StringIO())
-
-
-def test_the_demo_member_logs_in_and_sees_the_chinese_home_page(demo, live_server, phone):
+def test_the_demo_member_logs_in_and_sees_the_chinese_home_page(demo_db, live_server, phone):
     login(phone, live_server.url, "member", DEMO_PASSWORD)
     assert phone.url.rstrip("/") == live_server.url
     body = phone.inner_text("body")
@@ -25,7 +17,7 @@ def test_the_demo_member_logs_in_and_sees_the_chinese_home_page(demo, live_serve
     assert phone.evaluate("document.documentElement.lang") == "zh-CN"
 
 
-def test_the_admin_opens_the_wagtail_admin_in_chinese(demo, live_server, desktop):
+def test_the_admin_opens_the_wagtail_admin_in_chinese(demo_db, live_server, desktop):
     login(desktop, live_server.url, "admin", DEMO_PASSWORD)
     desktop.goto(f"{live_server.url}/admin/")
     desktop.wait_for_selector("main")

@@ -1,17 +1,7 @@
-import io
-
-import pytest
-from django.core.management import call_command
-
 from learning.certificates.models import Certificate, CertificateKind, CertificateTemplate
 
 
-@pytest.mark.django_db
-def test_the_demo_has_certificate_templates_and_issued_certificates_and_loads_twice_without_change():
-    call_command("load_demo_data", stdout=io.StringIO())
-    first = (CertificateTemplate.objects.count(), Certificate.objects.count())
-    call_command("load_demo_data", stdout=io.StringIO())
-    assert (CertificateTemplate.objects.count(), Certificate.objects.count()) == first
+def test_the_demo_has_certificate_templates_and_issued_certificates(demo_db):
     assert CertificateTemplate.objects.filter(kind=CertificateKind.COURSE).exists()
     template = CertificateTemplate.objects.get(kind=CertificateKind.HOURS)
     assert template.seal_image is not None

@@ -1,23 +1,11 @@
 """Demo study plans: a plan per branch, members at different stages, overdue plans, reminders."""
 
-import io
-
-import pytest
-from django.core.management import call_command
-
 from learning.members.models import Organization
 from learning.plans.models import Notification, PlanReminder, StudyPlan
 from learning.plans.services import plan_progress
 
-pytestmark = pytest.mark.django_db
 
-
-def test_the_demo_has_a_plan_per_branch_with_members_at_different_stages():
-    call_command("load_demo_data", stdout=io.StringIO())
-    counts = (StudyPlan.objects.count(), Notification.objects.count(), PlanReminder.objects.count())
-    call_command("load_demo_data", stdout=io.StringIO())
-    assert (StudyPlan.objects.count(), Notification.objects.count(), PlanReminder.objects.count()) == counts
-
+def test_the_demo_has_a_plan_per_branch_with_members_at_different_stages(demo_db):
     for branch in Organization.objects.filter(kind="branch"):
         assert StudyPlan.objects.filter(organization=branch).exists(), branch.name
     office_plan = StudyPlan.objects.get(organization__name="办公室党支部", title="党的创新理论专题学习")
@@ -28,14 +16,4 @@ def test_the_demo_has_a_plan_per_branch_with_members_at_different_stages():
     assert plan_progress(overdue).filter(is_overdue=True).exists()
     assert Notification.objects.filter(plan=overdue).exists()
     assert StudyPlan.objects.filter(organization__name="市教育局机关党委").exists()
-
-
-def test_the_demo_plans_load_without_the_course_demo():
-    from learning.members import demo
-    from learning.plans import demo as demo_plans
-
-    demo.load()
-    demo_plans.load()
-    branches = Organization.objects.filter(kind="branch")
-    assert set(StudyPlan.objects.values_list("organization", flat=True)) >= set(branches.values_list("pk", flat=True))
-    assert all(plan.items.count() == 3 for plan in StudyPlan.objects.filter(organization__kind="branch"))
+    assert PlanReminder.objects.exists()
