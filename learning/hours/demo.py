@@ -1,8 +1,8 @@
 """Demo study year: every demo member gets believable study hours (written by the project).
 
-Runs after ``courses.demo``. It uses the courses and materials that exist (by slug or the
-first live ones) and creates minimal ones only when there are none, so it works with or
-without the courses module's own demo content. Idempotent: every ledger entry has its
+Runs after the content demos (``demo/`` loads courses and the archive first). It studies
+the study items those registered (``learning.hours.items``): the first course with required
+lessons and the first materials; it never creates pages of an upper app. Idempotent: every ledger entry has its
 unique key, offline sessions are looked up by branch, date and topic.
 """
 
@@ -12,11 +12,11 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-from django.apps import apps
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from learning.hours.items import StudyItem, study_item_models
 from learning.hours.ledger import adjust, credit
 from learning.hours.models import (
     HourRule,
@@ -50,74 +50,21 @@ OFFLINE_PLAN = [
     (OfflineKind.THEME_DAY, 11, 6, "学习宪法主题党日", Decimal("2")),
 ]
 
-MATERIAL_TEXTS = [
-    (
-        "机关干部如何做好理论学习笔记",
-        "做好学习笔记，要先通读原文、把握主旨，再摘录要点、写下体会，最后结合岗位职责列出改进举措。",
-    ),
-    (
-        "读原著学原文悟原理的方法",
-        "学习理论要坚持读原著、学原文、悟原理，把个人自学与集中研讨结合起来，做到学思用贯通。",
-    ),
-    (
-        "把学习成果转化为工作实效",
-        "检验学习成效，关键看解决实际问题的能力是否提升，要在调查研究、服务群众中检验学习成果。",
-    ),
-]
-LESSON_TITLES = ["课程导学", "基本规范", "常见问题与案例"]
+def _demo_course() -> StudyItem | None:
+    """The first live course with at least two required lessons, if the content demo made one."""
+    for model in study_item_models(ItemKind.COURSE):
+        for course in model.objects.live().order_by("path"):
+            if len(course.study_required_lesson_ids()) >= 2:
+                return course
+    return None
 
 
-def _model(name: str):
-    return apps.get_model("courses", name)
-
-
-def _add(parent, instance):
-    page = parent.add_child(instance=instance)
-    page.save_revision().publish()
-    return page
-
-
-def _demo_course():
-    """A live course with at least two required lessons: an existing one, or a minimal demo course."""
-    CoursePage, LessonPage = _model("CoursePage"), _model("LessonPage")
-    for course in CoursePage.objects.live().order_by("path"):
-        if len(course.study_required_lesson_ids()) >= 2:
-            return course
-    home = _model("HomePage").objects.first()
-    CourseIndexPage = _model("CourseIndexPage")
-    index = CourseIndexPage.objects.child_of(home).first() or _add(
-        home, CourseIndexPage(title="业务培训", slug="peixun")
-    )
-    course = CoursePage.objects.filter(slug="xuexi-fangfa").first() or _add(
-        index,
-        CoursePage(
-            title="机关干部学习方法入门",
-            slug="xuexi-fangfa",
-            intro="<p>介绍机关干部开展理论学习和业务学习的基本方法。</p>",
-            completion_hours=Decimal("1"),
-        ),
-    )
-    for i, title in enumerate(LESSON_TITLES, start=1):
-        if not LessonPage.objects.filter(slug=f"xuexi-fangfa-{i}").exists():
-            _add(course, LessonPage(title=title, slug=f"xuexi-fangfa-{i}", duration_minutes=20 + 5 * i))
-    return CoursePage.objects.get(pk=course.pk)
-
-
-def _demo_materials() -> list:
-    TheoryMaterialPage = _model("TheoryMaterialPage")
-    materials = list(TheoryMaterialPage.objects.live().order_by("path")[:12])
-    if len(materials) >= 3:
-        return materials
-    home = _model("HomePage").objects.first()
-    TheoryIndexPage = _model("TheoryIndexPage")
-    index = TheoryIndexPage.objects.child_of(home).first() or _add(
-        home, TheoryIndexPage(title="理论学习", slug="lilun")
-    )
-    for i, (title, text) in enumerate(MATERIAL_TEXTS, start=1):
-        if not TheoryMaterialPage.objects.filter(slug=f"xuexi-cailiao-{i}").exists():
-            body = [("paragraph", f"<p>{text * 12}</p>")]
-            _add(index, TheoryMaterialPage(title=title, slug=f"xuexi-cailiao-{i}", summary=text, body=body))
-    return list(TheoryMaterialPage.objects.live().order_by("path")[:12])
+def _demo_materials() -> list[StudyItem]:
+    """Up to twelve live theory materials, in tree order."""
+    materials: list[StudyItem] = []
+    for model in study_item_models(ItemKind.MATERIAL):
+        materials += list(model.objects.live().order_by("path")[: 12 - len(materials)])
+    return materials
 
 
 def _ensure_secretary_admin_access() -> None:
@@ -158,8 +105,8 @@ def load(stdout=None) -> None:
     )
     _ensure_secretary_admin_access()
     course = _demo_course()
-    required_ids = set(course.study_required_lesson_ids())
-    lessons = [lesson for lesson in course.study_lessons() if lesson.pk in required_ids]
+    required_ids = set(course.study_required_lesson_ids()) if course else set()
+    lessons = [lesson for lesson in course.study_lessons() if lesson.pk in required_ids] if course else []
     materials = _demo_materials()
 
     members = list(Member.objects.filter(is_active=True).select_related("branch", "user").order_by("pk"))
@@ -173,7 +120,7 @@ def load(stdout=None) -> None:
     for member in members:
         rng = random.Random(f"{member.user.username}:study")
         keen = rng.random()  # some members study a lot, some fall behind
-        for page in rng.sample(materials, k=max(1, round(len(materials) * (0.3 + 0.7 * keen)))):
+        for page in rng.sample(materials, k=min(len(materials), max(1, round(len(materials) * (0.3 + 0.7 * keen))))):
             day = _day(rng, year, today)
             when = timezone.make_aware(dt.datetime.combine(day, dt.time(20, 0)))
             mark_complete(member, page, ItemKind.MATERIAL, at=when)
@@ -187,7 +134,7 @@ def load(stdout=None) -> None:
                 occurred_on=day,
                 created_via="activity",
             )
-        lesson_count = len(lessons) if keen > 0.45 else rng.randint(0, len(lessons) - 1)
+        lesson_count = len(lessons) if keen > 0.45 else rng.randint(0, max(0, len(lessons) - 1))
         for lesson in lessons[:lesson_count]:
             day = _day(rng, year, today)
             when = timezone.make_aware(dt.datetime.combine(day, dt.time(12, 30)))
@@ -202,7 +149,7 @@ def load(stdout=None) -> None:
                 occurred_on=day,
                 created_via="activity",
             )
-        if lesson_count == len(lessons):
+        if course is not None and lesson_count == len(lessons):
             check_course_completion(
                 member, course, now=timezone.make_aware(dt.datetime.combine(_day(rng, year, today), dt.time(21)))
             )

@@ -1,9 +1,9 @@
 """Demo study plans: one per demo branch, members at different stages, some overdue, a few reminders.
 
 Idempotent: plans are looked up by (title, organization); completions and ledger
-entries go through ``mark_complete`` and ``credit``, which never duplicate. Works
-whether or not the course and study demo modules ran: it uses the study pages
-it finds and creates three theory materials only when there are none.
+entries go through ``mark_complete`` and ``credit``, which never duplicate. Runs after
+the content demos (``demo/`` orders them): it uses the study items they registered and
+never creates pages of an upper app; with fewer than six study items it adds no plans.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -30,36 +29,7 @@ SUBTREE_TITLE = "机关党委集中学习计划"
 # Branches that also carry a plan whose due date has passed.
 OVERDUE_BRANCHES = ["办公室党支部", "预算处党支部", "医政处党支部"]
 
-DEMO_MATERIALS = [
-    ("坚持理论武装 建设学习型机关", "demo-plan-material-1"),
-    ("机关党支部标准化规范化建设要点", "demo-plan-material-2"),
-    ("依法行政基础知识学习提纲", "demo-plan-material-3"),
-    ("公文处理规范要点", "demo-plan-material-4"),
-    ("机关保密工作常识", "demo-plan-material-5"),
-    ("政务服务效能提升案例选编", "demo-plan-material-6"),
-]
-
-
-def _ensure_pages() -> list:
-    pages = list(study_pages()[:6])
-    if len(pages) >= 6:
-        return pages
-    # Too few study pages (no course demo): add short theory materials so the plans have items.
-    from wagtail.models import Page, Site
-
-    TheoryIndexPage = apps.get_model("courses", "TheoryIndexPage")
-    TheoryMaterialPage = apps.get_model("courses", "TheoryMaterialPage")
-    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
-    home = site.root_page if site else Page.get_first_root_node()
-    index = TheoryIndexPage.objects.child_of(home).first() if home else None
-    if index is None:
-        index = home.add_child(instance=TheoryIndexPage(title="理论学习", slug="theory"))
-    for title, slug in DEMO_MATERIALS[: 6 - len(pages)]:
-        if not TheoryMaterialPage.objects.filter(slug=slug).exists():
-            page = index.add_child(
-                instance=TheoryMaterialPage(title=title, slug=slug, summary="演示用学习资料。", source="演示")
-            )
-            page.save_revision().publish()
+def _study_items() -> list:
     return list(study_pages()[:6])
 
 
@@ -113,7 +83,11 @@ def _progress(member: Member, plan: StudyPlan, stage: int) -> None:
 
 @transaction.atomic
 def load(stdout=None) -> None:
-    pages = _ensure_pages()
+    pages = _study_items()
+    if len(pages) < 6:
+        if stdout is not None:
+            stdout.write("学习计划演示数据：站点上的学习内容不足六项，未添加学习计划")
+        return
     current_pages, overdue_pages = pages[:3], pages[3:6]
     today = timezone.localdate()
     branches = Organization.objects.filter(kind=OrgKind.BRANCH).order_by("path")
