@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ from courses.signals import archive_imported
 
 BATCH_SIZE = 100
 SLUG_MAX = 80
+_ASCII_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 @dataclass
@@ -219,8 +221,14 @@ class ArchiveImporter:
             tags.append(self._tags[name])
         return tags
 
-    def _unique_slug(self, title: str) -> str:
-        base = slugify(title, allow_unicode=True)[:SLUG_MAX].strip("-") or "material"
+    def _unique_slug(self, title: str, path: Path | None = None) -> str:
+        # A file already named like a slug (five-disciplines.md) keeps its name in the URL;
+        # otherwise the title gives it (Chinese slugs are valid Wagtail slugs).
+        stem = path.stem.lower() if path is not None else ""
+        if stem and _ASCII_SLUG.fullmatch(stem):
+            base = stem[:SLUG_MAX].strip("-")
+        else:
+            base = slugify(title, allow_unicode=True)[:SLUG_MAX].strip("-") or "material"
         slug, number = base, 1
         while slug in self._slugs:
             number += 1
@@ -240,7 +248,7 @@ class ArchiveImporter:
     ) -> TheoryMaterialPage:
         now = timezone.now()
         page = TheoryMaterialPage(
-            slug=self._unique_slug(document.title),
+            slug=self._unique_slug(document.title, Path(item.path)),
             source_path=str(item.path),
             live=self.publish,
             has_unpublished_changes=not self.publish,

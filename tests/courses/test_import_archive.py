@@ -174,6 +174,15 @@ def test_same_titles_get_distinct_slugs(archive, tmp_path):
     assert sorted(TheoryMaterialPage.objects.values_list("slug", flat=True)) == ["同名文件", "同名文件-2"]
 
 
+def test_a_file_named_like_a_slug_keeps_its_name_in_the_url(archive, tmp_path):
+    (tmp_path / "five-disciplines.md").write_text("# 五项修炼\n\n正文", encoding="utf-8")
+    (tmp_path / "Five Disciplines 2.md").write_text("# 五项修炼\n\n另一篇", encoding="utf-8")
+    ArchiveImporter(archive).run([tmp_path])
+    slugs = dict(TheoryMaterialPage.objects.values_list("source_path", "slug"))
+    assert slugs[str(tmp_path / "five-disciplines.md")] == "five-disciplines"
+    assert slugs[str(tmp_path / "Five Disciplines 2.md")] == "五项修炼"  # not a slug: the title gives it
+
+
 def test_unsupported_files_named_explicitly_fail_with_a_reason(tmp_path):
     path = tmp_path / "表格.xlsx"
     path.write_bytes(b"x")

@@ -51,6 +51,9 @@ def test_import_archive_sees_the_demo_archive_as_already_imported(demo_db):
 def test_the_archive_lists_the_demo_materials_by_tag_and_series(client, demo_db):
     html = client.get("/theory/").content.decode()
     assert "共 14 篇" in html and "学习型组织的五项修炼与机关实践" in html
+    # The demo's files are named like slugs, so its materials keep the addresses they always had.
+    assert 'href="/theory/learning-org-five-disciplines/"' in html
+    assert client.get("/theory/learning-org-five-disciplines/").status_code == 200
     html = client.get("/theory/", {"tag": "绩效管理"}).content.decode()
     assert "共 3 篇" in html and "机关绩效目标的设定方法" in html and "团队学习：从“开会”到“研讨”的转变" not in html
     series = Series.objects.get(name="数字政府")
