@@ -31,7 +31,7 @@ names or reads attributes this module does not declare.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
 
@@ -79,14 +79,11 @@ class StudyItem:
     completed_by: ClassVar[str]  # a CompletedBy value
 
     # --- length and hours ---
-
-    def study_minutes(self) -> int:
-        """How long the item takes, in minutes (reading time, duration, time limit)."""
-        raise NotImplementedError(f"{type(self).__name__} must implement study_minutes()")
-
-    def editor_hours(self) -> Decimal | None:
-        """The hours the editor set for the item, or None to credit by length."""
-        raise NotImplementedError(f"{type(self).__name__} must implement editor_hours()")
+    # Every page class implements these two (``register_study_item`` refuses one that does not):
+    # ``study_minutes()``: how long the item takes, in minutes (reading time, duration, time limit);
+    # ``editor_hours()``: the hours the editor set for the item, or None to credit by length.
+    study_minutes: Callable[[], int]
+    editor_hours: Callable[[], Decimal | None]
 
     def hours_for(self, rule: EffectiveRule = DEFAULT_RULE) -> Decimal:
         """Hours credited on completion: the editor's value, else ``rule``'s length rule."""
@@ -145,6 +142,7 @@ class StudyItem:
 # --- the registry ---------------------------------------------------------------------
 
 _registry: list[type[Page]] = []
+REQUIRED_METHODS = ("study_minutes", "editor_hours")
 
 
 def register_study_item(model: type[Page]) -> type[Page]:
@@ -155,6 +153,9 @@ def register_study_item(model: type[Page]) -> type[Page]:
         raise ImproperlyConfigured(f"{model.__name__}.study_kind 必须是 ItemKind 之一")
     if getattr(model, "completed_by", None) not in CompletedBy.values:
         raise ImproperlyConfigured(f"{model.__name__}.completed_by 必须是 CompletedBy 之一")
+    for method in REQUIRED_METHODS:
+        if not callable(getattr(model, method, None)):
+            raise ImproperlyConfigured(f"{model.__name__} 必须实现 {method}()")
     if model not in _registry:
         _registry.append(model)
     return model

@@ -99,6 +99,12 @@ def test_only_page_classes_that_implement_the_protocol_can_register():
     assert ExamIndexPage not in study_item_models()
 
 
+def test_a_page_class_without_its_length_or_hours_cannot_register(monkeypatch):
+    monkeypatch.delattr(LessonPage, "editor_hours")
+    with pytest.raises(ImproperlyConfigured, match=r"必须实现 editor_hours\(\)"):
+        register_study_item(LessonPage)
+
+
 def test_pages_are_recognised_by_their_registered_type_whether_plain_or_specific(pages, exam):
     plain_lesson = Page.objects.get(pk=pages.lesson1.pk)
     assert type(plain_lesson) is Page
