@@ -17,7 +17,6 @@ from wagtail.admin.auth import require_admin_access
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.views import generic
 from wagtail.models import Page
-from wagtail.permission_policies.base import BasePermissionPolicy
 
 from core.downloads import PDF, ZIP, SafeExportMixin, file_response
 from learning.certificates.issuing import revoke
@@ -30,23 +29,7 @@ from learning.certificates.scoping import (
     managed_templates,
 )
 from learning.members.models import Organization
-from learning.members.scoping import organized_organizations, organizer_users, require_organizer, scope_for
-
-
-class OrganizerPermissionPolicy(BasePermissionPolicy):
-    """Organizers (of any subtree) and admins use certificate admin; each view scopes the rows."""
-
-    def __init__(self, model, actions=("add", "change", "delete", "view")):
-        super().__init__(model)
-        self.actions = set(actions)
-
-    def user_has_permission(self, user, action):
-        return user.is_active and action in self.actions and scope_for(user).is_organizer
-
-    def users_with_any_permission(self, actions):
-        users = organizer_users()
-        return users if self.actions.intersection(actions) else users.none()
-
+from learning.members.scoping import organized_organizations, require_organizer, scope_for
 
 # --- templates ---------------------------------------------------------------------
 

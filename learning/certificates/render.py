@@ -208,4 +208,3 @@ def render_zip(certs: Sequence[Certificate], *, base_url: str | None = None, pro
             if progress:
                 progress(index, len(certs))
     return buffer.getvalue()
-

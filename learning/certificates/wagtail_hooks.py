@@ -6,10 +6,10 @@ from wagtail.permissions import register_permission_policy
 
 from learning.certificates import admin_views as certificate_admin
 from learning.certificates.models import Certificate, CertificateTemplate
-from learning.members.admin_menu import OrganizerMenuItem
+from learning.members.admin_roles import OrganizerMenuItem, RolePermissionPolicy
 
-register_permission_policy(CertificateTemplate, certificate_admin.OrganizerPermissionPolicy(CertificateTemplate))
-register_permission_policy(Certificate, certificate_admin.OrganizerPermissionPolicy(Certificate, actions=("view",)))
+register_permission_policy(CertificateTemplate, RolePermissionPolicy(CertificateTemplate))
+register_permission_policy(Certificate, RolePermissionPolicy(Certificate, actions=("view",)))
 
 
 class CertificateTemplateViewSet(ModelViewSet):

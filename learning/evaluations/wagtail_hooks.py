@@ -3,7 +3,7 @@
 from django.urls import reverse
 from wagtail import hooks
 
-from learning.members.admin_menu import OrganizerMenuItem
+from learning.members.admin_roles import OrganizerMenuItem
 
 
 @hooks.register("register_admin_menu_item")

@@ -9,7 +9,6 @@ from django.urls import reverse
 from django_filters import ChoiceFilter, FilterSet, ModelChoiceFilter, NumberFilter
 from wagtail.admin.auth import require_admin_access
 from wagtail.admin.views import generic
-from wagtail.permission_policies.base import BasePermissionPolicy
 
 from core.downloads import SafeExportMixin
 from learning.hours.forms import CorrectionForm
@@ -24,30 +23,6 @@ from learning.members.scoping import (
     require_manager,
     scope_for,
 )
-
-
-class LedgerPermissionPolicy(BasePermissionPolicy):
-    """Secretaries and organizers may view the ledger of their scope; nobody edits or deletes it."""
-
-    def user_has_permission(self, user, action):
-        return action == "view" and user.is_active and scope_for(user).manages_anything
-
-    def users_with_any_permission(self, actions):
-        from django.contrib.auth import get_user_model
-
-        return get_user_model().objects.none()
-
-
-class HourRulePermissionPolicy(BasePermissionPolicy):
-    """Organizers (and site admins) configure hour rules for their subtree."""
-
-    def user_has_permission(self, user, action):
-        return user.is_active and scope_for(user).is_organizer
-
-    def users_with_any_permission(self, actions):
-        from django.contrib.auth import get_user_model
-
-        return get_user_model().objects.none()
 
 
 def _branches(request):

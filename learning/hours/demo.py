@@ -50,6 +50,7 @@ OFFLINE_PLAN = [
     (OfflineKind.THEME_DAY, 11, 6, "学习宪法主题党日", Decimal("2")),
 ]
 
+
 def _demo_course() -> StudyItem | None:
     """The first live course with at least two required lessons, if the content demo made one."""
     for model in study_item_models(ItemKind.COURSE):

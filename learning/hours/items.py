@@ -110,9 +110,7 @@ class StudyItem:
 
     def study_test(self) -> Page | None:
         """The page of ``study_test_id``, or None."""
-        test_id = self.study_test_id()
-        page = Page.objects.filter(pk=test_id).first() if test_id else None
-        return page.specific if page is not None else None
+        return _specific_page(self.study_test_id())
 
     # --- courses and their lessons ---
 
@@ -134,9 +132,12 @@ class StudyItem:
 
     def study_final_exam(self) -> Page | None:
         """The page of ``study_final_exam_id``, or None."""
-        exam_id = self.study_final_exam_id()
-        page = Page.objects.filter(pk=exam_id).first() if exam_id else None
-        return page.specific if page is not None else None
+        return _specific_page(self.study_final_exam_id())
+
+
+def _specific_page(page_id: int | None) -> Page | None:
+    page = Page.objects.filter(pk=page_id).first() if page_id else None
+    return page.specific if page is not None else None
 
 
 # --- the registry ---------------------------------------------------------------------

@@ -6,13 +6,17 @@ from wagtail.permissions import register_permission_policy
 
 from learning.hours import admin_views as admin_hours
 from learning.hours.models import HourRule, LedgerEntry
-from learning.members.admin_menu import ManagerMenuItem
+from learning.members.admin_roles import MANAGER, ManagerMenuItem, RolePermissionPolicy
 
 # --- study hours (学时) ---------------------------------------------------------------
 
 
-register_permission_policy(LedgerEntry, admin_hours.LedgerPermissionPolicy(LedgerEntry), exact_class=True)
-register_permission_policy(HourRule, admin_hours.HourRulePermissionPolicy(HourRule), exact_class=True)
+# Secretaries and organizers read the ledger of their scope (nobody edits it: corrections are
+# new entries); organizers configure hour rules for their subtree.
+register_permission_policy(
+    LedgerEntry, RolePermissionPolicy(LedgerEntry, role=MANAGER, actions=("view",)), exact_class=True
+)
+register_permission_policy(HourRule, RolePermissionPolicy(HourRule), exact_class=True)
 
 
 class LedgerEntryViewSet(ModelViewSet):

@@ -369,14 +369,6 @@ def can_import_members(user) -> bool:
     return scope_for(user).is_organizer or user.has_perm("members.add_member")
 
 
-def organizer_users():
-    """Active accounts with organizer rights anywhere (site admins included): who may use organizer admin."""
-    from django.contrib.auth import get_user_model
-
-    users = get_user_model().objects.filter(is_active=True)
-    return users.filter(Q(is_superuser=True) | Q(learning_roles__role=RoleKind.ORGANIZER)).distinct()
-
-
 # --- other apps' per-member records (exam attempts, …) ----------------------------------
 
 

@@ -4,7 +4,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from learning.members import admin_views
-from learning.members.admin_menu import OrganizerMenuItem
+from learning.members.admin_roles import OrganizerMenuItem
 from learning.members.models import Member, MemberTransfer, Organization, RoleAssignment
 
 

@@ -29,6 +29,7 @@ SUBTREE_TITLE = "机关党委集中学习计划"
 # Branches that also carry a plan whose due date has passed.
 OVERDUE_BRANCHES = ["办公室党支部", "预算处党支部", "医政处党支部"]
 
+
 def _study_items() -> list:
     return list(study_pages()[:6])
 
