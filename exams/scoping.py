@@ -93,6 +93,3 @@ def get_own_attempt(user, attempt_id: int) -> Attempt:
     return attempt
 
 
-def own_member_id(user) -> int | None:
-    """The user's own member id (None for accounts without a member profile)."""
-    return scope_for(user).member_id

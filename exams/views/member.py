@@ -23,7 +23,7 @@ from exams.choices import OPTION_LETTERS, AttemptStatus, QuestionType, ReviewLev
 from exams.errors import AttemptNotFound, ExamError
 from exams.grading import display_letters, grade_response
 from exams.models import Attempt, AttemptQuestion, ExamIndexPage, ExamPage, PracticeRecord, Question
-from exams.scoping import get_own_attempt, manageable_exams, own_member_id
+from exams.scoping import get_own_attempt, manageable_exams
 from exams.services import (
     exams_for_member,
     expire_if_due,
@@ -38,7 +38,7 @@ from exams.services import (
 from exams.validation import format_answer
 from exams.views.errors import answers_errors
 from learning.members.models import Member
-from learning.members.scoping import scoped_view
+from learning.members.scoping import own_member_id, scoped_view
 
 MAX_BODY = 20_000
 

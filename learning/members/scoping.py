@@ -356,6 +356,21 @@ def own_member(user) -> Member | None:
     return Member.objects.select_related("branch", "user").filter(user=user).first()
 
 
+def own_member_id(user) -> int | None:
+    """The user's own member id (None for anonymous visitors and accounts without a profile).
+
+    One small query without loading the roles (the scope's, when it was already computed):
+    the exam autosave asks on every answer.
+    """
+    _count_use()
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached.member_id
+    if not user.is_authenticated or not user.is_active:
+        return None
+    return Member.objects.filter(user=user).values_list("id", flat=True).first()
+
+
 def require_own_member(user, message: str = "该账号尚未关联党员信息") -> Member:
     """The user's own member profile, or PermissionDenied for an account without one."""
     member = own_member(user)
