@@ -102,3 +102,33 @@ def finalize_scores(attempt: Attempt) -> bool:
         attempt.passed = total >= threshold
     attempt.save(update_fields=["score", "status", "passed"])
     return bool(attempt.passed) and not was_passed
+
+
+def displayed_response(option_order: list[str], response):
+    """A stored choice response (original letters) as this attempt showed it (its displayed letters)."""
+    if not option_order or response in (None, ""):
+        return response
+    if isinstance(response, str):
+        return OPTION_LETTERS[option_order.index(response)] if response in option_order else None
+    if isinstance(response, list) and all(isinstance(x, str) for x in response):
+        return sorted(OPTION_LETTERS[option_order.index(x)] for x in response if x in option_order)
+    return response
+
+
+def original_response(option_order: list[str], response):
+    """What a member chose (displayed letters, as the page sent them) in the question's original letters.
+
+    Letters the attempt did not show are kept as they are, so ``validate_response`` refuses them.
+    """
+    if not option_order or response in (None, ""):
+        return response
+
+    def original(letter):
+        position = OPTION_LETTERS.find(letter) if isinstance(letter, str) and len(letter) == 1 else -1
+        return option_order[position] if 0 <= position < len(option_order) else letter
+
+    if isinstance(response, str):
+        return original(response)
+    if isinstance(response, list):
+        return [original(x) for x in response]
+    return response

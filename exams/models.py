@@ -21,14 +21,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.html import escape, linebreaks, strip_tags
+from django.utils.html import strip_tags
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
-from wagtail.rich_text import expand_db_html
 
+from core.richtext import clean_rich_text, rich_text_html
 from exams.choices import (
     AttemptStatus,
     Difficulty,
@@ -148,9 +148,7 @@ class Question(models.Model):
 
     @property
     def stem_html(self) -> str:
-        if self.stem.lstrip().startswith("<"):
-            return expand_db_html(self.stem)
-        return linebreaks(escape(self.stem))
+        return rich_text_html(self.stem)
 
     @property
     def stem_text(self) -> str:
@@ -168,6 +166,8 @@ class Question(models.Model):
     def save(self, *args, **kwargs):
         # Saving only stores the question. A changed answer key regrades attempts through
         # exams.services.update_answer_key / regrade_if_key_changed, called by the edit paths.
+        # Stems come from editors and from imports: stored only through the allow-list.
+        self.stem = clean_rich_text(self.stem)
         self.fingerprint = question_fingerprint(self.qtype, self.stem, self.options or [])
         super().save(*args, **kwargs)
 

@@ -34,12 +34,33 @@ def visible_banks(user) -> QuerySet[QuestionBank]:
     return QuestionBank.objects.filter(Q(organization__isnull=True) | subtree)
 
 
-def get_bank_for_user(user, bank_id: int) -> QuestionBank:
-    """The bank if the user may manage it; 404 otherwise (other subtrees' banks are not revealed)."""
-    bank = visible_banks(user).filter(pk=bank_id).first()
+def writable_banks(user) -> QuerySet[QuestionBank]:
+    """Banks a user may import questions into: their subtree's banks; shared banks only for site admins.
+
+    A shared bank is drawn into every subtree's exams, so writing it is writing into other
+    organizers' exams: that is a site admin's decision, not one organizer's.
+    """
+    scope = scope_for(user)
+    if scope.is_admin:
+        return QuestionBank.objects.all()
+    if not scope.is_organizer:
+        return QuestionBank.objects.none()
+    return QuestionBank.objects.filter(scope.organizer_filter("organization__"))
+
+
+def get_bank_for_user(user, bank_id: int, *, write: bool = False) -> QuestionBank:
+    """The bank if the user may manage it (``write``: import into it); 404 otherwise (other subtrees' banks are not revealed)."""
+    bank = (writable_banks(user) if write else visible_banks(user)).filter(pk=bank_id).first()
     if bank is None:
         raise Http404("题库不存在")
     return bank
+
+
+def bank_owner_choices(user):
+    """Organizations a new bank may belong to: the roots of the user's organizer subtrees (admins: any)."""
+    scope = scope_for(user)
+    orgs = Organization.objects.all() if scope.is_admin else Organization.objects.filter(path__in=scope.organizer_paths)
+    return orgs.order_by("path")
 
 
 def manageable_exams(user) -> QuerySet[ExamPage]:
@@ -91,5 +112,3 @@ def get_own_attempt(user, attempt_id: int) -> Attempt:
     if attempt is None:
         raise AttemptNotFound()
     return attempt
-
-

@@ -28,7 +28,7 @@ from exams.choices import (
     SubmittedBy,
 )
 from exams.errors import AttemptNotFound, ExamError, NotInAudience
-from exams.grading import finalize_scores, grade_item
+from exams.grading import finalize_scores, grade_item, original_response
 from exams.models import Attempt, AttemptQuestion, ExamPage, Question
 from learning.hours.models import LedgerKind
 from learning.members.models import Member
@@ -236,9 +236,19 @@ def validate_response(question: Question, option_count: int, response: Any) -> A
 
 
 def save_answer(
-    attempt_id: int, member: Member, item_id: int, response: Any, *, now: dt.datetime | None = None
+    attempt_id: int,
+    member: Member,
+    item_id: int,
+    response: Any,
+    *,
+    now: dt.datetime | None = None,
+    displayed: bool = False,
 ) -> AttemptQuestion:
-    """Autosave one answer. Accepted until the deadline plus a short grace for answers in flight."""
+    """Autosave one answer. Accepted until the deadline plus a short grace for answers in flight.
+
+    ``displayed``: a choice answer in the letters the page showed (the answer page never sees the
+    question's own letters); stored translated back through the attempt's option order.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         attempt = (
@@ -261,6 +271,8 @@ def save_answer(
         )
         if item is None:
             raise ExamError("该题不属于本答卷")
+        if displayed and item.question.qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+            response = original_response(item.option_order, response)
         item.response = validate_response(item.question, len(item.option_order), response)
         item.answered_at = now
         item.save(update_fields=["response", "answered_at"])

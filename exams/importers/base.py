@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 
+from core.richtext import clean_rich_text
 from exams.choices import CHOICE_TYPES, Difficulty, QuestionType
 from exams.models import KnowledgePoint, Question, QuestionBank, question_fingerprint
 from exams.validation import validate_question_fields
@@ -194,6 +195,7 @@ def save_questions(
     seen: dict[str, int] = {}
     prints: list[str] = []
     for pq in parsed:
+        pq.stem = clean_rich_text(pq.stem)  # the same allow-list as Question.save (bulk_create skips save)
         check(pq)
         fp = question_fingerprint(pq.qtype, pq.stem, pq.options)
         prints.append(fp)

@@ -23,7 +23,14 @@ from exams.importers import FORMATS, export_questions, import_file
 from exams.importers.base import ImportFileError
 from exams.importers.xlsx import template_xlsx
 from exams.models import AttemptQuestion, QuestionBank
-from exams.scoping import get_bank_for_user, get_managed_exam, manageable_exams, visible_banks
+from exams.scoping import (
+    bank_owner_choices,
+    get_bank_for_user,
+    get_managed_exam,
+    manageable_exams,
+    visible_banks,
+    writable_banks,
+)
 from exams.services import grade_essay
 from exams.stats import attempts_table, exam_stats, stats_xlsx
 from exams.views.errors import answers_errors
@@ -56,7 +63,15 @@ def manage(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "exams/manage.html",
-        {"banks": banks, "exams": exams, "pending": pending, "is_organizer": scope.is_organizer},
+        {
+            "banks": banks,
+            "exams": exams,
+            "pending": pending,
+            "is_organizer": scope.is_organizer,
+            "is_admin": scope.is_admin,
+            "owners": bank_owner_choices(request.user) if scope.is_organizer else [],
+            "writable": set(writable_banks(request.user).values_list("pk", flat=True)) if scope.is_organizer else set(),
+        },
     )
 
 
@@ -70,7 +85,16 @@ def bank_create(request: HttpRequest) -> HttpResponse:
         raise ExamError("请填写题库名称")
     if QuestionBank.objects.filter(name=name).exists():
         raise ExamError(f"题库“{name}”已存在")
-    QuestionBank.objects.create(name=name)
+    # A new bank belongs to the organizer's own subtree; only a site admin creates a shared (全平台共用) one.
+    owners = bank_owner_choices(request.user)
+    chosen = request.POST.get("organization", "").strip()
+    if scope_for(request.user).is_admin and not chosen:
+        owner = None
+    else:
+        owner = owners.filter(pk=int(chosen)).first() if chosen.isdigit() and len(chosen) < 19 else owners.first()
+        if owner is None:
+            raise ExamError("请选择题库所属的组织（您负责的组织）")
+    QuestionBank.objects.create(name=name, organization=owner)
     messages.success(request, f"已创建题库“{name}”")
     return redirect("exams:manage")
 
@@ -78,7 +102,7 @@ def bank_create(request: HttpRequest) -> HttpResponse:
 @scoped_view
 def bank_import(request: HttpRequest, bank_id: int) -> HttpResponse:
     _require_manager(request, organizer_only=True)
-    bank = get_bank_for_user(request.user, bank_id)
+    bank = get_bank_for_user(request.user, bank_id, write=True)
     errors: list[str] = []
     if request.method == "POST":
         upload = request.FILES.get("file")

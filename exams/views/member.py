@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from exams.choices import OPTION_LETTERS, AttemptStatus, QuestionType, ReviewLevel
 from exams.errors import AttemptNotFound, ExamError
-from exams.grading import display_letters, grade_response
+from exams.grading import display_letters, displayed_response, grade_response
 from exams.models import Attempt, AttemptQuestion, ExamIndexPage, ExamPage, PracticeRecord, Question
 from exams.scoping import get_own_attempt, manageable_exams
 from exams.services import (
@@ -118,13 +118,14 @@ def _item_payload(item: AttemptQuestion) -> dict:
         "type": q.qtype,
         "type_label": q.get_qtype_display(),
         "points": str(item.points),
-        "stem_html": q.stem_html,
-        "response": item.response,
+        "stem": q.stem,
+        "response": displayed_response(item.option_order, item.response),
         "saved": item.answered_at is not None,
     }
     if q.qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
         payload["options"] = [
-            {"value": original, "label": OPTION_LETTERS[i], "text": q.options[OPTION_LETTERS.index(original)]}
+            # The value is the letter shown, never the original one (which would give the unshuffled order away).
+            {"value": OPTION_LETTERS[i], "label": OPTION_LETTERS[i], "text": q.options[OPTION_LETTERS.index(original)]}
             for i, original in enumerate(item.option_order)
         ]
     if q.qtype == QuestionType.BLANK:
@@ -201,7 +202,7 @@ def answer(request: HttpRequest, attempt_id: int) -> JsonResponse:
     item_id = data.get("item")
     if not isinstance(item_id, int):
         raise ExamError("缺少题目编号")
-    item = save_answer(attempt_id, Member(pk=member_id), item_id, data.get("response"))
+    item = save_answer(attempt_id, Member(pk=member_id), item_id, data.get("response"), displayed=True)
     return JsonResponse({"saved": True, "item": item.pk, "saved_at": item.answered_at.isoformat()})
 
 

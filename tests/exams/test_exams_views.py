@@ -257,7 +257,7 @@ def test_the_mistake_notebook_and_practice_use_only_the_members_own_mistakes(wor
 def test_bank_import_and_export_pages_are_for_organizers(world, site):
     from exams.models import QuestionBank
 
-    bank = QuestionBank.objects.create(name="页面题库")
+    bank = QuestionBank.objects.create(name="页面题库", organization=world.committee_a)
     c = client_for(world.organizer_a)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
