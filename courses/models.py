@@ -30,6 +30,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from core.converters import parse_id
 from courses.blocks import StudyBodyBlock
 from learning.hours.items import CompletedBy, ItemKind, StudyItem
 
@@ -206,7 +207,8 @@ class TheoryIndexPage(Page):
             queryset = queryset.filter(tags__slug=tag_slug)
         series_id = (params.get("series") or "").strip()
         if series_id:
-            active["series"] = Series.objects.filter(pk=series_id).first() if series_id.isdigit() else None
+            series_pk = parse_id(series_id)
+            active["series"] = Series.objects.filter(pk=series_pk).first() if series_pk is not None else None
             queryset = queryset.filter(series=active["series"]) if active["series"] else queryset.none()
         sort = params.get("sort") or "date"
         active["sort"] = sort if sort in ARCHIVE_SORTS else "date"

@@ -101,15 +101,15 @@ def register_certificate_admin_urls():
     return [
         path("learning/certificates/print/", certificate_admin.print_certificates, name="learning_certificate_print"),
         path(
-            "learning/certificates/print/<int:pk>/", certificate_admin.print_job, name="learning_certificate_print_job"
+            "learning/certificates/print/<id:pk>/", certificate_admin.print_job, name="learning_certificate_print_job"
         ),
         path(
-            "learning/certificates/print/<int:pk>/<str:kind>/",
+            "learning/certificates/print/<id:pk>/<str:kind>/",
             certificate_admin.print_job_file,
             name="learning_certificate_print_file",
         ),
         path(
-            "learning/certificates/<int:pk>/revoke/",
+            "learning/certificates/<id:pk>/revoke/",
             certificate_admin.revoke_certificate,
             name="learning_certificate_revoke",
         ),

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = "公共组件"
+
+    def ready(self) -> None:
+        from django.urls import register_converter
+
+        from core.converters import IdConverter
+
+        register_converter(IdConverter, "id")
