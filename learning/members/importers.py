@@ -6,7 +6,13 @@ Columns: 姓名, 账号, 手机, 所在组织 (a path such as 市直机关工委
 
 Every row is checked first; one bad row means nothing is imported and every bad
 row is reported by number and field. An account that already exists is updated
-(a change of branch is recorded as a transfer).
+(a change of branch is recorded as a transfer) only if it is a member the importer
+manages: an account without a member profile, a staff or superuser account, or a
+member of another subtree is never touched.
+
+Each new account gets its own random one-time password (``ImportResult.initial_passwords``),
+handed to the organizer once as an .xlsx (``initial_passwords_xlsx``); the member must
+change it at first login (``Member.password_change_required``).
 """
 
 from __future__ import annotations
@@ -65,7 +71,8 @@ class ImportResult:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     created_orgs: list[str] = field(default_factory=list)
-    initial_password: str = ""
+    # (account, name, organization, password) of each new account: shown to nobody, written once to an .xlsx.
+    initial_passwords: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -155,7 +162,6 @@ def import_members(
     filename: str,
     *,
     create_missing_orgs: bool = False,
-    initial_password: str | None = None,
     by=None,
 ) -> ImportResult:
     """Validate every row; import all of them, or nothing.
@@ -214,20 +220,22 @@ def import_members(
         for column, path in (("所在组织", member.org_path), ("管理范围", member.scope_path)):
             if path and not in_scope(path):
                 result.errors.append(f"第{member.row}行「{column}」：您无权管理组织“{path}”")
-    if by is not None:
-        existing = Member.objects.filter(user__username__in=seen_accounts)
-        for account, branch_name in existing.values_list("user__username", "branch__full_name"):
-            if not in_scope(branch_name):
-                result.errors.append(
-                    f"第{seen_accounts[account]}行「账号」：“{account}”已属于您管理范围以外的组织，不能修改"
-                )
+    User = get_user_model()
+    accounts = User.objects.filter(username__in=seen_accounts)
+    for account, is_staff, is_superuser, branch_name in accounts.values_list(
+        "username", "is_staff", "is_superuser", "member__branch__full_name"
+    ):
+        where = f"第{seen_accounts[account]}行「账号」：“{account}”"
+        if is_staff or is_superuser:
+            result.errors.append(f"{where}是管理员账号，不能通过名册导入修改")
+        elif branch_name is None:
+            result.errors.append(f"{where}已被平台上未关联党员的账号使用，不能通过名册导入认领，请换一个账号")
+        elif by is not None and not in_scope(branch_name):
+            result.errors.append(f"{where}已属于您管理范围以外的组织，不能修改")
 
     if result.errors:
         return result
 
-    User = get_user_model()
-    password = initial_password or secrets.token_urlsafe(9)
-    password_hash = make_password(password)  # hashed once, shared by this batch's new accounts
     with transaction.atomic():
         for path in sorted(missing, key=lambda p: p.count("/")):
             _ensure_path(path, orgs, result)
@@ -237,8 +245,12 @@ def import_members(
             branch = orgs[item.org_path]
             user = existing_users.get(item.account)
             if user is None:
-                user = User.objects.create(username=item.account, password=password_hash, first_name=item.name)
+                password = new_initial_password()
+                user = User.objects.create(
+                    username=item.account, password=initial_password_hash(password), first_name=item.name
+                )
                 result.created.append(item.account)
+                result.initial_passwords.append((item.account, item.name, item.org_path, password))
                 member = None
             else:
                 member = members_by_user.get(user.id)
@@ -271,9 +283,40 @@ def import_members(
                 # A secretary leads their own branch; an organizer the 管理范围 subtree.
                 org = branch if role == RoleKind.SECRETARY else orgs[item.scope_path]
                 RoleAssignment.objects.get_or_create(user=user, role=role, organization=org)
-    if result.created:
-        result.initial_password = password
     return result
+
+
+def new_initial_password() -> str:
+    """A one-time password of 12 characters (about 71 bits), easy to type from a printed sheet."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(12))
+
+
+def initial_password_hash(password: str) -> str:
+    """The hash of a random one-time password: the lighter ``pbkdf2_initial`` hasher when configured.
+
+    A 71-bit random secret needs no million-round PBKDF2 (importing 1,000 members would take
+    minutes); the member replaces it at first login, and Django re-hashes with the default hasher.
+    """
+    from django.contrib.auth.hashers import get_hashers_by_algorithm
+
+    algorithm = "pbkdf2_initial" if "pbkdf2_initial" in get_hashers_by_algorithm() else "default"
+    return make_password(password, hasher=algorithm)
+
+
+def initial_passwords_xlsx(result: ImportResult) -> bytes:
+    """The new accounts and their one-time passwords as an .xlsx, for the organizer to hand out."""
+    from core.downloads import Sheet, workbook_bytes
+
+    return workbook_bytes(
+        Sheet(
+            "初始密码",
+            ["姓名", "账号", "所在组织", "初始密码"],
+            [(name, account, org, password) for account, name, org, password in result.initial_passwords],
+            caption=["新账号初始密码（仅下载一次，请逐人发放；首次登录须修改密码）"],
+            widths={"C": 40, "D": 18},
+        )
+    )
 
 
 def _ensure_path(path: str, orgs: dict[str, Organization], result: ImportResult) -> Organization:

@@ -49,6 +49,7 @@ class MemberViewSet(ModelViewSet):
     search_fields = ["name", "phone", "user__username"]
     form_fields = ["name", "phone", "branch", "joined_party_on", "category", "position", "is_active"]
     index_view_class = admin_views.ScopedIndexView
+    add_view_class = admin_views.ScopedCreateView
     edit_view_class = admin_views.ScopedEditView
     delete_view_class = admin_views.ScopedDeleteView
     inspect_view_class = admin_views.ScopedInspectView
@@ -66,6 +67,10 @@ class RoleAssignmentViewSet(ModelViewSet):
     list_filter = ["role"]
     search_fields = ["user__username", "organization__full_name"]
     form_fields = ["user", "role", "organization"]
+    index_view_class = admin_views.ScopedIndexView
+    add_view_class = admin_views.ScopedCreateView
+    edit_view_class = admin_views.ScopedEditView
+    delete_view_class = admin_views.ScopedDeleteView
 
 
 class MemberTransferViewSet(ModelViewSet):
@@ -77,8 +82,11 @@ class MemberTransferViewSet(ModelViewSet):
     list_display = ["member", "from_branch", "to_branch", "transferred_on", "reason"]
     search_fields = ["member__name"]
     form_fields = ["member", "from_branch", "to_branch", "transferred_on", "reason"]
+    # Transfers are written only by Member.transfer_to (the member form's branch change): listed here, never edited.
+    index_view_class = admin_views.ScopedIndexView
     add_view_enabled = False
     edit_view_enabled = False
+    delete_view_enabled = False
 
 
 class OrganizationGroup(ViewSetGroup):
@@ -95,7 +103,14 @@ def register_viewsets():
 
 @hooks.register("register_admin_urls")
 def register_admin_urls():
-    return [path("learning/import-members/", admin_views.member_import, name="learning_member_import")]
+    return [
+        path("learning/import-members/", admin_views.member_import, name="learning_member_import"),
+        path(
+            "learning/import-members/passwords.xlsx",
+            admin_views.member_import_passwords,
+            name="learning_member_import_passwords",
+        ),
+    ]
 
 
 @hooks.register("register_admin_menu_item")

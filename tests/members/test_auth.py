@@ -71,15 +71,17 @@ def test_an_imported_member_must_change_the_initial_password_first(client, world
     path = tmp_path / "new.xlsx"
     workbook.save(path)
     with path.open("rb") as fh:
-        assert import_members(fh, path.name, initial_password="Chushi-2026").ok
+        result = import_members(fh, path.name)
+    assert result.ok
+    [(_, _, _, initial)] = result.initial_passwords
 
-    client.post("/login/", {"username": "newbie", "password": "Chushi-2026"})
+    client.post("/login/", {"username": "newbie", "password": initial})
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/account/password/")
     assert "请先修改密码" in client.get(response["Location"]).content.decode()
     client.post(
         "/account/password/",
-        {"old_password": "Chushi-2026", "new_password1": "Xin-mima-2026!", "new_password2": "Xin-mima-2026!"},
+        {"old_password": initial, "new_password1": "Xin-mima-2026!", "new_password2": "Xin-mima-2026!"},
     )
     assert client.get("/").status_code == 200
 

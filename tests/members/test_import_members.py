@@ -57,7 +57,7 @@ def run_import(path: Path, **kwargs):
 
 @pytest.mark.django_db
 def test_a_good_xlsx_file_imports_every_member_with_roles(world, tmp_path):
-    result = run_import(xlsx_file(tmp_path, GOOD_ROWS), initial_password="Init-2026-pass")
+    result = run_import(xlsx_file(tmp_path, GOOD_ROWS))
     assert result.ok, result.errors
     assert sorted(result.created) == ["chenzq", "liuhy", "sunxy", "zhouwj"]
     liu = Member.objects.get(user__username="liuhy")
@@ -67,7 +67,10 @@ def test_a_good_xlsx_file_imports_every_member_with_roles(world, tmp_path):
     zhou = Member.objects.get(user__username="zhouwj")
     assert RoleAssignment.objects.filter(user=zhou.user, role="organizer", organization=world.committee_a).exists()
     assert Member.objects.get(user__username="sunxy").category == "probationary"
-    assert liu.user.check_password("Init-2026-pass")
+    passwords = {account: password for account, _, _, password in result.initial_passwords}
+    assert len(set(passwords.values())) == 4  # one for each account, never one for the batch
+    assert liu.user.check_password(passwords["liuhy"])
+    assert not liu.user.check_password(passwords["chenzq"])
 
 
 @pytest.mark.django_db
@@ -75,7 +78,7 @@ def test_a_gbk_csv_as_saved_by_chinese_excel_imports(world, tmp_path):
     result = run_import(csv_file(tmp_path, GOOD_ROWS, encoding="gb18030"))
     assert result.ok, result.errors
     assert Member.objects.filter(user__username__in=["chenzq", "liuhy", "zhouwj", "sunxy"]).count() == 4
-    assert result.initial_password  # generated, to be handed to the new members
+    assert len(result.initial_passwords) == 4  # generated, to be handed to the new members
 
 
 @pytest.mark.django_db

@@ -1,8 +1,9 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
-from learning.members.importers import import_members
+from learning.members.importers import import_members, initial_passwords_xlsx
 
 
 class Command(BaseCommand):
@@ -11,7 +12,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help=".xlsx 或 .csv 文件")
         parser.add_argument("--create-orgs", action="store_true", help="自动创建名册中不存在的组织")
-        parser.add_argument("--initial-password", help="新账号的初始密码（默认随机生成并打印）")
+        parser.add_argument(
+            "--passwords-file",
+            default="",
+            help="新账号一次性初始密码表（.xlsx）的保存路径（默认：当前目录下的“新账号初始密码-时间.xlsx”）",
+        )
 
     def handle(self, *args, **options):
         path = Path(options["file"])
@@ -22,7 +27,6 @@ class Command(BaseCommand):
                 fh,
                 path.name,
                 create_missing_orgs=options["create_orgs"],
-                initial_password=options["initial_password"],
             )
         if not result.ok:
             for error in result.errors:
@@ -31,5 +35,9 @@ class Command(BaseCommand):
         for org in result.created_orgs:
             self.stdout.write(f"新建组织：{org}")
         self.stdout.write(self.style.SUCCESS(f"导入完成：新建 {len(result.created)} 人，更新 {len(result.updated)} 人"))
-        if result.initial_password:
-            self.stdout.write(f"新账号初始密码：{result.initial_password}（请通知本人登录后修改）")
+        if result.initial_passwords:
+            stamp = timezone.localtime().strftime("%Y%m%d%H%M")
+            out = Path(options["passwords_file"] or f"新账号初始密码-{stamp}.xlsx")
+            out.write_bytes(initial_passwords_xlsx(result))
+            out.chmod(0o600)
+            self.stdout.write(f"新账号一次性初始密码已写入：{out}（请逐人发放后删除该文件）")
