@@ -31,6 +31,7 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from core.converters import parse_id
+from core.privacy import hidden_paths, visible_pages
 from courses.blocks import StudyBodyBlock
 from learning.hours.items import CompletedBy, ItemKind, StudyItem
 
@@ -66,10 +67,13 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["theory_index"] = TheoryIndexPage.objects.child_of(self).live().first()
         context["course_index"] = CourseIndexPage.objects.child_of(self).live().first()
-        context["newest_materials"] = material_cards(TheoryMaterialPage.objects.descendant_of(self).live()).order_by(
+        # Pages under a privacy restriction this visitor has not passed are not listed (not even their titles).
+        materials = visible_pages(TheoryMaterialPage.objects.descendant_of(self).live(), request)
+        context["newest_materials"] = material_cards(materials).order_by(
             F("first_published_at").desc(nulls_last=True), "-pk"
         )[:HOME_MATERIALS]
-        courses = list(course_cards(CoursePage.objects.descendant_of(self).live())[:HOME_COURSES])
+        courses = visible_pages(CoursePage.objects.descendant_of(self).live(), request)
+        courses = list(course_cards(courses)[:HOME_COURSES])
         annotate_course_hours(courses)
         context["courses"] = courses
         return context
@@ -196,9 +200,9 @@ class TheoryIndexPage(Page):
             .order_by("-num", "name")[:ARCHIVE_TAG_CHOICES]
         )
 
-    def filtered_materials(self, params) -> tuple[QuerySet, dict]:
-        """Apply ?tag=&series=&sort= to the archive; returns the queryset and the active filters."""
-        queryset = self.materials()
+    def filtered_materials(self, params, request: HttpRequest | None = None) -> tuple[QuerySet, dict]:
+        """Apply ?tag=&series=&sort= to the archive (what ``request``'s visitor may see); returns the queryset and the active filters."""
+        queryset = visible_pages(self.materials(), request)
         active: dict = {"tag": None, "series": None, "sort": "date"}
         tag_slug = (params.get("tag") or "").strip()
         if tag_slug:
@@ -216,9 +220,10 @@ class TheoryIndexPage(Page):
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)
-        queryset, active = self.filtered_materials(request.GET)
+        queryset, active = self.filtered_materials(request.GET, request)
         filters = (
             f"t={active['tag'].pk if active['tag'] else request.GET.get('tag', '')}:s={request.GET.get('series', '')}"
+            f":h={','.join(hidden_paths(request))}"  # visitors who may see different pages count differently
         )
         paginator = CachedCountPaginator(
             material_cards(queryset),
@@ -351,7 +356,7 @@ class CourseIndexPage(Page):
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)
-        courses = list(course_cards(CoursePage.objects.child_of(self).live()))
+        courses = list(course_cards(visible_pages(CoursePage.objects.child_of(self).live(), request)))
         annotate_course_hours(courses)
         context["courses"] = courses
         return context

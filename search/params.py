@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest, QueryDict
 
+from core.privacy import hidden_paths
 from search.backends.base import SORT_RELEVANCE, SORTS, SearchRequest
 from search.documents import search_types
-from search.privacy import hidden_paths
 from search.query import parse_query
 
 PER_PAGE = 10

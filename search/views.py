@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 UNAVAILABLE = "检索服务暂时不可用，请稍后再试"
 # Search finds the site's published pages, which anyone may read; Wagtail's page privacy
-# settings are masked per request (search/privacy.py).
+# settings are masked per request (core/privacy.py).
 _PUBLIC = "searches published site pages; Wagtail page privacy is masked per visitor"
 
 
@@ -60,7 +60,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             context["clause_counts"] = (
                 backend.clause_counts(search.query, search.hidden_paths) if len(search.query.required) > 1 else []
             )
-            context["related"] = backend.related_terms(search.query)
+            context["related"] = backend.related_terms(search.query, hidden_paths=search.hidden_paths)
     except Exception:
         logger.exception("search failed for %r", q)
         context["error"] = UNAVAILABLE

@@ -137,10 +137,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
-# Repeated failed logins lock the (username, IP) pair for a while.
+# Repeated failed logins lock the (username, IP) pair for a while, and the IP across accounts
+# after AXES_IP_FAILURE_LIMIT failures (password spraying); see learning/members/lockout.py.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_IP_FAILURE_LIMIT = envint("AXES_IP_FAILURE_LIMIT", 20)
+AXES_HANDLER = "learning.members.lockout.LockoutHandler"
 AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 
@@ -161,6 +164,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# The first year of the site's study records: no ledger row is dated before it (nor in the future).
+LEARNING_FIRST_YEAR = envint("LEARNING_FIRST_YEAR", 2010)
 
 # The site's own Chinese full-text index of the archive (see search/).
 SEARCH_INDEX_DIR = Path(envstr("SEARCH_INDEX_DIR", str(VAR_DIR / "search-index")))

@@ -6,7 +6,15 @@ from decimal import Decimal
 
 from django import forms
 
+from learning.hours.ledger import ledger_date_error
 from learning.hours.models import LedgerEntry, OfflineKind, OfflineSession
+
+
+def _ledger_date(day):
+    """A date that feeds the ledger: the ledger's own rule, as a form error in Chinese."""
+    if (problem := ledger_date_error(day)) is not None:
+        raise forms.ValidationError(problem)
+    return day
 
 
 class OfflineSessionForm(forms.ModelForm):
@@ -31,6 +39,9 @@ class OfflineSessionForm(forms.ModelForm):
         else:
             del self.fields["reason"]
 
+    def clean_held_on(self):
+        return _ledger_date(self.cleaned_data["held_on"])
+
     def clean_hours(self) -> Decimal:
         hours = self.cleaned_data["hours"]
         if hours > 8:
@@ -48,6 +59,9 @@ class CorrectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         if entries is not None:
             self.fields["corrects"].queryset = entries
+
+    def clean_occurred_on(self):
+        return _ledger_date(self.cleaned_data["occurred_on"])
 
     def clean_hours(self) -> Decimal:
         hours = self.cleaned_data["hours"]

@@ -13,11 +13,32 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from learning.hours.models import LedgerEntry, LedgerKind
 from learning.members.models import Member
+
+
+def first_year() -> int:
+    """The first year of the site's study records (``LEARNING_FIRST_YEAR``): nothing is dated before it."""
+    return int(getattr(settings, "LEARNING_FIRST_YEAR", 2010))
+
+
+def ledger_date_error(day: dt.date | None, *, today: dt.date | None = None) -> str | None:
+    """Why a date cannot be a ledger row's date (in Chinese), or None if it can.
+
+    Study that happened is never dated in the future, nor before the site's first year.
+    """
+    if day is None:
+        return None
+    today = today or timezone.localdate()
+    if day > today:
+        return f"日期 {day:%Y-%m-%d} 晚于今天，学时只能记在已经发生的日期"
+    if day.year < first_year():
+        return f"日期 {day:%Y-%m-%d} 早于本平台学时记录的起始年份（{first_year()} 年）"
+    return None
 
 
 def credit(
@@ -41,6 +62,8 @@ def credit(
     hours = Decimal(str(hours))
     if kind != LedgerKind.ADJUSTMENT and hours < 0:
         raise ValueError("only adjustments may be negative")
+    if (problem := ledger_date_error(occurred_on)) is not None:
+        raise ValueError(problem)
     key = idempotency_key or f"{kind}:{source_key}:m{member.pk}"
     entry = LedgerEntry(
         member=member,

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 
 from core.tabular import TableError, read_table
-from learning.hours.ledger import credit
+from learning.hours.ledger import credit, ledger_date_error
 from learning.hours.models import LedgerEntry, LedgerKind, OfflineAttendance, OfflineKind, OfflineSession
 from learning.members.models import Member, Organization
 
@@ -42,6 +42,8 @@ def record_session(
 ) -> OfflineSession:
     if kind not in OfflineKind.values:
         raise ValidationError({"kind": "未知的学习类型"})
+    if (problem := ledger_date_error(held_on)) is not None:
+        raise ValidationError({"held_on": problem})
     session = OfflineSession.objects.create(
         branch=branch, kind=kind, held_on=held_on, topic=topic, hours=hours, note=note, created_by=by
     )

@@ -29,10 +29,12 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 from dataclasses import dataclass
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, Value
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from wagtail.models import Page, PageViewRestriction
@@ -105,6 +107,23 @@ class ReportResult:
 def _login_key(request) -> str:
     """The browser's login session cookie: a token only works in the browser it was issued to."""
     return request.COOKIES.get(settings.SESSION_COOKIE_NAME, "") if request is not None else ""
+
+
+def login_session_alive(request, now: dt.datetime):
+    """An expression: the login session of this request's cookie exists and has not expired.
+
+    With a database session engine it is an ``EXISTS`` on the session table, folded into the
+    report's one query; other engines are asked directly (their lookup is not a SQL query).
+    """
+    key = _login_key(request)
+    engine = import_module(settings.SESSION_ENGINE)
+    store_class = engine.SessionStore
+    if not key:
+        return Value(False)
+    if issubclass(store_class, DatabaseSessionStore):
+        sessions = store_class.get_model_class().objects.filter(session_key=key, expire_date__gt=now)
+        return Exists(sessions)
+    return Value(bool(store_class(key).load()))
 
 
 def session_token(session_id: int, member_id: int, page_id: int, login_key: str = "") -> str:
@@ -247,8 +266,9 @@ def record_report(request, data: dict, *, member: Member | None = None, now: dt.
     """Validate one activity report and credit what counts.
 
     The report authenticates with its session token (bound to the member, the page and
-    the browser's login cookie), so the hot path needs no session or user lookup; the
-    member's ``StudyLock`` row, locked first, serializes all of the member's reports.
+    the browser's login cookie); the login session behind that cookie must still exist and
+    the member and account be active, checked inside the one query that locks the member's
+    ``StudyLock`` row (which serializes all of the member's reports).
     """
     if not isinstance(data, dict):
         raise StudyError("报告格式无效")
@@ -266,14 +286,18 @@ def record_report(request, data: dict, *, member: Member | None = None, now: dt.
     now = now or timezone.now()
 
     with transaction.atomic():
+        # One query, as before: the member's lock, joined to the member and account (both still
+        # active) and checked against the login session the token was issued to (not logged out,
+        # not expired). A report after logout or deactivation credits nothing.
         lock = (
             StudyLock.objects.select_for_update(of=("self",))
             .select_related("session")
-            .filter(member_id=member_id)
+            .filter(member_id=member_id, member__is_active=True, member__user__is_active=True)
+            .annotate(logged_in=login_session_alive(request, now))
             .first()
         )
-        if lock is None:
-            raise StudyError("学习会话无效", 403, "forged")
+        if lock is None or not lock.logged_in:
+            raise StudyError("登录已失效，请重新登录后继续学习", 403, "logged_out")
         progress = StudyProgress.objects.get(member_id=member_id, page_id=page_id)
         session = lock.session
         if session is None or session.pk != session_id:

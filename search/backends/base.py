@@ -108,5 +108,5 @@ class SearchBackend(ABC):
         """How many documents each required part of the query finds on its own."""
 
     @abstractmethod
-    def related_terms(self, query: ParsedQuery, limit: int = 8) -> list[str]:
-        """Key words of the best matches of any part of the query."""
+    def related_terms(self, query: ParsedQuery, limit: int = 8, hidden_paths: tuple[str, ...] = ()) -> list[str]:
+        """Key words of the best matches of any part of the query, among the pages not under ``hidden_paths``."""

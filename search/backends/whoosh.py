@@ -339,10 +339,11 @@ class WhooshBackend(SearchBackend):
             counts.append((clause.text, len(results)))
         return counts
 
-    def related_terms(self, query: ParsedQuery, limit: int = 8) -> list[str]:
+    def related_terms(self, query: ParsedQuery, limit: int = 8, hidden_paths: tuple[str, ...] = ()) -> list[str]:
         searcher = self.searcher()
         any_clause = wq.Or([clause_query(c) for c in query.required])
-        results = searcher.search(any_clause, limit=10)
+        # Words only from pages the visitor may see: a restricted page's words are not hinted at.
+        results = searcher.search(any_clause, limit=10, mask=self._mask(hidden_paths))
         if results.is_empty():
             return []
         typed = {w for c in query.required for w in c.words} | {normalize(c.text) for c in query.required}

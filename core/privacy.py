@@ -1,13 +1,14 @@
-"""Wagtail privacy settings at query time: which page subtrees a visitor may not see.
+"""Wagtail privacy settings per request: which page subtrees a visitor may not see.
 
-The index holds every live page; restricted subtrees are masked per request
-(so changing a page's privacy setting takes effect at once, without reindexing).
-The rules are Wagtail's own (PageViewRestriction.accept_request), evaluated in
-a constant number of queries.
+Every list of pages (the search index, the theory archive, the home page's newest materials
+and courses) masks the restricted subtrees this visitor has not passed, so changing a page's
+privacy setting takes effect at once. The rules are Wagtail's own
+(PageViewRestriction.accept_request), evaluated in a constant number of queries.
 """
 
 from __future__ import annotations
 
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from wagtail.models import PageViewRestriction
 
@@ -40,3 +41,16 @@ def hidden_paths(request: HttpRequest) -> tuple[str, ...]:
         if not allowed:
             hidden.append(restriction.page.path)
     return tuple(sorted(set(hidden)))
+
+
+def visible_pages(queryset: QuerySet, request: HttpRequest | None) -> QuerySet:
+    """``queryset`` (pages) without the subtrees this visitor may not see; without a request, public pages only."""
+    if request is None:
+        return queryset.public()
+    hidden = hidden_paths(request)
+    if not hidden:
+        return queryset
+    masked = Q()
+    for path in hidden:
+        masked |= Q(path__startswith=path)
+    return queryset.exclude(masked)
