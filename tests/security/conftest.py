@@ -1,0 +1,35 @@
+"""One seeded site for the security walks: the URL audit's objects of 甲 (tests/members/test_url_scoping.py),
+with hostile text in every field a person types, so each walk checks escaping and formulas too."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.members.test_url_scoping import Foreign, foreign, frozen  # noqa: F401  (fixtures reused)
+
+# A stored-XSS probe and a spreadsheet formula in one string: neither may survive where it is shown.
+XSS = '<img src=x onerror="alert(13)"><script>alert(13)</script>'
+FORMULA = '=HYPERLINK("http://evil.example","点我")'
+HOSTILE = f"{FORMULA}{XSS}"
+
+
+@pytest.fixture
+def seeded(world, foreign):  # noqa: F811
+    """The audit's objects, with hostile names, topics, reasons and titles everywhere a user can type."""
+    import datetime as dt
+
+    from learning.evaluations.models import EvaluationScheme, ScoreAdjustment
+    from learning.hours.ledger import adjust
+    from learning.hours.models import OfflineSession
+    from learning.plans.models import Notification, StudyPlan
+
+    for member in (world.member_a1, world.member_b1):
+        member.position = HOSTILE
+        member.save(update_fields=["position"])
+        adjust(member, "0.5", reason=HOSTILE, created_by=world.admin, occurred_on=dt.date(2026, 7, 1))
+    OfflineSession.objects.update(note=HOSTILE)
+    ScoreAdjustment.objects.update(reason=HOSTILE)
+    Notification.objects.update(body=HOSTILE)
+    StudyPlan.objects.update(description=HOSTILE)
+    EvaluationScheme.objects.update(description=HOSTILE)
+    return foreign

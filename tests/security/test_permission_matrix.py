@@ -1,0 +1,142 @@
+"""Every URL of the site, requested by every role, against what that role may get.
+
+The URLs come from the URLconf (tests/members/test_url_scoping.site_urls), so a new view is in
+the matrix the day it is added. Each URL carries the ids of 甲's objects (plan, scheme, run,
+offline session, certificate, exam, attempt, bank…); the roles come from outside 甲:
+
+- anonymous: a scoped view sends them to log in (a view for scripts answers 403 itself);
+- a member of 乙一支部, the secretary of 乙一支部, the organizer of 乙党委: refused (403/404),
+  sent elsewhere (302), told the request is bad (400), or shown a page without anything of 甲;
+- the site admin: never refused by scoping (no 403 except for pages that need a member profile).
+
+Every answer of every role is also checked for what an attacker would leave behind: no server
+error, no unescaped script from the hostile text seeded everywhere (conftest.HOSTILE), every
+inline script carrying this response's CSP nonce, and no spreadsheet cell that would run.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.test import Client
+
+from core.downloads import FORMULA_TRIGGERS
+from tests.members.test_url_scoping import SECRETS, audited_urls, body_text, request, url_for
+from tests.security.conftest import XSS
+
+ROLES = ("anonymous", "member", "secretary", "organizer", "admin")
+# Pages that answer the site admin with 403 because they are a member's own pages (the admin has no member profile).
+MEMBER_ONLY = {"hours:study_start", "hours:record", "hours:record_print", "hours:record_xlsx", "certificates:mine", "exams:mistakes"}
+_SCRIPT = re.compile(r"<script\b([^>]*)>", re.I)
+_NONCE = re.compile(r"'nonce-([^']+)'")
+
+
+def client_for(world, role: str) -> Client:
+    client = Client(raise_request_exception=False)
+    user = {
+        "anonymous": None,
+        "member": world.member_b1.user,
+        "secretary": world.secretary_b1.user,
+        "organizer": world.organizer_b.user,
+        "admin": world.admin,
+    }[role]
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def leftovers(response) -> list[str]:
+    """What a hostile user's text or a page's own markup left exploitable in this response."""
+    problems = []
+    content_type = response.get("Content-Type", "")
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    if content_type.startswith("text/html"):
+        html = data.decode("utf-8", errors="replace")
+        if XSS in html or "<script>alert(13)" in html or "onerror=" in html.lower():
+            problems.append("unescaped hostile HTML")
+        policy = response.get("Content-Security-Policy", "")
+        nonce = _NONCE.search(policy)
+        if not policy:
+            problems.append("no Content-Security-Policy")
+        for attrs in _SCRIPT.findall(html):
+            if "src=" in attrs or 'type="application/json"' in attrs:
+                continue
+            if not nonce or f'nonce="{nonce.group(1)}"' not in attrs:
+                problems.append(f"inline <script{attrs}> without this response's nonce")
+    elif "spreadsheetml" in content_type:
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(data))
+        for sheet in book:
+            for row in sheet.iter_rows(values_only=True):
+                for value in row:
+                    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+                        problems.append(f"live formula cell {value[:30]!r}")
+    elif content_type.startswith("text/csv"):
+        text = data.decode("utf-8-sig")
+        for line in text.splitlines():
+            for cell in line.split(","):
+                if cell.strip('"').startswith(FORMULA_TRIGGERS):
+                    problems.append(f"live formula cell {cell[:30]!r}")
+    return problems
+
+
+def expected(url, role: str, response) -> str | None:
+    """What is wrong with this answer for this role (None when it is what the role may get)."""
+    status = response.status_code
+    if status >= 500:
+        return f"server error {status}"
+    scoping = getattr(url.callback, "scoping", None)
+    if scoping == "public":
+        return None if status in (200, 204, 302, 400, 404, 405, 429) else f"{status} from a public view"
+    if role == "anonymous":
+        to_login = status == 302 and "/login/" in response.get("Location", "")
+        return None if to_login or status in (400, 403) else f"{status} for an anonymous visitor"
+    if role == "admin":
+        if status == 403 and url.name not in MEMBER_ONLY:
+            return "the site admin was refused"
+        return None
+    if status not in (200, 302, 400, 403, 404, 405):
+        return f"unexpected {status}"
+    if status == 200:
+        text = body_text(response)
+        if text is None:
+            return f"a {response['Content-Type']} body for another subtree's ids"
+        leaked = [secret for secret in SECRETS if secret in text]
+        if leaked:
+            return f"shows 甲's data {leaked}"
+    return None
+
+
+def test_every_url_answers_every_role_as_it_may(world, seeded):
+    # One seeded site for the five walks (building it is the slow part).
+    problems: list[str] = []
+    urls = audited_urls()
+    assert len(urls) >= 60
+    for role in ROLES:
+        client = client_for(world, role)
+        for url in urls:
+            path = url_for(url, seeded)
+            response = request(client, path)
+            wrong = expected(url, role, response)
+            if wrong:
+                problems.append(f"{role} {path} ({url.view}): {wrong}")
+            problems.extend(f"{role} {path}: {p}" for p in leftovers(response))
+    assert not problems, "\n".join(problems)
+
+
+def test_the_site_admin_really_sees_the_objects_the_matrix_uses(world, seeded):
+    """The outsiders' refusals mean something only if the same URLs show 甲's data to someone allowed."""
+    client = client_for(world, "admin")
+    for name, kwargs, secret in [
+        ("hours:record_member", {"member_id": seeded.kwargs_by_param["member_id"]}, "甲一党员"),
+        ("plans:detail", {"plan_id": seeded.kwargs_by_param["plan_id"]}, "甲一支部学习计划"),
+        ("hours:offline_detail", {"session_id": seeded.kwargs_by_param["session_id"]}, "甲一支部小组会"),
+        ("evaluations:scheme", seeded.kwargs_by_name["evaluations:scheme"], "甲方考评方案"),
+    ]:
+        from django.urls import reverse
+
+        response = client.get(reverse(name, kwargs=kwargs))
+        assert response.status_code == 200 and secret in response.content.decode(), name
