@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 import re
 
-import pytest
 from django.test import Client
 
 from core.downloads import FORMULA_TRIGGERS
@@ -28,7 +27,14 @@ from tests.security.conftest import XSS
 
 ROLES = ("anonymous", "member", "secretary", "organizer", "admin")
 # Pages that answer the site admin with 403 because they are a member's own pages (the admin has no member profile).
-MEMBER_ONLY = {"hours:study_start", "hours:record", "hours:record_print", "hours:record_xlsx", "certificates:mine", "exams:mistakes"}
+MEMBER_ONLY = {
+    "hours:study_start",
+    "hours:record",
+    "hours:record_print",
+    "hours:record_xlsx",
+    "certificates:mine",
+    "exams:mistakes",
+}
 _SCRIPT = re.compile(r"<script\b([^>]*)>", re.I)
 _NONCE = re.compile(r"'nonce-([^']+)'")
 
