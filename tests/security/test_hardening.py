@@ -64,6 +64,9 @@ def test_a_branch_change_in_the_form_is_a_transfer_and_outside_the_subtree_is_re
 
 
 def test_the_transfer_list_shows_only_transfers_touching_the_users_organizations(world):
+    from django.contrib.auth.models import Group, Permission
+
+    Group.objects.get(name="组织员").permissions.add(Permission.objects.get(codename="view_membertransfer"))
     world.member_a2.transfer_to(world.branch_a1, reason="甲方内部转接")
     assert "甲二党员" in logged_in(world.organizer_a).get("/admin/learning/membertransfer/").content.decode()
     html = logged_in(world.organizer_b).get("/admin/learning/membertransfer/").content.decode()
