@@ -279,14 +279,15 @@ def test_no_template_has_inline_handlers_or_javascript_urls():
 
 
 def test_every_admin_viewset_with_an_export_neutralises_formulas():
+    from django.urls import get_resolver
     from wagtail.admin.viewsets import viewsets
 
     from core.downloads import SafeExportMixin
 
+    assert get_resolver().url_patterns  # loading the admin's URLs registers every viewset (groups flattened)
     checked = 0
     for viewset in viewsets.viewsets:
-        for item in getattr(viewset, "viewsets", None) or [viewset]:
-            if getattr(item, "list_export", None):
-                checked += 1
-                assert issubclass(item.index_view_class, SafeExportMixin), item
+        if getattr(viewset, "list_export", None):
+            checked += 1
+            assert issubclass(viewset.index_view_class, SafeExportMixin), viewset
     assert checked >= 3
