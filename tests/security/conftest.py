@@ -3,6 +3,8 @@ with hostile text in every field a person types, so each walk checks escaping an
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.members.test_url_scoping import Foreign, foreign, frozen  # noqa: F401  (fixtures reused)
@@ -11,6 +13,23 @@ from tests.members.test_url_scoping import Foreign, foreign, frozen  # noqa: F40
 XSS = '<img src=x onerror="alert(13)"><script>alert(13)</script>'
 FORMULA = '=HYPERLINK("http://evil.example","点我")'
 HOSTILE = f"{FORMULA}{XSS}"
+
+# Markup a browser would run: a script-like element, an event-handler attribute inside a tag, a
+# javascript: address. Escaped text (&lt;img … onerror=…&gt;) is harmless and does not match.
+_LIVE = re.compile(
+    r"<(?:script|iframe|style|object|embed|svg)\b(?![^>]*\bsrc=\"/static/)"
+    r"|<[a-z][^>]*\son[a-z]+\s*="
+    r"|(?:href|src|action)\s*=\s*[\"']?\s*javascript:",
+    re.I,
+)
+
+
+def live_markup(html: str, *, allow_scripts: bool = False) -> list[str]:
+    """The pieces of ``html`` that would run in a browser (the page's own ``<script>`` tags aside when allowed)."""
+    found = [m.group(0) for m in _LIVE.finditer(html)]
+    if allow_scripts:
+        found = [f for f in found if not f.lower().startswith("<script")]
+    return found
 
 
 @pytest.fixture
