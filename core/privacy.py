@@ -14,6 +14,18 @@ from wagtail.models import PageViewRestriction
 
 
 def hidden_paths(request: HttpRequest) -> tuple[str, ...]:
+    """The tree paths of the restricted subtrees this request may not see (computed once per request)."""
+    cached = getattr(request, "_hidden_paths", None)
+    if cached is None:
+        cached = _hidden_paths(request)
+        try:
+            request._hidden_paths = cached
+        except AttributeError:  # a request-like object without attributes of its own
+            pass
+    return cached
+
+
+def _hidden_paths(request: HttpRequest) -> tuple[str, ...]:
     restrictions = list(PageViewRestriction.objects.select_related("page").prefetch_related("groups"))
     if not restrictions:
         return ()
