@@ -87,11 +87,13 @@ def setup_backend(backend: str, out: Path):
     return get_backend()
 
 
-def law_documents(folder: Path, limit: int | None = None):
+def law_documents(folder: Path, limit: int | None = None, sample: int | None = None):
     from bench.corpus import read_laws
     from search.documents import SearchDocument
 
     laws = read_laws(folder, limit=limit)
+    if sample and sample < len(laws):
+        laws = sorted(random.Random(18).sample(laws, sample), key=lambda law: law.path)
     docs = [
         SearchDocument(
             page_id=i,
@@ -119,13 +121,13 @@ def p95(values):
     return values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
 
 
-def measure_one(backend_name: str, size: str, n_queries: int | None = None) -> dict:
+def measure_one(backend_name: str, size: str, n_queries: int | None = None, sample: int | None = None) -> dict:
     """Build ``backend_name``'s index of the laws and measure it (runs in a process of its own)."""
     import dataclasses
 
     folder = laws_dir()
     smoke = size == "smoke"
-    out = OUT / f"quality-{backend_name}{'-smoke' if smoke else ''}"
+    out = OUT / f"quality-{backend_name}{'-smoke' if smoke else ''}{f'-{sample}' if sample else ''}"
     out.mkdir(parents=True, exist_ok=True)
     backend = setup_backend(backend_name, out)
 
@@ -134,7 +136,7 @@ def measure_one(backend_name: str, size: str, n_queries: int | None = None) -> d
     from search.backends.whoosh import gram_text
     from search.query import ParsedQuery, parse_query
 
-    laws, docs = law_documents(folder, limit=60 if smoke else None)
+    laws, docs = law_documents(folder, limit=60 if smoke else None, sample=sample)
     n_queries = n_queries or (10 if smoke else 200)
     started = time.monotonic()
     if backend.fingerprints() != {d.page_id: d.fingerprint() for d in docs}:
@@ -250,7 +252,12 @@ def measure_one(backend_name: str, size: str, n_queries: int | None = None) -> d
     return result
 
 
-def figures(size: str = "default", backends: tuple[str, ...] | None = None, queries: int | None = None) -> dict:
+def figures(
+    size: str = "default",
+    backends: tuple[str, ...] | None = None,
+    queries: int | None = None,
+    sample: int | None = None,
+) -> dict:
     """{backend: figures}, each backend measured in a fresh process (skips PostgreSQL when it does not answer)."""
     if laws_dir() is None:
         return {}
@@ -266,7 +273,8 @@ def figures(size: str = "default", backends: tuple[str, ...] | None = None, quer
         out = OUT / f"search_quality-{name}.json"
         subprocess.run(
             [sys.executable, str(Path(__file__).resolve()), "--one", name, "--size", size, "--json", str(out)]
-            + (["--queries", str(queries)] if queries else []),
+            + (["--queries", str(queries)] if queries else [])
+            + (["--sample", str(sample)] if sample else []),
             env=env,
             check=True,
         )
@@ -315,6 +323,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=("both", "whoosh", "postgres"), default="both")
     parser.add_argument("--size", choices=("smoke", "default", "full"), default=None)
     parser.add_argument("--queries", type=int, default=None)
+    parser.add_argument("--sample", type=int, default=None, help="a random sample of this many laws (default: all)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -323,13 +332,13 @@ def main() -> None:
         print("../shared/data/laws not found (set BENCH_DATA_DIR): skipped")
         return
     if args.one:
-        result = measure_one(args.one, size, args.queries)
+        result = measure_one(args.one, size, args.queries, args.sample)
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1))
         return
     backends = None if args.backend == "both" else (args.backend,)
     if args.backend == "postgres" and not postgres_answers():
         sys.exit("PostgreSQL does not answer on 127.0.0.1:5432")
-    results = figures(size, backends, args.queries)
+    results = figures(size, backends, args.queries, args.sample)
     if "postgres" not in results:
         print("PostgreSQL does not answer on 127.0.0.1:5432: whoosh only")
     print_table(results)
