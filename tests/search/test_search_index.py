@@ -156,3 +156,14 @@ def test_rebuild_indexes_every_live_page_and_drops_the_rest(archive, search_inde
     assert found(search_index, "三个代表") == ["丙资料"]
     assert 999999 not in search_index.fingerprints()
     assert check_index().ok
+
+
+def test_characters_that_jieba_cuts_into_other_words_are_found_and_rank_below_the_word(archive, search_index, publish):
+    # In 实践中学习 the characters 中学 straddle 实践中 / 学习; in 这所中学 they are a word.
+    publish(add_material, archive, "实践材料", "他们要在实践中学习。")
+    publish(add_material, archive, "学校材料", "这所中学办得好。")
+    publish(add_material, archive, "效能材料", "推进机关效能建设。")
+    assert found(search_index, "中学") == ["学校材料", "实践材料"]
+    assert found(search_index, "能建") == ["效能材料"]
+    assert found(search_index, '"实践中学习"') == ["实践材料"]
+    assert found(search_index, "中学 -实践") == ["学校材料"]
