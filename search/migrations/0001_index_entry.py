@@ -5,37 +5,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='IndexEntry',
+            name="IndexEntry",
             fields=[
-                ('page_id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('path', models.CharField(max_length=255)),
-                ('type', models.CharField(max_length=50)),
-                ('title', models.TextField()),
-                ('url', models.TextField(blank=True)),
-                ('summary', models.TextField(blank=True)),
-                ('body', models.TextField(blank=True)),
-                ('tags', models.JSONField(default=list)),
-                ('tag_keys', models.JSONField(default=list)),
-                ('date', models.DateField(null=True)),
-                ('year', models.IntegerField(null=True)),
-                ('fingerprint', models.CharField(max_length=32)),
-                ('content', models.TextField(blank=True)),
-                ('words', django.contrib.postgres.search.SearchVectorField(null=True)),
-                ('grams', django.contrib.postgres.search.SearchVectorField(null=True)),
-                ('keys', django.contrib.postgres.search.SearchVectorField(null=True)),
+                ("page_id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("path", models.CharField(max_length=255)),
+                ("type", models.CharField(max_length=50)),
+                ("title", models.TextField()),
+                ("url", models.TextField(blank=True)),
+                ("summary", models.TextField(blank=True)),
+                ("body", models.TextField(blank=True)),
+                ("tags", models.JSONField(default=list)),
+                ("tag_keys", models.JSONField(default=list)),
+                ("date", models.DateField(null=True)),
+                ("year", models.IntegerField(null=True)),
+                ("fingerprint", models.CharField(max_length=32)),
+                ("content", models.TextField(blank=True)),
+                ("words", django.contrib.postgres.search.SearchVectorField(null=True)),
+                ("grams", django.contrib.postgres.search.SearchVectorField(null=True)),
+                ("keys", django.contrib.postgres.search.SearchVectorField(null=True)),
             ],
             options={
-                'verbose_name': '检索索引条目',
-                'verbose_name_plural': '检索索引条目',
-                'db_table': 'search_index_entry',
+                "verbose_name": "检索索引条目",
+                "verbose_name_plural": "检索索引条目",
+                "db_table": "search_index_entry",
             },
         ),
     ]
