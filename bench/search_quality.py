@@ -1,72 +1,119 @@
-"""Search quality on the real law archive: this search vs whoosh's default analyzer vs Wagtail's database backend.
+"""Search quality on the real law archive, for both backends in the same run.
 
-Usage: .venv/bin/python bench/search_quality.py [--laws ../shared/data/laws] [--queries 100]
+Usage: .venv/bin/python bench/search_quality.py [--laws DIR] [--backend both|whoosh|postgres] [--queries 200]
+       BENCH_SMOKE=1 .venv/bin/python bench/search_quality.py      (60 laws, 10 queries: proves it runs)
 
-Loads the 1,584 laws of ../shared/data/laws as theory material pages into its own
-SQLite database (bench/out/quality/, kept between runs), indexes them three ways
-and runs the same queries against each:
+Reads the laws of ../shared/data/laws (skips cleanly when absent) into index
+documents (no pages: the analysis and the backends are what is measured), builds
+each backend's index in a process of its own (PostgreSQL: the database
+``learning_bench_search`` on 127.0.0.1:5432, when it answers) and runs the same
+queries against each, with and without the bigram field:
 
-- title queries: a law's short title (土壤污染防治法); hit@1 = that law ranks first;
-- word queries: dictionary words of 2–4 Chinese characters found in 3–300 laws;
-  recall@10 = share of the top 10 that contain the word, against a plain substring
-  scan (divided by min(10, documents containing it)).
+- title queries: every law's short title (土壤污染防治法); hit@1 = that law ranks first;
+- word queries: 2–4 character dictionary words found in 3–300 laws, and 2–4
+  character strings cut at random from the texts (which straddle jieba's words);
+  precision@10 = share of the top 10 that contain the word (after width and case
+  folding); count recall = share of the laws containing the word that the search
+  reports (all matches fetched); count precision = share of those reported that
+  contain it.
 
-Prints a table (recall, hit@1, median/p95 latency per query, warm) for docs/search.md.
+Prints one table and writes bench/out/search_quality.json ({backend: {figure: value}});
+``figures(size)`` returns the same dict for a harness.
+Targets: title hit@1 = 100 %, precision@10 ≥ 99 %, count recall ≥ 98 %.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out" / "quality"
+OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-os.environ["VAR_DIR"] = str(OUT)
-os.environ["SEARCH_INDEX_DIR"] = str(OUT / "index")
-os.environ["DEBUG"] = "false"
+
+PG_SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+TARGETS = {"title_hit1": 1.0, "precision10": 0.99, "count_recall": 0.98}
 
 
-def setup(laws_dir: Path):
+def laws_dir() -> Path | None:
+    env = os.environ.get("BENCH_DATA_DIR")
+    candidates = [Path(env)] if env else [ROOT.parent / "shared" / "data", ROOT.parent.parent / "shared" / "data"]
+    return next((c / "laws" for c in candidates if (c / "laws").is_dir()), None)
+
+
+def postgres_answers() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+def postgres_database(name: str) -> str:
+    """The URL of database ``name`` on the bench server, created when missing (kept between runs)."""
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{PG_SERVER}/{name}"
+
+
+def setup_backend(backend: str, out: Path):
+    """Django set up for one backend in this process; returns the backend object."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    os.environ["VAR_DIR"] = str(out)
+    os.environ["SEARCH_INDEX_DIR"] = str(out / "index")
+    os.environ["SEARCH_BACKEND"] = backend
+    os.environ["DEBUG"] = "false"
     import django
 
     django.setup()
     from django.core.management import call_command
 
-    from bench.corpus import add_law_pages, read_laws
-    from courses.demo import load
-    from courses.models import TheoryIndexPage, TheoryMaterialPage
+    if backend == "postgres":
+        call_command("migrate", "search", verbosity=0)
+    from search.backends import get_backend
 
-    call_command("migrate", verbosity=0)
-    laws = read_laws(laws_dir)
-    if TheoryMaterialPage.objects.count() < len(laws):
-        TheoryMaterialPage.objects.all().delete()
-        home = load()
-        index = TheoryIndexPage.objects.first()
-        if index is None:
-            index = TheoryIndexPage(title="法律法规", slug="laws")
-            home.add_child(instance=index)
-        print(f"loading {len(laws)} laws as pages (once; Wagtail indexes them as they are saved)…", flush=True)
-        started = time.monotonic()
-        add_law_pages(index, laws, progress=lambda n: print(f"  {n} pages", flush=True))
-        print(f"  loaded in {time.monotonic() - started:.0f} s", flush=True)
-    return laws
+    return get_backend()
 
 
-def timed(fn, queries):
-    latencies, results = [], []
-    for q in queries:
-        fn(q)  # warm this query's code path once
-        started = time.perf_counter()
-        results.append(fn(q))
-        latencies.append((time.perf_counter() - started) * 1000)
-    return results, latencies
+def law_documents(folder: Path, limit: int | None = None, sample: int | None = None):
+    from bench.corpus import read_laws
+    from search.documents import SearchDocument
+
+    laws = read_laws(folder, limit=limit)
+    if sample and sample < len(laws):
+        laws = sorted(random.Random(18).sample(laws, sample), key=lambda law: law.path)
+    docs = [
+        SearchDocument(
+            page_id=i,
+            path=f"000100010001{i:05d}",
+            type="material",
+            title=law.title,
+            url=f"/laws/{i}/",
+            body=law.body,
+            headings=law.headings,
+            date=law.date,
+        )
+        for i, law in enumerate(laws, 1)
+    ]
+    return laws, docs
+
+
+def index_size(backend) -> int:
+    if hasattr(backend, "size_bytes"):
+        return backend.size_bytes()
+    return sum(f.stat().st_size for f in Path(backend.index_dir).iterdir() if f.is_file())
 
 
 def p95(values):
@@ -74,122 +121,229 @@ def p95(values):
     return values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--laws", type=Path, default=ROOT.parent / "shared" / "data" / "laws")
-    parser.add_argument("--queries", type=int, default=100)
-    args = parser.parse_args()
-    if not args.laws.is_dir():
-        sys.exit(f"{args.laws} not found")
-    laws = setup(args.laws)
+def measure_one(backend_name: str, size: str, n_queries: int | None = None, sample: int | None = None) -> dict:
+    """Build ``backend_name``'s index of the laws and measure it (runs in a process of its own)."""
+    import dataclasses
 
-    from django.core.management import call_command
-    from whoosh.analysis import StandardAnalyzer
-    from whoosh.qparser import AndGroup, MultifieldParser
+    folder = laws_dir()
+    smoke = size == "smoke"
+    out = OUT / f"quality-{backend_name}{'-smoke' if smoke else ''}{f'-{sample}' if sample else ''}"
+    out.mkdir(parents=True, exist_ok=True)
+    backend = setup_backend(backend_name, out)
 
-    from courses.models import TheoryMaterialPage
-    from search.analysis import get_jieba
-    from search.backends import get_backend
+    from search.analysis import get_jieba, normalize
     from search.backends.base import SearchRequest
-    from search.backends.whoosh import FIELD_BOOSTS, WhooshBackend, build_schema
-    from search.indexing import check_index, live_documents
-    from search.query import parse_query
+    from search.backends.whoosh import gram_text
+    from search.query import ParsedQuery, parse_query
 
-    if not check_index().ok:  # an index left by an earlier run is reused
-        started = time.monotonic()
-        call_command("rebuild_archive_index", verbosity=0)
-        print(f"rebuild_archive_index: {time.monotonic() - started:.1f} s for {len(laws)} laws", flush=True)
-    ours = get_backend()
-
-    documents = list(live_documents())
-    plain = WhooshBackend(OUT / "index-default", schema=build_schema(StandardAnalyzer()))
-    if plain.doc_count() != len(documents):
-        started = time.monotonic()
-        plain.rebuild(documents, len(documents))
-        print(f"default-analyzer index: {time.monotonic() - started:.1f} s", flush=True)
-
-    texts = {doc.page_id: f"{doc.title}\n{doc.body}" for doc in documents}
-    short_title = {
-        page_id: Path(path).stem for page_id, path in TheoryMaterialPage.objects.values_list("pk", "source_path")
-    }
-    from bench.corpus import _DATE_IN_NAME
-
-    short_title = {pk: _DATE_IN_NAME.sub("", stem).strip() for pk, stem in short_title.items()}
+    laws, docs = law_documents(folder, limit=60 if smoke else None, sample=sample)
+    n_queries = n_queries or (10 if smoke else 200)
+    started = time.monotonic()
+    if backend.fingerprints() != {d.page_id: d.fingerprint() for d in docs}:
+        backend.rebuild(docs, len(docs))
+    rebuild = time.monotonic() - started
+    texts = {d.page_id: normalize(gram_text(d)) for d in docs}
+    short_title = {i: law.short_title for i, law in enumerate(laws, 1)}
 
     rng = random.Random(20260101)
-    title_queries = sorted({short_title[pk] for pk in rng.sample(sorted(short_title), args.queries)})
+    title_queries = sorted(set(short_title.values()))
+    if smoke:
+        title_queries = title_queries[:n_queries]
+    # Several laws share a short title (amended versions): any of them first counts.
+    by_short: dict[str, set[int]] = {}
+    for pk, short in short_title.items():
+        by_short.setdefault(short, set()).add(pk)
 
     freq = get_jieba().FREQ
     candidates = sorted(
         w for w, f in freq.items() if f >= 5 and 2 <= len(w) <= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in w)
     )
     rng.shuffle(candidates)
-    word_queries: list[str] = []
-    relevant: dict[str, set[int]] = {}
-    for word in candidates:
-        hits = {pk for pk, text in texts.items() if word in text}
-        if 3 <= len(hits) <= 300:
-            word_queries.append(word)
-            relevant[word] = hits
-        if len(word_queries) >= args.queries:
-            break
+    low, high = (1, 60) if smoke else (3, 300)
 
-    def ours_search(q):
-        return [h.page_id for h in ours.search(SearchRequest(parse_query(q), per_page=10)).hits]
+    def pick(words):
+        chosen, relevant = [], {}
+        for word in words:
+            if word in relevant:
+                continue
+            hits = {pk for pk, text in texts.items() if word in text}
+            if low <= len(hits) <= high:
+                chosen.append(word)
+                relevant[word] = hits
+            if len(chosen) >= n_queries:
+                break
+        return chosen, relevant
 
-    parser_default = MultifieldParser(list(FIELD_BOOSTS), plain.schema, group=AndGroup)
+    dictionary_words, relevant = pick(candidates)
 
-    def default_search(q):
-        searcher = plain.searcher()
-        return [int(hit["id"]) for hit in searcher.search(parser_default.parse(q), limit=10)]
+    def cut_strings():
+        ids = sorted(texts)
+        while True:
+            text = texts[rng.choice(ids)]
+            length = rng.randint(2, 4)
+            start = rng.randrange(max(1, len(text) - length))
+            piece = text[start : start + length]
+            if len(piece) == length and all("\u4e00" <= ch <= "\u9fff" for ch in piece):
+                yield piece
 
-    def wagtail_search(q):
-        return [p.pk for p in TheoryMaterialPage.objects.live().search(q, operator="and")[:10]]
+    text_strings, relevant_strings = pick(cut_strings())
+    relevant.update(relevant_strings)
 
-    systems = [("this search (whoosh + jieba)", ours_search), ("whoosh default analyzer", default_search)]
-    systems.append(("Wagtail database backend", wagtail_search))
-
-    rows = []
-    for name, fn in systems:
-        title_results, title_lat = timed(fn, title_queries)
-        hit1 = sum(
-            1 for q, res in zip(title_queries, title_results, strict=True) if res and short_title.get(res[0]) == q
+    def without_grams(parsed: ParsedQuery) -> ParsedQuery:
+        return dataclasses.replace(
+            parsed,
+            required=tuple(dataclasses.replace(c, grams=()) for c in parsed.required),
+            excluded=tuple(dataclasses.replace(c, grams=()) for c in parsed.excluded),
         )
-        word_results, word_lat = timed(fn, word_queries)
-        recalls = []
-        for q, res in zip(word_queries, word_results, strict=True):
+
+    def run(q, grams=True, per_page=10):
+        parsed = parse_query(q)
+        if not grams:
+            parsed = without_grams(parsed)
+        return backend.search(SearchRequest(parsed, per_page=per_page))
+
+    def word_figures(words, grams):
+        precisions, recalls, count_precisions, latencies = [], [], [], []
+        for q in words:
+            run(q, grams)  # warm
+            t = time.perf_counter()
+            top = run(q, grams)
+            latencies.append((time.perf_counter() - t) * 1000)
+            ids = [h.page_id for h in top.hits]
             rel = relevant[q]
-            recalls.append(len(set(res[:10]) & rel) / min(10, len(rel)))
-        lat = title_lat + word_lat
-        rows.append(
-            (
-                name,
-                f"{statistics.mean(recalls):.3f}",
-                f"{hit1 / len(title_queries):.2f}",
-                f"{statistics.median(lat):.1f}",
-                f"{p95(lat):.1f}",
-            )
-        )
-        print(f"  measured {name}", flush=True)
+            precisions.append(sum(1 for i in ids if i in rel) / len(ids) if ids else 0.0)
+            everything = {h.page_id for h in run(q, grams, per_page=max(1, top.count)).hits} if top.count else set()
+            recalls.append(len(everything & rel) / len(rel))
+            count_precisions.append(len(everything & rel) / len(everything) if everything else 1.0)
+        return {
+            "precision10": statistics.mean(precisions),
+            "count_recall": statistics.mean(recalls),
+            "count_precision": statistics.mean(count_precisions),
+            "median_ms": statistics.median(latencies),
+            "p95_ms": p95(latencies),
+        }
 
-    print()
-    print(
-        f"Corpus: {len(documents)} laws; {len(word_queries)} word queries (2–4 characters), "
-        f"{len(title_queries)} short-title queries"
-    )
-    header = ("system", "recall@10 (words)", "title hit@1", "median ms", "p95 ms")
-    widths = [max(len(str(r[i])) for r in [header, *rows]) + 2 for i in range(len(header))]
-    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |")
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in rows:
-        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
-    misses = [
-        q
-        for q, res in zip(title_queries, timed(ours_search, title_queries)[0], strict=True)
-        if not res or short_title.get(res[0]) != q
+    result: dict = {"backend": backend_name, "laws": len(docs), "rebuild_s": rebuild}
+    title_lat, first = [], 0
+    misses = []
+    for q in title_queries:
+        run(q)
+        t = time.perf_counter()
+        hits = run(q).hits
+        title_lat.append((time.perf_counter() - t) * 1000)
+        if hits and hits[0].page_id in by_short[q]:
+            first += 1
+        else:
+            misses.append(q)
+    result["title_queries"] = len(title_queries)
+    result["title_hit1"] = first / len(title_queries)
+    result["title_misses"] = misses[:20]
+    result["title_median_ms"] = statistics.median(title_lat)
+    for label, words in (("words", dictionary_words), ("strings", text_strings)):
+        result[f"{label}_queries"] = len(words)
+        for grams in (True, False):
+            for key, value in word_figures(words, grams).items():
+                result[f"{label}{'' if grams else '_nograms'}_{key}"] = value
+    both = dictionary_words + text_strings
+    result["precision10"] = min(result["words_precision10"], result["strings_precision10"])
+    result["count_recall"] = min(result["words_count_recall"], result["strings_count_recall"])
+    result["word_queries"] = len(both)
+    result["index_bytes_per_doc"] = index_size(backend) / len(docs)
+    return result
+
+
+def figures(
+    size: str = "default",
+    backends: tuple[str, ...] | None = None,
+    queries: int | None = None,
+    sample: int | None = None,
+) -> dict:
+    """{backend: figures}, each backend measured in a fresh process (skips PostgreSQL when it does not answer)."""
+    if laws_dir() is None:
+        return {}
+    if backends is None:
+        backends = ("whoosh", "postgres") if postgres_answers() else ("whoosh",)
+    results = {}
+    for name in backends:
+        env = dict(os.environ)
+        if name == "postgres":
+            env["DATABASE_URL"] = postgres_database("learning_bench_search")
+        else:
+            env.pop("DATABASE_URL", None)
+        out = OUT / f"search_quality-{name}.json"
+        subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--one", name, "--size", size, "--json", str(out)]
+            + (["--queries", str(queries)] if queries else [])
+            + (["--sample", str(sample)] if sample else []),
+            env=env,
+            check=True,
+        )
+        results[name] = json.loads(out.read_text())
+    return results
+
+
+def print_table(results: dict[str, dict]) -> None:
+    rows = [
+        ("title hit@1 (all short titles)", "title_hit1", "= 100 %", True),
+        ("precision@10, dictionary words", "words_precision10", "≥ 99 %", True),
+        ("precision@10, strings from texts", "strings_precision10", "≥ 99 %", True),
+        ("count recall, dictionary words", "words_count_recall", "≥ 98 %", True),
+        ("count recall, strings from texts", "strings_count_recall", "≥ 98 %", True),
+        ("count precision, strings", "strings_count_precision", "", True),
+        ("  without bigrams: recall, words", "words_nograms_count_recall", "", True),
+        ("  without bigrams: recall, strings", "strings_nograms_count_recall", "", True),
+        ("  without bigrams: p@10, strings", "strings_nograms_precision10", "", True),
+        ("word query median ms", "strings_median_ms", "", False),
+        ("word query p95 ms", "strings_p95_ms", "", False),
+        ("  without bigrams: median ms", "strings_nograms_median_ms", "", False),
+        ("index bytes per law", "index_bytes_per_doc", "", False),
+        ("rebuild s (0 when reused)", "rebuild_s", "", False),
     ]
-    print(f"\ntitle queries not ranked first by this search ({len(misses)}): {'、'.join(misses[:20])}")
-    print("\nExample: 土壤污染防治法 →", [texts[i].split("\n")[0] for i in ours_search("土壤污染防治法")[:3]])
+    names = list(results)
+    first = results[names[0]]
+    print(
+        f"\nLaws: {first['laws']}; {first['title_queries']} title queries, {first['words_queries']} dictionary words, "
+        f"{first['strings_queries']} strings cut from the texts"
+    )
+    print(f"| {'figure':<36} | " + " | ".join(f"{n:>10}" for n in names) + " | target |")
+    print(f"|{'-' * 38}|" + "|".join("-" * 12 for _ in names) + "|--------|")
+    for label, key, target, percent in rows:
+        cells = []
+        for n in names:
+            value = results[n].get(key)
+            cells.append(f"{value * 100:>9.1f}%" if percent else f"{value:>10.1f}")
+        print(f"| {label:<36} | " + " | ".join(cells) + f" | {target:<6} |")
+    for n in names:
+        if results[n]["title_misses"]:
+            print(f"{n}: titles not ranked first: {'、'.join(results[n]['title_misses'])}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--backend", choices=("both", "whoosh", "postgres"), default="both")
+    parser.add_argument("--size", choices=("smoke", "default", "full"), default=None)
+    parser.add_argument("--queries", type=int, default=None)
+    parser.add_argument("--sample", type=int, default=None, help="a random sample of this many laws (default: all)")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    size = args.size or ("smoke" if os.environ.get("BENCH_SMOKE") == "1" else "default")
+    if laws_dir() is None:
+        print("../shared/data/laws not found (set BENCH_DATA_DIR): skipped")
+        return
+    if args.one:
+        result = measure_one(args.one, size, args.queries, args.sample)
+        args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    backends = None if args.backend == "both" else (args.backend,)
+    if args.backend == "postgres" and not postgres_answers():
+        sys.exit("PostgreSQL does not answer on 127.0.0.1:5432")
+    results = figures(size, backends, args.queries, args.sample)
+    if "postgres" not in results:
+        print("PostgreSQL does not answer on 127.0.0.1:5432: whoosh only")
+    print_table(results)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "search_quality.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))
 
 
 if __name__ == "__main__":

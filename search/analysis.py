@@ -15,6 +15,12 @@ word push the following words out of phrase position. This analyzer instead:
   offsets stay valid for highlighting);
 - drops stop words without consuming a position.
 
+Beside the word terms, :func:`grams` cuts the same folded text into overlapping
+character bigrams (a second index field). A query word that jieba segments
+differently inside a document (it straddles two dictionary words there, or sits
+inside a longer word) is still found as the phrase of its bigrams; the word
+terms keep deciding the ranking.
+
 jieba is initialised once per process (its dictionary ships inside the package;
 nothing is downloaded) with the project's domain dictionary, so terms such as
 科学发展观 or 三会一课 stay whole.
@@ -143,6 +149,40 @@ def terms(text: str, *, subwords: bool = True) -> Iterator[Term]:
         start += width
 
 
+# Runs of letters, digits and ideographs: bigrams never bridge punctuation or spaces.
+_GRAM_RUN = re.compile(r"[^\W_]+")
+GRAM_WIDTH = 2
+
+
+def grams(text: str) -> Iterator[Term]:
+    """Overlapping character bigrams of the folded text, with positions and offsets.
+
+    Consecutive bigrams of one run of letters, digits and ideographs take consecutive
+    positions; a gap of one position separates runs, so a phrase of bigrams matches
+    exactly the documents that contain those characters in a row.
+    """
+    if not text:
+        return
+    text = normalize(text)
+    pos = 0
+    for run in _GRAM_RUN.finditer(text):
+        chars = run.group()
+        start = run.start()
+        for i in range(len(chars) - GRAM_WIDTH + 1):
+            yield Term(chars[i : i + GRAM_WIDTH], pos, start + i, start + i + GRAM_WIDTH)
+            pos += 1
+        pos += 1
+
+
+def query_grams(text: str) -> tuple[str, ...]:
+    """The bigrams a query fragment must contain in a row; empty unless the folded fragment is one
+    run of two or more letters, digits or ideographs (other fragments match by words alone)."""
+    runs = _GRAM_RUN.findall(normalize(text or ""))
+    if len(runs) != 1 or len(runs[0]) < GRAM_WIDTH:
+        return ()
+    return tuple(term.text for term in grams(runs[0]))
+
+
 def query_words(text: str) -> list[str]:
     """Precise-mode words of a query fragment (what a phrase of it must contain)."""
     return [term.text for term in terms(text, subwords=False)]
@@ -184,6 +224,43 @@ class JiebaTokenizer(Tokenizer):
         # Queries are parsed by search.query, which analyses words itself; a
         # whoosh query-mode call still gets precise-mode words only.
         for term in terms(value, subwords=mode != "query"):
+            token.text = term.text
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = term.text
+            if positions:
+                token.pos = start_pos + term.pos
+            if chars:
+                token.startchar = start_char + term.start
+                token.endchar = start_char + term.end
+            yield token
+
+
+class GramTokenizer(Tokenizer):
+    """A whoosh tokenizer over :func:`grams`."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for term in grams(value) if tokenize else [Term(normalize(value), 0, 0, len(value))]:
             token.text = term.text
             token.boost = 1.0
             token.stopped = False

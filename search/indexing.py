@@ -59,13 +59,17 @@ def sync_pages(page_ids: Iterable[int]) -> tuple[int, int]:
     """Bring these pages' index entries in line with the database. Returns (updated, removed)."""
     docs: list[SearchDocument] = []
     gone: list[int] = []
-    for page_id in dict.fromkeys(page_ids):
+    backend = get_backend()
+    page_ids = list(dict.fromkeys(page_ids))
+    # A backend writing in the transaction locks the entries first, so a concurrent publish of the
+    # same document (a course and its lesson) reads the pages only after the other one committed.
+    backend.lock(page_ids)
+    for page_id in page_ids:
         doc = document_for(page_id)
         if doc is None:
             gone.append(page_id)
         else:
             docs.append(doc)
-    backend = get_backend()
     backend.update(docs)
     backend.delete(gone)
     return len(docs), len(gone)

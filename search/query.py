@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from search.analysis import normalize, query_words
+from search.analysis import normalize, query_grams, query_words
 
 MAX_QUERY_LENGTH = 200
 
@@ -30,6 +30,16 @@ class QueryError(ValueError):
 class Clause:
     text: str  # as the user typed it
     words: tuple[str, ...]  # analysed words, in order (a phrase when more than one)
+    # Its characters as bigrams, in order (empty when the fragment is not one run of characters):
+    # a document containing them in a row matches even where jieba cut its words differently.
+    grams: tuple[str, ...] = ()
+
+    @property
+    def chars(self) -> str:
+        """The folded characters the bigrams cover ("" without bigrams)."""
+        if not self.grams:
+            return ""
+        return self.grams[0] + "".join(g[-1] for g in self.grams[1:])
 
 
 @dataclass(frozen=True)
@@ -64,7 +74,7 @@ def parse_query(raw: str) -> ParsedQuery:
         words = tuple(query_words(fragment or ""))
         if not words:
             continue
-        clause = Clause(text=fragment.strip(), words=words)
+        clause = Clause(text=fragment.strip(), words=words, grams=query_grams(fragment))
         (excluded if negated else required).append(clause)
     if not required:
         if excluded:

@@ -1,4 +1,4 @@
-"""Page lifecycle signals → index tasks (queued after the transaction commits)."""
+"""Page lifecycle signals → index updates (in the transaction, or tasks queued after it commits)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,18 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 
 
 def enqueue_sync(page_ids: list[int]) -> None:
+    """Index these pages: at once, in the publishing transaction, with a backend in the site's database
+    (PostgreSQL); otherwise by a task once the transaction commits (whoosh: one writer)."""
+    from search.backends import get_backend
+    from search.indexing import sync_pages
     from search.tasks import sync_pages_task
 
     ids = sorted(set(page_ids))
-    if ids:
+    if not ids:
+        return
+    if get_backend().in_transaction:
+        sync_pages(ids)
+    else:
         transaction.on_commit(lambda: sync_pages_task.enqueue(ids))
 
 

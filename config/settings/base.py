@@ -170,6 +170,8 @@ LEARNING_FIRST_YEAR = envint("LEARNING_FIRST_YEAR", 2010)
 
 # The site's own Chinese full-text index of the archive (see search/).
 SEARCH_INDEX_DIR = Path(envstr("SEARCH_INDEX_DIR", str(VAR_DIR / "search-index")))
+# whoosh (a folder on this server) or postgres (a table in the shared PostgreSQL database).
+SEARCH_BACKEND = envstr("SEARCH_BACKEND", "whoosh")
 
 # Background work: immediate by default; TASKS_BACKEND=database queues work in
 # the database for `manage.py db_worker` processes on any machine.

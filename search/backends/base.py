@@ -1,10 +1,10 @@
 """The interface every search backend implements.
 
 A backend stores :class:`~search.documents.SearchDocument` objects and answers
-:class:`SearchRequest` objects. The whoosh backend keeps files on local disk; a
-backend on PostgreSQL full-text search (a table of jieba-segmented text with a
-``tsvector`` column, fed by the same analyzer) can replace it when several app
-servers share one database: views, tasks and commands only use this interface.
+:class:`SearchRequest` objects. The whoosh backend keeps files on local disk; the
+PostgreSQL backend (a table of jieba terms and character bigrams in ``tsvector``
+columns, fed by the same analyzer) replaces it when several app servers share
+one database: views, tasks and commands only use this interface.
 """
 
 from __future__ import annotations
@@ -78,6 +78,13 @@ Progress = Callable[[int, int], None]
 
 class SearchBackend(ABC):
     """Stores documents by page id and answers queries."""
+
+    # True when writes go through the site's database connection: the index is then updated
+    # inside the transaction that publishes a page, instead of by a task after it commits.
+    in_transaction: bool = False
+
+    def lock(self, page_ids: Iterable[int]) -> None:  # noqa: B027 (optional hook, nothing to do by default)
+        """Order concurrent writers of these documents (before they are read from the database)."""
 
     @abstractmethod
     def update(self, documents: Iterable[SearchDocument]) -> None:

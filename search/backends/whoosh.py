@@ -28,7 +28,7 @@ from whoosh import sorting
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.writing import CLEAR
 
-from search.analysis import ChineseAnalyzer, normalize
+from search.analysis import ChineseAnalyzer, GramTokenizer, normalize
 from search.backends.base import (
     SORT_DATE,
     Hit,
@@ -43,7 +43,7 @@ from search.query import Clause, ParsedQuery
 
 # Bump when the schema or the analysis changes: a new index name is created
 # empty and `rebuild_archive_index` fills it.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 INDEX_NAME = f"archive_v{SCHEMA_VERSION}"
 WRITER_TIMEOUT = 300.0  # seconds a writer waits for the lock (a full rebuild holds it ~1 minute)
 TAG_SEPARATOR = ","
@@ -53,6 +53,9 @@ TITLE_KEY_BOOST = 20.0
 
 # Searchable text fields and how much a match in each counts.
 FIELD_BOOSTS = {"title": 6.0, "tagtext": 3.0, "headings": 2.0, "summary": 1.5, "body": 1.0}
+# A document found only through the bigrams of a query word (its characters are there, but
+# jieba cut them into other words) ranks below every document that has the word itself.
+GRAM_BOOST = 0.001
 
 
 def build_schema(analyzer=None) -> Schema:
@@ -73,6 +76,8 @@ def build_schema(analyzer=None) -> Schema:
         fingerprint=STORED,
         # Whole-title keys: a query that is exactly a document's title ranks it first.
         title_key=KEYWORD(commas=True, scorable=True),
+        # Overlapping character bigrams of every text field (recall where segmentation differs).
+        grams=TEXT(analyzer=GramTokenizer()),
     )
 
 
@@ -90,6 +95,7 @@ def document_fields(doc: SearchDocument) -> dict:
         "url": doc.url,
         "fingerprint": doc.fingerprint(),
         "title_key": ",".join(title_keys(doc.title)),
+        "grams": gram_text(doc),
     }
     if doc.date:
         fields["date"] = datetime.datetime.combine(doc.date, datetime.time())
@@ -97,12 +103,27 @@ def document_fields(doc: SearchDocument) -> dict:
     return fields
 
 
-def clause_query(clause: Clause, fields: Iterable[str] = FIELD_BOOSTS) -> wq.Query:
-    """One part of the query, in any of the text fields (an exact sequence when several words)."""
+def gram_text(doc: SearchDocument) -> str:
+    """Every text field, one per line (bigrams never bridge two fields)."""
+    return "\n".join([doc.title, *doc.tags, *doc.headings, doc.summary, doc.body])
+
+
+def clause_query(clause: Clause, fields: Iterable[str] = FIELD_BOOSTS, grams: bool = True) -> wq.Query:
+    """One part of the query: its words in any text field (an exact sequence when several words),
+    or its characters in a row (the phrase of its bigrams), scored far below the words."""
     words = list(clause.words)
     if len(words) == 1:
-        return wq.Or([wq.Term(field, words[0]) for field in fields])
-    return wq.Or([wq.Phrase(field, words) for field in fields])
+        parts = [wq.Term(field, words[0]) for field in fields]
+    else:
+        parts = [wq.Phrase(field, words) for field in fields]
+    if grams and clause.grams:
+        gram_query = (
+            wq.Term("grams", clause.grams[0], boost=GRAM_BOOST)
+            if len(clause.grams) == 1
+            else wq.Phrase("grams", list(clause.grams), boost=GRAM_BOOST)
+        )
+        parts.append(gram_query)
+    return wq.Or(parts)
 
 
 def title_keys(title: str) -> list[str]:

@@ -11,12 +11,28 @@ from wagtail.rich_text import RichText
 from courses.models import CourseIndexPage, CoursePage, LessonPage, TheoryIndexPage, TheoryMaterialPage
 
 
-@pytest.fixture
-def search_index(tmp_path):
-    """A fresh, empty index folder for this test."""
-    with override_settings(SEARCH_INDEX_DIR=tmp_path / "index"):
+def on_postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+def index_backends() -> list[str]:
+    """Every search test runs on the whoosh index; on PostgreSQL, on the PostgreSQL backend as well."""
+    import os
+
+    postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+    return ["whoosh", "postgres"] if postgres else ["whoosh"]
+
+
+@pytest.fixture(params=index_backends())
+def search_index(request, tmp_path):
+    """A fresh, empty index for this test: a whoosh folder, or (on PostgreSQL) the index table."""
+    with override_settings(SEARCH_INDEX_DIR=tmp_path / "index", SEARCH_BACKEND=request.param):
         from search.backends import get_backend
 
+        if request.param == "postgres":
+            request.getfixturevalue("db")
         yield get_backend()
 
 

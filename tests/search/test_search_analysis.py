@@ -74,3 +74,15 @@ def test_the_query_language_separates_words_phrases_and_exclusions():
 def test_unusable_queries_are_refused_with_a_reason(raw, message):
     with pytest.raises(QueryError, match=message):
         parse_query(raw)
+
+
+def test_bigrams_cover_runs_of_characters_and_never_bridge_punctuation():
+    from search.analysis import grams, query_grams
+
+    found = [(g.text, g.pos) for g in grams("效能建设，ＡＢ5G")]
+    assert found == [("效能", 0), ("能建", 1), ("建设", 2), ("ab", 4), ("b5", 5), ("5g", 6)]
+    assert query_grams("能建设") == ("能建", "建设")
+    assert query_grams("ＡＢ") == ("ab",)
+    assert query_grams("学") == () and query_grams("依法 追究") == ()
+    clause = parse_query("机关效能").required[0]
+    assert clause.grams == ("机关", "关效", "效能") and clause.chars == "机关效能"

@@ -117,15 +117,17 @@ def test_publishing_a_lesson_updates_its_course_and_a_course_its_lessons(site, a
 
 
 def test_the_check_finds_missing_stale_and_extra_entries_and_fix_repairs_them(archive, search_index):
-    # Pages published without running the queued tasks: the index never heard of them.
+    # Pages published without running the queued tasks (whoosh), or whose entries were lost: missing.
     first = add_material(archive, "甲资料", "科学发展观")
     second = add_material(archive, "乙资料", "三个代表")
+    search_index.delete([first.pk, second.pk])
     report = check_index()
     assert sorted(report.missing) == sorted([first.pk, second.pk])
-    search_index.update([first.search_document()])
+    old = first.search_document()
     first.title = "甲资料（修订）"
     first.save_revision().publish()
-    search_index.update([_ghost(first)])
+    # The index still holds the text before the edit, and a page that is gone.
+    search_index.update([old, _ghost(first)])
     report = check_index()
     assert report.stale == [first.pk] and report.missing == [second.pk] and report.extra == [999999]
     with pytest.raises(CommandError, match="不一致"):
@@ -154,3 +156,14 @@ def test_rebuild_indexes_every_live_page_and_drops_the_rest(archive, search_inde
     assert found(search_index, "三个代表") == ["丙资料"]
     assert 999999 not in search_index.fingerprints()
     assert check_index().ok
+
+
+def test_characters_that_jieba_cuts_into_other_words_are_found_and_rank_below_the_word(archive, search_index, publish):
+    # In 实践中学习 the characters 中学 straddle 实践中 / 学习; in 这所中学 they are a word.
+    publish(add_material, archive, "实践材料", "他们要在实践中学习。")
+    publish(add_material, archive, "学校材料", "这所中学办得好。")
+    publish(add_material, archive, "效能材料", "推进机关效能建设。")
+    assert found(search_index, "中学") == ["学校材料", "实践材料"]
+    assert found(search_index, "能建") == ["效能材料"]
+    assert found(search_index, '"实践中学习"') == ["实践材料"]
+    assert found(search_index, "中学 -实践") == ["学校材料"]

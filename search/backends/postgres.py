@@ -1,0 +1,410 @@
+"""The archive index in PostgreSQL: one table shared by every app server.
+
+Choose it with ``SEARCH_BACKEND=postgres`` (the site's database must be PostgreSQL).
+
+- Analysis stays in Python: the same jieba terms (:func:`search.analysis.terms`)
+  and character bigrams (:func:`search.analysis.grams`) as the whoosh index are
+  written as ``tsvector`` literals (explicit lexemes, positions and weights); the
+  ``simple`` configuration never re-analyses them. GIN indexes answer ``@@``.
+- A query part matches a document when its words do (a phrase ``<->`` when
+  several), or when the document contains its characters in a row: the bigram
+  vector narrows the rows through the index, the folded ``content`` confirms
+  with ``LIKE`` (so long documents, whose word positions PostgreSQL caps at
+  16,383, are still matched exactly).
+- Ranking: ``ts_rank`` of the word terms, field-weighted like the whoosh boosts
+  (title 1.0, tags 0.5, headings and summary 0.33, body 0.17) and divided by
+  1 + log(document length); term frequency saturates (ts_rank's own curve); a
+  document found only through bigrams scores 0 from words and ranks below every
+  document that has the word; a query that is exactly a title adds 20.
+- Writes happen in the caller's transaction (``in_transaction``): publishing a
+  page updates its row before the publish commits, on the same connection, so
+  every server sees the page and its index entry at the same moment; an
+  advisory lock per page id orders concurrent writers of the same document.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Iterator
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections, transaction
+
+from search.analysis import grams, normalize, terms
+from search.backends.base import (
+    SORT_DATE,
+    Hit,
+    Progress,
+    SearchBackend,
+    SearchRequest,
+    SearchResults,
+)
+from search.backends.whoosh import gram_text, title_key, title_keys
+from search.documents import SearchDocument
+from search.highlight import highlight, snippet
+from search.query import Clause, ParsedQuery
+
+TABLE = "search_index_entry"
+MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
+MAX_POSITIONS_PER_LEXEME = 256  # PostgreSQL keeps at most this many per lexeme
+# ts_rank weights in PostgreSQL's order {D, C, B, A}: body, headings+summary, tags, title.
+WEIGHTS = "{0.1667, 0.3333, 0.5, 1.0}"
+TITLE_KEY_BONUS = 20.0
+BATCH = 200
+ADVISORY_NAMESPACE = 1_820_180  # first key of pg_advisory_xact_lock(int, int): the archive index
+
+
+def _lexeme(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def words_vector(doc: SearchDocument) -> str:
+    """The tsvector literal of the document's jieba terms: positions across fields, weights by field."""
+    fields = [
+        ("A", [doc.title]),
+        ("B", list(doc.tags)),
+        ("C", list(doc.headings)),
+        ("C", [doc.summary]),
+        ("D", [doc.body]),
+    ]
+    positions: dict[str, list[str]] = {}
+    offset = 1
+    for weight, texts in fields:
+        for text in texts:
+            last = -1
+            for term in terms(text):
+                pos = min(offset + term.pos, MAX_POSITION)
+                last = max(last, term.pos)
+                seen = positions.setdefault(term.text, [])
+                if len(seen) < MAX_POSITIONS_PER_LEXEME:
+                    entry = f"{pos}{weight}"
+                    if not seen or seen[-1] != entry:
+                        seen.append(entry)
+            # One empty position between texts: a phrase never bridges two fields or headings.
+            offset += last + 2
+    return " ".join(f"{_lexeme(word)}:{','.join(p)}" for word, p in positions.items())
+
+
+def grams_vector(text: str) -> str:
+    return " ".join(_lexeme(g) for g in dict.fromkeys(term.text for term in grams(text)))
+
+
+def keys_vector(title: str) -> str:
+    return " ".join(_lexeme(k) for k in title_keys(title))
+
+
+def clause_words_query(clause: Clause) -> str:
+    return " <-> ".join(_lexeme(w) for w in clause.words)
+
+
+def _levenshtein_one(a: str, b: str) -> bool:
+    return len(a) == len(b) and a != b and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+class PostgresBackend(SearchBackend):
+    in_transaction = True
+
+    def __init__(self, index_dir=None, using: str = "default"):
+        self.using = using
+        vendor = connections[using].vendor
+        if vendor != "postgresql":
+            raise ImproperlyConfigured(
+                f"SEARCH_BACKEND=postgres needs a PostgreSQL database (the database is {vendor})"
+            )
+
+    @property
+    def connection(self):
+        return connections[self.using]
+
+    # --- writing ---
+    def lock(self, page_ids: Iterable[int]) -> None:
+        """Hold each page's index lock until the transaction ends (callers sort out concurrent writers)."""
+        ids = sorted(set(page_ids))
+        if ids:
+            with self.connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, (id %% 2147483647)::int) FROM unnest(%s::bigint[]) AS id",
+                    [ADVISORY_NAMESPACE, ids],
+                )
+
+    @staticmethod
+    def _row(doc: SearchDocument) -> list:
+        return [
+            doc.page_id,
+            doc.path,
+            doc.type,
+            doc.title,
+            doc.url,
+            doc.summary,
+            doc.body,
+            json.dumps(list(doc.tags), ensure_ascii=False),
+            json.dumps([normalize(t.strip()) for t in doc.tags], ensure_ascii=False),
+            doc.date,
+            doc.date.year if doc.date else None,
+            doc.fingerprint(),
+            normalize(gram_text(doc)),
+            words_vector(doc),
+            grams_vector(gram_text(doc)),
+            keys_vector(doc.title),
+        ]
+
+    _INSERT = (
+        f"INSERT INTO {TABLE} (page_id, path, type, title, url, summary, body, tags, tag_keys, date, year,"
+        " fingerprint, content, words, grams, keys)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, %s, %s, %s::tsvector, %s::tsvector,"
+        " %s::tsvector)"
+    )
+    _UPSERT = _INSERT + (
+        " ON CONFLICT (page_id) DO UPDATE SET path = EXCLUDED.path, type = EXCLUDED.type, title = EXCLUDED.title,"
+        " url = EXCLUDED.url, summary = EXCLUDED.summary, body = EXCLUDED.body, tags = EXCLUDED.tags,"
+        " tag_keys = EXCLUDED.tag_keys, date = EXCLUDED.date, year = EXCLUDED.year,"
+        " fingerprint = EXCLUDED.fingerprint, content = EXCLUDED.content, words = EXCLUDED.words,"
+        " grams = EXCLUDED.grams, keys = EXCLUDED.keys"
+    )
+
+    def update(self, documents: Iterable[SearchDocument]) -> None:
+        documents = list(documents)
+        if not documents:
+            return
+        with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
+            self.lock(doc.page_id for doc in documents)
+            cursor.executemany(self._UPSERT, [self._row(doc) for doc in documents])
+
+    def delete(self, page_ids: Iterable[int]) -> None:
+        ids = sorted(set(page_ids))
+        if not ids:
+            return
+        with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
+            self.lock(ids)
+            cursor.execute(f"DELETE FROM {TABLE} WHERE page_id = ANY(%s)", [ids])
+
+    def rebuild(self, documents: Iterable[SearchDocument], total: int, progress: Progress | None = None) -> int:
+        count = 0
+        # One transaction: readers see the old index until the new one is complete.
+        with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TABLE}")
+            batch: list[list] = []
+            for doc in documents:
+                batch.append(self._row(doc))
+                count += 1
+                if len(batch) >= BATCH:
+                    cursor.executemany(self._UPSERT, batch)
+                    batch = []
+                    if progress:
+                        progress(count, total)
+            if batch:
+                cursor.executemany(self._UPSERT, batch)
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {TABLE}")
+        if progress:
+            progress(count, total)
+        return count
+
+    # --- reading ---
+    def _fetch(self, sql: str, params: list) -> list[tuple]:
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def fingerprints(self) -> dict[int, str]:
+        return dict(self._fetch(f"SELECT page_id, fingerprint FROM {TABLE}", []))
+
+    def doc_count(self) -> int:
+        return self._fetch(f"SELECT count(*) FROM {TABLE}", [])[0][0]
+
+    def size_bytes(self) -> int:
+        """Table, TOAST and indexes on disk."""
+        return self._fetch("SELECT pg_total_relation_size(%s)", [TABLE])[0][0]
+
+    @staticmethod
+    def _clause_sql(clause: Clause, params: list) -> str:
+        """A WHERE condition: the clause's words, or its characters in a row."""
+        params.append(clause_words_query(clause))
+        sql = "words @@ %s::tsquery"
+        if clause.grams:
+            params.append(" & ".join(_lexeme(g) for g in dict.fromkeys(clause.grams)))
+            params.append(_like(clause.chars))
+            sql = f"({sql} OR (grams @@ %s::tsquery AND content LIKE %s))"
+        return sql
+
+    def _where(self, request: SearchRequest, params: list, clauses: Iterable[Clause] | None = None) -> str:
+        query = request.query
+        parts = [self._clause_sql(c, params) for c in (query.required if clauses is None else clauses)]
+        if clauses is None:
+            for clause in query.excluded:
+                parts.append(f"NOT {self._clause_sql(clause, params)}")
+            if request.type:
+                parts.append("type = %s")
+                params.append(request.type)
+            if request.tag:
+                parts.append("tag_keys @> %s::jsonb")
+                params.append(json.dumps([normalize(request.tag.strip())], ensure_ascii=False))
+            if request.year:
+                parts.append("year = %s")
+                params.append(request.year)
+        parts += self._mask_sql(request.hidden_paths, params)
+        return " AND ".join(parts) or "TRUE"
+
+    @staticmethod
+    def _mask_sql(hidden_paths: tuple[str, ...], params: list) -> list[str]:
+        parts = []
+        for path in hidden_paths:
+            parts.append("path NOT LIKE %s")
+            params.append(_like(path)[1:])
+        return parts
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        query = request.query
+        params: list = []
+        rank_query = " | ".join(f"({clause_words_query(c)})" for c in query.required)
+        key = "" if query.excluded else title_key("".join(c.text for c in query.required))
+        score = f"ts_rank('{WEIGHTS}', words, %s::tsquery, 1)"
+        params.append(rank_query)
+        if key:
+            score += f" + CASE WHEN keys @@ %s::tsquery THEN {TITLE_KEY_BONUS} ELSE 0 END"
+            params.append(_lexeme(key))
+        where = self._where(request, params)
+        order = "date DESC NULLS LAST, score DESC, page_id" if request.sort == SORT_DATE else "score DESC, page_id"
+        offset = (request.page - 1) * request.per_page
+        # Count and page from one statement (the same filtered query).
+        rows = self._fetch(
+            f"SELECT page_id, score, count(*) OVER () FROM ("
+            f"SELECT page_id, date, {score} AS score FROM {TABLE} WHERE {where}"
+            f") AS matches ORDER BY {order} LIMIT %s OFFSET %s",
+            [*params, request.per_page, offset],
+        )
+        if rows:
+            count = rows[0][2]
+        elif offset:
+            count_params: list = []
+            count = self._fetch(
+                f"SELECT count(*) FROM {TABLE} WHERE {self._where(request, count_params)}", count_params
+            )[0][0]
+        else:
+            count = 0
+        hits = self._hits(rows, query)
+        facets = self._facets(request) if request.facets and count else {}
+        if request.facets and not count:
+            facets = {"type": {}, "year": {}, "tag": {}}
+        return SearchResults(count=count, hits=hits, page=request.page, per_page=request.per_page, facets=facets)
+
+    def _hits(self, rows: list[tuple], query: ParsedQuery) -> list[Hit]:
+        if not rows:
+            return []
+        ids = [row[0] for row in rows]
+        stored = {
+            row[0]: row
+            for row in self._fetch(
+                f"SELECT page_id, title, url, type, date, tags, body, summary FROM {TABLE} WHERE page_id = ANY(%s)",
+                [ids],
+            )
+        }
+        marks = query.highlight_terms
+        hits = []
+        for page_id, score, _total in rows:
+            _, title, url, type_, date, tags, body, summary = stored[page_id]
+            hits.append(
+                Hit(
+                    page_id=page_id,
+                    title=title,
+                    url=url,
+                    type=type_,
+                    date=date,
+                    tags=json.loads(tags) if isinstance(tags, str) else list(tags or []),
+                    score=round(float(score or 0.0), 4),
+                    title_html=highlight(title, marks),
+                    snippet=snippet(body or summary or "", marks),
+                )
+            )
+        return hits
+
+    def _facets(self, request: SearchRequest) -> dict[str, dict[str, int]]:
+        params: list = []
+        where = self._where(request, params)
+        rows = self._fetch(
+            f"WITH m AS (SELECT type, year, tag_keys FROM {TABLE} WHERE {where}) "
+            "SELECT 'type', type, count(*) FROM m GROUP BY type "
+            "UNION ALL SELECT 'year', year::text, count(*) FROM m WHERE year IS NOT NULL GROUP BY year "
+            "UNION ALL SELECT 'tag', t.tag, count(*) FROM m, jsonb_array_elements_text(m.tag_keys) AS t(tag) "
+            "GROUP BY t.tag",
+            params,
+        )
+        facets: dict[str, dict[str, int]] = {"type": {}, "year": {}, "tag": {}}
+        for name, value, count in sorted(rows, key=lambda r: (r[0], -r[2], r[1])):
+            facets[name][str(value)] = count
+        return facets
+
+    def clause_counts(self, query: ParsedQuery, hidden_paths: tuple[str, ...] = ()) -> list[tuple[str, int]]:
+        counts = []
+        for clause in query.required:
+            params: list = []
+            where = self._where(SearchRequest(query, hidden_paths=hidden_paths), params, clauses=[clause])
+            counts.append((clause.text, self._fetch(f"SELECT count(*) FROM {TABLE} WHERE {where}", params)[0][0]))
+        return counts
+
+    def _any_clause(self, query: ParsedQuery, columns: str, limit: int) -> list[tuple]:
+        params: list = []
+        conditions = " OR ".join(self._clause_sql(c, params) for c in query.required)
+        rank = " | ".join(f"({clause_words_query(c)})" for c in query.required)
+        return self._fetch(
+            f"SELECT {columns} FROM {TABLE} WHERE {conditions} "
+            f"ORDER BY ts_rank('{WEIGHTS}', words, %s::tsquery, 1) DESC, page_id LIMIT %s",
+            [*params, rank, limit],
+        )
+
+    def related_terms(self, query: ParsedQuery, limit: int = 8) -> list[str]:
+        titles = [row[0] for row in self._any_clause(query, "title", 10)]
+        if not titles:
+            return []
+        typed = {w for c in query.required for w in c.words} | {normalize(c.text) for c in query.required}
+        counted: Counter[str] = Counter()
+        for title in titles:
+            counted.update({t.text for t in terms(title)})
+        words = [w for w, n in counted.most_common() if w not in typed and len(w) >= 2 and not w.isdigit() and n >= 1]
+        return words[:limit]
+
+    def suggestions(self, query: ParsedQuery, limit: int = 5) -> list[str]:
+        """Indexed words one character away from a query word that finds nothing (错别字), most documents first."""
+        found: list[str] = []
+        for clause in query.required:
+            candidates = [normalize(clause.text), *clause.words] if len(clause.words) > 1 else list(clause.words)
+            for word in candidates:
+                if len(word) < 2 or self._word_known(word):
+                    continue
+                scored: Counter[str] = Counter()
+                for near, ndoc in self._near_words(word):
+                    if _levenshtein_one(near, word):
+                        scored[near] += ndoc
+                for near, _ in scored.most_common(limit):
+                    suggestion = clause.text.replace(word, near) if word != clause.text else near
+                    if suggestion not in found:
+                        found.append(suggestion)
+        return found[:limit]
+
+    def _word_known(self, word: str) -> bool:
+        return bool(self._fetch(f"SELECT 1 FROM {TABLE} WHERE words @@ %s::tsquery LIMIT 1", [_lexeme(word)]))
+
+    def _near_words(self, word: str) -> Iterator[tuple[str, int]]:
+        """Words of the documents that share a bigram (or, for two characters, a first character) with ``word``."""
+        word_grams = [g.text for g in grams(word)]
+        pattern = " | ".join(_lexeme(g) for g in word_grams) if len(word) > 2 else f"{_lexeme(word[0])}:*"
+        if len(word) == 2:
+            pattern += f" | {_lexeme(word[1])}"  # never a lexeme of its own: harmless
+        sample = f"SELECT words FROM {TABLE} WHERE grams @@ to_tsquery('simple', {_quote_literal(pattern)}) LIMIT 100"
+        yield from self._fetch("SELECT word, ndoc FROM ts_stat(%s) WHERE length(word) = %s", [sample, len(word)])
+
+
+def _quote_literal(text: str) -> str:
+    """A SQL string literal (for the query text handed to ts_stat)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def index_size_per_document(backend: PostgresBackend) -> float:
+    count = backend.doc_count()
+    return backend.size_bytes() / count if count else math.nan
