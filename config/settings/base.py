@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "learning.plans",
     "learning.evaluations",
     "learning.certificates",
+    "learning.reviews",
     "demo",
     "courses",
     "exams",
