@@ -48,7 +48,7 @@ def test_a_refused_second_ballot_leaves_no_trace(world):
     br = voting_branch(world)
     services.cast_ballot(br, all_qualified(br), voter=world.member_a1)
     with pytest.raises(ReviewError, match="只能投一次"):
-        services.cast_ballot(br, {k: Grade.UNQUALIFIED for k in all_qualified(br)}, voter=world.member_a1)
+        services.cast_ballot(br, dict.fromkeys(all_qualified(br), Grade.UNQUALIFIED), voter=world.member_a1)
     assert Ballot.objects.count() == 1
     assert not BallotMark.objects.filter(grade=Grade.UNQUALIFIED).exists()
 
@@ -88,7 +88,9 @@ def test_voting_needs_the_voting_stage_and_the_window(world):
         services.cast_ballot(br, all_qualified(br), voter=world.member_a1)
     br = services.start_voting(br)
     with pytest.raises(ReviewError, match="已于"):
-        services.cast_ballot(br, all_qualified(br), voter=world.member_a1, today=br.round.closes_on + dt.timedelta(days=1))
+        services.cast_ballot(
+            br, all_qualified(br), voter=world.member_a1, today=br.round.closes_on + dt.timedelta(days=1)
+        )
     services.close_ballot(br)
     br.refresh_from_db()
     with pytest.raises(ReviewError):

@@ -28,7 +28,12 @@ pytestmark = pytest.mark.django_db
 
 def grade_all(br, grade=Grade.QUALIFIED, **overrides):
     members = services.ballot_subjects(br)
-    return [Proposal(m.pk, overrides.get(m.name, grade), reason="理由" if overrides.get(m.name) == Grade.UNQUALIFIED else "") for m in members]
+    return [
+        Proposal(
+            m.pk, overrides.get(m.name, grade), reason="理由" if overrides.get(m.name) == Grade.UNQUALIFIED else ""
+        )
+        for m in members
+    ]
 
 
 def test_no_more_than_a_third_excellent(world):
@@ -129,11 +134,19 @@ def test_the_year_record_uses_the_members_own_target_and_the_ledger(world):
     credit(world.member_a1, 12, LedgerKind.MATERIAL, source_key="m1", occurred_on=dt.date(year, 3, 1))
     credit(world.member_a1, 5, LedgerKind.MATERIAL, source_key="m0", occurred_on=dt.date(year - 1, 3, 1))
     record_session(
-        world.branch_a1, kind=OfflineKind.PARTY_LECTURE, held_on=dt.date(year, 4, 1), topic="党课", hours=Decimal("2"),
+        world.branch_a1,
+        kind=OfflineKind.PARTY_LECTURE,
+        held_on=dt.date(year, 4, 1),
+        topic="党课",
+        hours=Decimal("2"),
         attendee_ids=[world.member_a1.pk],
     )
     record_session(
-        world.branch_a1, kind=OfflineKind.COMMITTEE, held_on=dt.date(year, 5, 1), topic="支委会", hours=Decimal("1"),
+        world.branch_a1,
+        kind=OfflineKind.COMMITTEE,
+        held_on=dt.date(year, 5, 1),
+        topic="支委会",
+        hours=Decimal("1"),
         attendee_ids=[world.secretary_a1.pk],
     )
     records = year_records([world.member_a1.pk, world.secretary_a1.pk], world.branch_a1.pk, year)
@@ -171,7 +184,9 @@ def test_grading_queries_do_not_grow_with_the_branch(world, django_assert_max_nu
     big_branch = Organization.objects.get(pk=world.branch_b1.pk)
     add_members(big_branch, 25)
     make_secretary(big_branch)
-    big = services.close_ballot(services.start_voting(branch_review(open_round(world, org=world.committee_b), big_branch)))
+    big = services.close_ballot(
+        services.start_voting(branch_review(open_round(world, org=world.committee_b), big_branch))
+    )
     with django_assert_max_num_queries(20) as small_q:
         grading_rows(small, world.secretary_a1.user)
     with django_assert_max_num_queries(len(small_q.captured_queries)):

@@ -31,7 +31,10 @@ def test_comments_are_seen_by_the_committee_and_the_subject_only(world, br):
 
     assert texts(world.secretary_a1.user) == {"希望多深入基层调研", "学习笔记可以更系统"}
     assert texts(world.organizer_a.user) == {"希望多深入基层调研", "学习笔记可以更系统"}
-    assert texts(world.member_a1.user) == {"希望多深入基层调研", "学习笔记可以更系统"}  # wrote one, subject of the other
+    assert texts(world.member_a1.user) == {
+        "希望多深入基层调研",
+        "学习笔记可以更系统",
+    }  # wrote one, subject of the other
     assert texts(third.user) == {"学习笔记可以更系统"}  # never the comment about a third person
     assert texts(world.secretary_b1.user) == set()
     assert texts(world.member_a2.user) == set()

@@ -72,7 +72,13 @@ def test_an_organizer_cannot_open_a_round_for_another_subtree(client, world):
     client.force_login(world.organizer_a.user)
     response = client.post(
         reverse("reviews:round_create"),
-        {"organization": world.committee_b.pk, "year": 2026, "title": "越权", "opens_on": "2026-12-01", "closes_on": "2026-12-31"},
+        {
+            "organization": world.committee_b.pk,
+            "year": 2026,
+            "title": "越权",
+            "opens_on": "2026-12-01",
+            "closes_on": "2026-12-31",
+        },
     )
     assert response.status_code == 200 and not ReviewRound.objects.exists()
     assert "organization" in response.context["form"].errors
