@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("learning.plans.urls")),
     path("", include("learning.evaluations.urls")),
     path("", include("learning.certificates.urls")),
+    path("", include("learning.reviews.urls")),
     path("", include("exams.urls")),
     path("", include("search.urls")),
     path("", include("courses.urls")),

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "learning.plans",
     "learning.evaluations",
     "learning.certificates",
+    "learning.reviews",
     "demo",
     "courses",
     "exams",

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import reduce
@@ -51,6 +52,8 @@ class StudyRecord:
     courses_completed: list[CourseRow] = field(default_factory=list)
     courses_in_progress: list[CourseRow] = field(default_factory=list)
     items_in_progress: list[StudyProgress] = field(default_factory=list)
+    # What other apps add to the year (研讨心得, 民主评议…): (label, lines), see ``register_record_section``.
+    sections: list[tuple[str, list[RecordLine]]] = field(default_factory=list)
 
     @property
     def percent(self) -> int:
@@ -88,6 +91,46 @@ class StudyRecord:
         return bars
 
 
+# --- sections other apps add to a member's year ------------------------------------------
+#
+# Apps above hours (seminars' 心得, reviews' 民主评议 result…) register a function that
+# answers, for many members at once, the lines to show under their label; hours never
+# imports them. ``build_record`` shows every section; a review table asks for the sections
+# of a whole branch in one call per section (constant queries).
+
+
+@dataclass(frozen=True)
+class RecordLine:
+    text: str
+    url: str = ""
+
+
+SectionLines = Callable[[Sequence[int], int], dict[int, list[RecordLine]]]
+RECORD_SECTIONS: dict[str, tuple[str, SectionLines]] = {}
+
+
+def register_record_section(key: str, label: str, lines_for: SectionLines) -> None:
+    """Add a section to every study record: ``lines_for(member_ids, year) -> {member_id: [RecordLine]}``."""
+    if key in RECORD_SECTIONS and RECORD_SECTIONS[key][1] is not lines_for:
+        raise ValueError(f"record section {key!r} registered twice")
+    RECORD_SECTIONS[key] = (label, lines_for)
+
+
+def record_sections(
+    member_ids: Sequence[int], year: int, *, exclude: Sequence[str] = ()
+) -> dict[int, list[tuple[str, str, list[RecordLine]]]]:
+    """{member_id: [(key, label, lines)]} of every registered section but ``exclude``."""
+    result: dict[int, list[tuple[str, str, list[RecordLine]]]] = {m: [] for m in member_ids}
+    for key, (label, lines_for) in RECORD_SECTIONS.items():
+        if key in exclude:
+            continue
+        lines = lines_for(member_ids, year)
+        for member_id in member_ids:
+            if lines.get(member_id):
+                result[member_id].append((key, label, lines[member_id]))
+    return result
+
+
 def build_record(member: Member, year: int) -> StudyRecord:
     rule = rule_for(member, year)  # 2 queries
     this_year = LedgerEntry.objects.filter(member=member, year=year)
@@ -115,6 +158,7 @@ def build_record(member: Member, year: int) -> StudyRecord:
         years=years,
     )
     _add_courses(record, member)
+    record.sections = [(label, lines) for _key, label, lines in record_sections([member.pk], year)[member.pk]]
     return record
 
 

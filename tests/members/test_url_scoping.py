@@ -52,6 +52,7 @@ SECRETS = [
     "甲方考评方案",
     "甲方加减分事由",
     "甲方专属考试",
+    "甲方民主评议",
     "甲方题库",
     "张甲明",
     "甲方课程",
@@ -213,6 +214,7 @@ def foreign(world, site, frozen) -> Foreign:
         site, fixed_paper(list(questions.values())), title="甲方专属考试", audience_organizations=[world.branch_a1]
     )
     attempt = start_attempt(exam, world.member_a1)
+    review, rectification = _approved_review(world)
     return Foreign(
         kwargs_by_param={
             "member_id": world.member_a1.pk,
@@ -225,6 +227,10 @@ def foreign(world, site, frozen) -> Foreign:
             "attempt_id": attempt.pk,
             "bank_id": bank.pk,
             "fmt": "xlsx",
+            "round_id": review.round_id,
+            "review_id": review.pk,
+            "rectification_id": rectification.pk,
+            "step": "start",
         },
         kwargs_by_name={
             "plans:workbench_subtree": {"org_id": world.committee_a.pk},
@@ -242,6 +248,31 @@ def foreign(world, site, frozen) -> Foreign:
             "evaluations:notice": {"pk": run.pk},
         },
     )
+
+
+def _approved_review(world):
+    """甲一支部's 民主评议, approved, with a rectification plan for 张甲明."""
+    from learning.reviews import services
+    from learning.reviews.models import BranchReview, RectificationPlan
+
+    review_round = services.open_round(
+        world.committee_a,
+        year=2026,
+        title="甲方民主评议",
+        opens_on=dt.date(2026, 7, 1),
+        closes_on=dt.date(2026, 7, 31),
+        notify_members=False,
+    )
+    review = services.start_voting(BranchReview.objects.get(round=review_round, branch=world.branch_a1))
+    review = services.close_ballot(review)
+    proposals = [
+        services.Proposal(m.pk, "basic" if m.pk == world.member_a1.pk else "qualified")
+        for m in services.ballot_subjects(review)
+    ]
+    services.propose_grades(review, proposals)
+    services.submit_proposal(review)
+    services.approve(review, by=world.organizer_a.user)
+    return review, RectificationPlan.objects.get(result__member=world.member_a1)
 
 
 def url_for(url: SiteURL, foreign: Foreign) -> str:

@@ -21,6 +21,7 @@ DEMO_MODULES = [
     "learning.plans.demo",  # a study plan per branch, members at different stages, reminders
     "learning.evaluations.demo",  # a scheme and a published quarter
     "learning.certificates.demo",  # certificate templates and issued certificates
+    "learning.reviews.demo",  # 民主评议: last year's round completed, this year's open
 ]
 
 
