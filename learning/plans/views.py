@@ -341,7 +341,7 @@ def plan_remind(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = get_plan_for_manager(request.user, plan_id)
     count = send_reminders(plan, by=request.user, members=managed_members(request.user))
     if count:
-        messages.success(request, f"已向 {count} 名未完成的党员发送提醒（站内通知和邮件）")
+        messages.success(request, f"已向 {count} 名未完成的党员发送站内提醒（登记了邮箱的党员同时收到邮件）")
     else:
         messages.info(request, "没有需要提醒的党员：都已完成，或今天已经提醒过")
     return redirect("plans:detail", plan_id=plan.pk)
