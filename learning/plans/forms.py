@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from wagtail.models import Page
 
+from core.collation import pinyin
 from core.forms import DateField
 from learning.hours.items import ItemKind, kind_of
 from learning.members.models import Member, Organization
@@ -64,7 +65,10 @@ class PlanForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = assignable_organizations(user).order_by("path")
         self.fields["members"].queryset = (
-            managed_members(user).filter(is_active=True).select_related("branch").order_by("branch__path", "name")
+            managed_members(user)
+            .filter(is_active=True)
+            .select_related("branch")
+            .order_by("branch__path", pinyin("name"), "pk")
         )
         pages = study_pages()
         self.fields["required_pages"].queryset = pages
