@@ -32,7 +32,7 @@ def _compare(a: str, b: str) -> int:
 
 def register_sqlite(sender, connection, **kwargs) -> None:
     """``connection_created`` receiver: teach SQLite the ``pinyin`` collation."""
-    if connection.vendor == "sqlite":
+    if connection.vendor == "sqlite" and connection.connection is not None:
         connection.connection.create_collation("pinyin", _compare)
 
 

@@ -60,7 +60,11 @@ def notify_exam_published(sender, instance: ExamPage, **kwargs) -> int:
 
     from learning.plans.notify import notify
 
-    if instance.first_published_at != instance.last_published_at or instance.has_closed():
+    from wagtail.models import PageLogEntry
+
+    # The publication log, not the page's fields: an editor's stale copy may carry no first_published_at.
+    earlier = PageLogEntry.objects.filter(page_id=instance.pk, action="wagtail.publish").count() > 1
+    if earlier or instance.has_closed():
         return 0  # a later edit of a published exam, or an exam already over: nothing new to tell
     local = timezone.localtime
     if instance.is_open():
