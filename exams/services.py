@@ -57,10 +57,9 @@ def audience_q(exam: ExamPage, prefix: str = "") -> Q:
 def notify_exam_published(sender, instance: ExamPage, **kwargs) -> int:
     """On an exam's first publication, tell its audience when it opens (page_published receiver)."""
     from django.utils import timezone
+    from wagtail.models import PageLogEntry
 
     from learning.plans.notify import notify
-
-    from wagtail.models import PageLogEntry
 
     # The publication log, not the page's fields: an editor's stale copy may carry no first_published_at.
     earlier = PageLogEntry.objects.filter(page_id=instance.pk, action="wagtail.publish").count() > 1
