@@ -61,8 +61,9 @@ def notify_exam_published(sender, instance: ExamPage, **kwargs) -> int:
 
     from learning.plans.notify import notify
 
-    # The publication log, not the page's fields: an editor's stale copy may carry no first_published_at.
-    earlier = PageLogEntry.objects.filter(page_id=instance.pk, action="wagtail.publish").count() > 1
+    # The publication log, not the page's fields (an editor's stale copy may carry no first_published_at);
+    # Wagtail sends page_published before it logs this publication, so any entry is an earlier one.
+    earlier = PageLogEntry.objects.filter(page_id=instance.pk, action="wagtail.publish").exists()
     if earlier or instance.has_closed():
         return 0  # a later edit of a published exam, or an exam already over: nothing new to tell
     local = timezone.localtime
