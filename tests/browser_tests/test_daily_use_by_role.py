@@ -152,10 +152,12 @@ def test_a_secretary_assigns_a_plan_and_the_dates_survive_a_mistake(demo_db, liv
 
     desktop.goto(base + "/offline/")
     check_page(desktop, "secretary", "offline")
-    first_session = desktop.locator("a[href^='/offline/']").filter(has_not_text="新建").first
-    if first_session.count():
-        first_session.click()
-        desktop.wait_for_load_state("networkidle")
+    href = desktop.evaluate(
+        "() => [...document.querySelectorAll('main a')].map(a => a.getAttribute('href'))"
+        ".find(h => /^\\/offline\\/\\d+\\/$/.test(h || '')) || null"
+    )
+    if href:
+        desktop.goto(base + href)
         held = desktop.locator("input[type=date]").first
         if held.count():
             assert held.input_value() != ""  # a saved 三会一课 shows its date, not mm/dd/yyyy
