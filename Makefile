@@ -12,9 +12,9 @@ export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 # Debian packages: what weasyprint needs at run time (Pango, HarfBuzz subsetting
 # for fast font subsetting), and what the tests need (a browser, pdftotext/pdffonts).
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-TEST_DEBS := $(RUN_DEBS) chromium poppler-utils
+TEST_DEBS := $(RUN_DEBS) chromium poppler-utils npm
 
-.PHONY: run test serve migrate demo lint check system-deps-run system-deps-test clean
+.PHONY: run test serve migrate demo lint check system-deps-run system-deps-test clean messages webfont
 
 define ensure_debs
 	@missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; \
@@ -55,7 +55,12 @@ demo: migrate
 run: system-deps-run $(VENV)/.run-deps demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: system-deps-test $(VENV)/.dev-deps
+# axe-core for the accessibility checks of the browser tests (package.json, pinned; project-local).
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+test: system-deps-test $(VENV)/.dev-deps node_modules/axe-core/axe.min.js
 	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-deps
@@ -65,6 +70,14 @@ lint: $(VENV)/.dev-deps
 check: $(VENV)/.dev-deps
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+# The project's translations (locale/): admin strings Wagtail leaves in English. The .mo is committed.
+messages:
+	msgfmt --check-format -o locale/zh_Hans/LC_MESSAGES/django.mo locale/zh_Hans/LC_MESSAGES/django.po
+
+# The CJK web-font fallback (static/fonts, static/css/fonts.css) from core/fonts. Committed.
+webfont: $(VENV)/.dev-deps
+	$(PY) core/fonts/build_webfont.py
 
 clean:
 	rm -rf $(VENV) var

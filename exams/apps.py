@@ -23,3 +23,10 @@ class ExamsConfig(AppConfig):
         # The secretary's roster shows exams taken next to exams passed; the exam
         # indicators join the branch-evaluation registry on import (learning must not import exams).
         register_roster_annotation("exams_taken", evaluation_indicators.exams_taken_in_year)
+
+        # Its audience hears of an exam when it is first published (learning.plans.notify).
+        from wagtail.signals import page_published
+
+        from exams.services import notify_exam_published
+
+        page_published.connect(notify_exam_published, sender=ExamPage, dispatch_uid="exams.notify_exam_published")

@@ -54,6 +54,34 @@ def audience_q(exam: ExamPage, prefix: str = "") -> Q:
     return q
 
 
+def notify_exam_published(sender, instance: ExamPage, **kwargs) -> int:
+    """On an exam's first publication, tell its audience when it opens (page_published receiver)."""
+    from django.utils import timezone
+    from wagtail.models import PageLogEntry
+
+    from learning.plans.notify import notify
+
+    # The publication log, not the page's fields (an editor's stale copy may carry no first_published_at);
+    # Wagtail sends page_published before it logs this publication, so any entry is an earlier one.
+    earlier = PageLogEntry.objects.filter(page_id=instance.pk, action="wagtail.publish").exists()
+    if earlier or instance.has_closed():
+        return 0  # a later edit of a published exam, or an exam already over: nothing new to tell
+    local = timezone.localtime
+    if instance.is_open():
+        when = f"已开始，{local(instance.closes_at):%m月%d日 %H:%M} 截止"
+    else:
+        when = f"将于 {local(instance.opens_at):%m月%d日 %H:%M} 开始，{local(instance.closes_at):%m月%d日 %H:%M} 截止"
+    users = Member.objects.filter(audience_q(instance), is_active=True, user__isnull=False).values_list(
+        "user_id", flat=True
+    )
+    return notify(
+        users,
+        f"考试通知：「{instance.title}」{when}",
+        f"考试「{instance.title}」{when}，答题时长 {instance.time_limit_minutes} 分钟。",
+        instance.url or "",
+    )
+
+
 def in_audience(exam: ExamPage, member: Member | None) -> bool:
     if member is None or not member.is_active:
         return False

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from learning.certificates.models import Certificate, CertificateKind, CertificateTemplate, SerialCounter
@@ -21,6 +22,7 @@ from learning.hours.models import LedgerEntry
 from learning.hours.rules import annual_target, annual_target_expression
 from learning.members.models import Member, Organization
 from learning.members.scoping import ancestor_paths
+from learning.plans.notify import notify
 
 CODE_BYTES = 24  # 192 bits
 
@@ -123,6 +125,12 @@ def issue(
                 dedupe_key=dedupe_key,
                 issued_by=issued_by,
                 issued_via=issued_via,
+            )
+            notify(
+                [member.user_id],
+                f"您获得了证书：{cert.subject}",
+                f"证书编号 {cert.serial}。可在「我的证书」中下载 PDF，证书上的二维码可供查验。",
+                reverse("certificates:mine"),
             )
     except IntegrityError:
         # A concurrent request issued it first (the partial unique index): return theirs.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -44,6 +44,34 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
         "issued_on": cn_date(cert.issued_at),
     }
     return render(request, "certificates/verify.html", context)
+
+
+@public_view("whoever holds a printed certificate types its number and the holder's full name; throttled")
+@require_GET
+@never_cache
+def verify_form(request: HttpRequest) -> HttpResponse:
+    """Check a certificate without scanning its QR: the 证书编号 printed on it and the holder's full name.
+
+    The serial alone is sequential (guessable), so it must come with the exact name on the paper;
+    a match leads to the same page as the QR code (``/verify/<code>``).
+    """
+    serial = request.GET.get("serial", "").strip()
+    name = request.GET.get("name", "").strip()
+    context: dict = {"form_only": True, "serial": serial, "name": name}
+    if not serial and not name:
+        return render(request, "certificates/verify.html", context)
+    if not allow(client_key(request, "verify"), VERIFY_LIMIT_PER_MINUTE):
+        response = render(request, "certificates/verify.html", {**context, "throttled": True}, status=429)
+        response["Retry-After"] = "60"
+        return response
+    if not serial or not name:
+        context["error"] = "请同时填写证书编号和持证人姓名。"
+        return render(request, "certificates/verify.html", context, status=400)
+    code = Certificate.objects.filter(serial=serial[:40], holder_name=name[:50]).values_list("code", flat=True).first()
+    if code is None:
+        context["error"] = f"未找到编号为 {serial[:40]}、持证人为 {name[:50]} 的证书，请核对证书上的编号和姓名。"
+        return render(request, "certificates/verify.html", context, status=404)
+    return redirect("certificates:verify", code=code)
 
 
 @scoped_view

@@ -1,5 +1,6 @@
 from django.urls import path, reverse
 from wagtail import hooks
+from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
@@ -18,7 +19,15 @@ class CertificateTemplateViewSet(ModelViewSet):
     model = CertificateTemplate
     icon = "doc-full-inverse"
     menu_label = "证书模板"
-    list_display = ["name", "kind", "organization", "title", "orientation", "is_active", "updated_at"]
+    list_display = [
+        "name",
+        "kind",
+        "organization",
+        "title",
+        "orientation",
+        BooleanColumn("is_active", label="启用"),
+        "updated_at",
+    ]
     list_filter = ["kind", "orientation", "is_active"]
     search_fields = ["name", "title"]
     form_fields = [

@@ -260,7 +260,28 @@ def publish(run: EvaluationRun, *, by, publish_from, publish_until, feedback_add
     run.publish_until = publish_until
     run.feedback_address = feedback_address.strip()
     run.save(update_fields=["published_at", "published_by", "publish_from", "publish_until", "feedback_address"])
+    _notify_published(run)
     return run
+
+
+def _notify_published(run: EvaluationRun) -> None:
+    """Tell the members of the branches in the 公示 that it is out (in the site; by e-mail where an address exists)."""
+    from django.urls import reverse
+
+    from learning.members.models import Member
+    from learning.plans.notify import notify
+
+    branch_ids = run.results.values("branch_id")
+    users = Member.objects.filter(is_active=True, branch_id__in=branch_ids, user__isnull=False).values_list(
+        "user_id", flat=True
+    )
+    notify(
+        users,
+        f"考评结果公示：{run}",
+        f"公示期 {run.publish_from:%Y年%m月%d日} 至 {run.publish_until:%Y年%m月%d日}。"
+        f"如有意见，请通过 {run.feedback_address} 反映。",
+        reverse("evaluations:notice", args=[run.pk]),
+    )
 
 
 # --- reading results -----------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.forms import DateField
 from learning.evaluations.engine import EvaluationError, validate_indicator_config
 from learning.evaluations.indicators import REGISTRY
 from learning.evaluations.models import (
@@ -184,8 +185,8 @@ class AdjustmentForm(forms.Form):
 
 
 class PublishForm(forms.Form):
-    publish_from = forms.DateField(label="公示开始", widget=forms.DateInput(attrs={"type": "date"}))
-    publish_until = forms.DateField(label="公示截止", widget=forms.DateInput(attrs={"type": "date"}))
+    publish_from = DateField(label="公示开始")
+    publish_until = DateField(label="公示截止")
     feedback_address = forms.CharField(
         label="意见反馈渠道", max_length=300, help_text="如 电话 0000-12345678 或 邮箱、办公地址"
     )

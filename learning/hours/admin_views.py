@@ -10,6 +10,7 @@ from django_filters import ChoiceFilter, FilterSet, ModelChoiceFilter, NumberFil
 from wagtail.admin.auth import require_admin_access
 from wagtail.admin.views import generic
 
+from core.collation import pinyin
 from core.downloads import SafeExportMixin
 from learning.hours.forms import CorrectionForm
 from learning.hours.ledger import adjust
@@ -89,7 +90,9 @@ class AdminCorrectionForm(CorrectionForm):
 
     def __init__(self, *args, user=None, **kwargs) -> None:
         super().__init__(*args, entries=managed_ledger_entries(user), **kwargs)
-        self.fields["member"].queryset = managed_members(user).select_related("branch").order_by("branch__path", "name")
+        self.fields["member"].queryset = (
+            managed_members(user).select_related("branch").order_by("branch__path", pinyin("name"), "pk")
+        )
         self.fields["corrects"].widget = forms.NumberInput()
         self.fields["corrects"].help_text = "可选：被更正记录的编号"
 

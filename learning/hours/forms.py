@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 
 from learning.hours.ledger import ledger_date_error
+from core.forms import DateField, DateInput
 from learning.hours.models import LedgerEntry, OfflineKind, OfflineSession
 
 
@@ -27,7 +28,7 @@ class OfflineSessionForm(forms.ModelForm):
     class Meta:
         model = OfflineSession
         fields = ["kind", "held_on", "topic", "hours", "note"]
-        widgets = {"held_on": forms.DateInput(attrs={"type": "date"}), "note": forms.Textarea(attrs={"rows": 2})}
+        widgets = {"held_on": DateInput(), "note": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, roster=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -51,7 +52,7 @@ class OfflineSessionForm(forms.ModelForm):
 
 class CorrectionForm(forms.Form):
     hours = forms.DecimalField(label="更正学时", max_digits=6, decimal_places=2, help_text="可为负数，如 -0.5")
-    occurred_on = forms.DateField(label="计入日期", widget=forms.DateInput(attrs={"type": "date"}))
+    occurred_on = DateField(label="计入日期")
     reason = forms.CharField(label="原因", max_length=300, error_messages={"required": "请填写更正原因"})
     corrects = forms.ModelChoiceField(label="更正的记录", queryset=LedgerEntry.objects.none(), required=False)
 

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Sum
 
+from core.collation import pinyin
 from core.tabular import TableError, read_table
 from learning.hours.ledger import credit, ledger_date_error
 from learning.hours.models import LedgerEntry, LedgerKind, OfflineAttendance, OfflineKind, OfflineSession
@@ -25,7 +26,9 @@ from learning.members.models import Member, Organization
 
 
 def roster(branch: Organization) -> list[Member]:
-    return list(Member.objects.filter(branch=branch, is_active=True).select_related("user").order_by("name"))
+    return list(
+        Member.objects.filter(branch=branch, is_active=True).select_related("user").order_by(pinyin("name"), "pk")
+    )
 
 
 @transaction.atomic

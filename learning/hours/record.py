@@ -17,7 +17,7 @@ from wagtail.models import Page
 
 from learning.hours.items import study_item_models
 from learning.hours.models import ItemCompletion, ItemKind, LedgerEntry, LedgerKind, StudyProgress
-from learning.hours.rules import rule_for
+from learning.hours.rules import annual_target, rule_for
 from learning.members.models import Member
 
 ZERO = Decimal("0")
@@ -129,6 +129,33 @@ def record_sections(
             if lines.get(member_id):
                 result[member_id].append((key, label, lines[member_id]))
     return result
+@dataclass
+class YearProgress:
+    """The member's hours this year against the target (the home page's 「学时」 card)."""
+
+    year: int
+    total: Decimal
+    target: Decimal
+
+    @property
+    def percent(self) -> int:
+        if not self.target:
+            return 100
+        return min(100, int(self.total * 100 / self.target))
+
+    @property
+    def remaining(self) -> Decimal:
+        return max(ZERO, self.target - self.total)
+
+    @property
+    def reached(self) -> bool:
+        return self.total >= self.target
+
+
+def year_progress(member: Member, year: int) -> YearProgress:
+    """Hours credited in ``year`` and the year's target (``rules.annual_target``, the one target rule)."""
+    total = LedgerEntry.objects.filter(member=member, year=year).aggregate(t=Sum("hours"))["t"] or ZERO
+    return YearProgress(year=year, total=total, target=annual_target(member, year))
 
 
 def build_record(member: Member, year: int) -> StudyRecord:

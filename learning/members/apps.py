@@ -15,3 +15,13 @@ class MembersConfig(AppConfig):
         from learning.members.middleware import remember_password_change_flag
 
         user_logged_in.connect(remember_password_change_flag, dispatch_uid="members.password_change_flag")
+
+        # Names sort in pinyin order in SQL (core.collation): SQLite learns the collation per connection.
+        from django.db import connections
+        from django.db.backends.signals import connection_created
+
+        from core.collation import register_sqlite
+
+        connection_created.connect(register_sqlite, dispatch_uid="core.collation.pinyin")
+        for connection in connections.all(initialized_only=True):
+            register_sqlite(None, connection)

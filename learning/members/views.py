@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from core.collation import pinyin
 from core.downloads import xlsx_response
 from learning.members.forms import LoginForm
 from learning.members.importers import HEADERS, TEMPLATE_EXAMPLE
@@ -51,7 +52,7 @@ def account(request: HttpRequest) -> HttpResponse:
 def members(request: HttpRequest) -> HttpResponse:
     """The members a secretary or organizer manages, searchable, paginated."""
     require_manager(request.user, "只有支部书记和组织员可以查看党员名册")
-    qs = managed_members(request.user).select_related("branch", "user").order_by("branch__path", "name")
+    qs = managed_members(request.user).select_related("branch", "user").order_by("branch__path", pinyin("name"), "pk")
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(name__icontains=q) | qs.filter(user__username__icontains=q)

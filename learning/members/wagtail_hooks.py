@@ -1,5 +1,6 @@
 from django.urls import path, reverse
 from wagtail import hooks
+from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
@@ -32,7 +33,15 @@ class MemberViewSet(ModelViewSet):
     model = Member
     icon = "user"
     menu_label = "党员"
-    list_display = ["name", "account", "branch", "category", "joined_party_on", "position", "is_active"]
+    list_display = [
+        "name",
+        "account",
+        "branch",
+        "category",
+        "joined_party_on",
+        "position",
+        BooleanColumn("is_active", label="在册"),
+    ]
     list_export = ["name", "account", "phone", "branch", "category", "joined_party_on", "position", "is_active"]
     export_headings = {
         "name": "姓名",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from wagtail.models import Page
 
+from core.collation import pinyin
+from core.forms import DateField
 from learning.hours.items import ItemKind, kind_of
 from learning.members.models import Member, Organization
 from learning.members.scoping import managed_members
@@ -52,8 +54,8 @@ class PlanForm(forms.Form):
         label="指定党员", queryset=Member.objects.none(), required=False, help_text="学习对象为“指定党员”时选择"
     )
     include_later_joiners = forms.BooleanField(label="后加入本组织的党员也参加", required=False, initial=True)
-    start_on = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
-    due_on = forms.DateField(label="截止日期", widget=forms.DateInput(attrs={"type": "date"}))
+    start_on = DateField(label="开始日期")
+    due_on = DateField(label="截止日期")
     target_hours = forms.DecimalField(label="目标学时", min_value=0, max_digits=6, decimal_places=2, initial=0)
     remind_days_before = forms.IntegerField(label="截止前几天自动提醒", min_value=0, max_value=60, initial=3)
     required_pages = PageChoiceField(label="必学内容", queryset=Page.objects.none(), required=False)
@@ -63,7 +65,10 @@ class PlanForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = assignable_organizations(user).order_by("path")
         self.fields["members"].queryset = (
-            managed_members(user).filter(is_active=True).select_related("branch").order_by("branch__path", "name")
+            managed_members(user)
+            .filter(is_active=True)
+            .select_related("branch")
+            .order_by("branch__path", pinyin("name"), "pk")
         )
         pages = study_pages()
         self.fields["required_pages"].queryset = pages

@@ -19,9 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import (
     BooleanField,
@@ -56,6 +54,7 @@ from learning.plans.models import (
     ReminderKind,
     StudyPlan,
 )
+from learning.plans.notify import notify
 from learning.plans.scoping import check_plan_audience, own_notifications
 
 HOURS = DecimalField(max_digits=8, decimal_places=2)
@@ -167,6 +166,14 @@ def create_plan(
             )
         PlanRecipient.objects.bulk_create(
             (PlanRecipient(plan=plan, member_id=mid) for mid in member_ids), batch_size=2000
+        )
+        notify(
+            Member.objects.filter(pk__in=member_ids, user__isnull=False).values_list("user_id", flat=True),
+            f"新的学习计划：「{plan.title}」",
+            f"{organization.name}下达了学习计划「{plan.title}」，"
+            f"学习时间 {start_on:%Y年%m月%d日} 至 {due_on:%Y年%m月%d日}，目标 {target} 学时。",
+            _plan_url(plan),
+            plan=plan,
         )
     return plan
 
@@ -493,24 +500,14 @@ def send_reminders(
             ignore_conflicts=True,
             batch_size=2000,
         )
-        reminded = Member.objects.filter(plan_reminders__batch=batch).select_related("user").order_by("pk")
-        reminded = list(reminded.only("id", "name", "user__email", "user__id"))
+        reminded = list(
+            Member.objects.filter(plan_reminders__batch=batch, user__isnull=False).values_list("user_id", flat=True)
+        )
         days_left = (plan.due_on - today).days
         when = f"将于 {plan.due_on:%Y年%m月%d日} 截止" if days_left >= 0 else f"已于 {plan.due_on:%Y年%m月%d日} 截止"
         title = f"学习提醒：「{plan.title}」{when}"
         body = f"您的学习计划「{plan.title}」尚未完成，{when}。请尽快完成必学内容并达到 {plan.target_hours} 学时。"
-        url = _plan_url(plan)
-        Notification.objects.bulk_create(
-            [Notification(user_id=m.user_id, title=title, body=body, url=url, plan=plan) for m in reminded],
-            batch_size=2000,
-        )
-        messages = [
-            (title, f"{m.name}同志：\n\n{body}\n\n{settings.WAGTAILADMIN_BASE_URL}{url}", None, [m.user.email])
-            for m in reminded
-            if m.user.email
-        ]
-        if messages:
-            transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
+        notify(reminded, title, body, _plan_url(plan), plan=plan)
     return len(reminded)
 
 

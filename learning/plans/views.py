@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.collation import pinyin
 from core.downloads import xlsx_response
 from learning.members.choices import OrgKind
 from learning.members.models import Member, Organization
@@ -44,13 +45,13 @@ from learning.plans.services import (
 from learning.plans.services import branch_totals as compute_branch_totals
 
 ROSTER_SORTS = {
-    "name": ("name",),
-    "hours": ("hours_year", "name"),
-    "-hours": ("-hours_year", "name"),
-    "plans": ("plans_done", "name"),
-    "overdue": ("-overdue_items", "name"),
-    "activity": (F("last_activity").asc(nulls_first=True), "name"),
-    "-activity": (F("last_activity").desc(nulls_last=True), "name"),
+    "name": (pinyin("name"), "pk"),
+    "hours": ("hours_year", pinyin("name"), "pk"),
+    "-hours": ("-hours_year", pinyin("name"), "pk"),
+    "plans": ("plans_done", pinyin("name"), "pk"),
+    "overdue": ("-overdue_items", pinyin("name"), "pk"),
+    "activity": (F("last_activity").asc(nulls_first=True), pinyin("name"), "pk"),
+    "-activity": (F("last_activity").desc(nulls_last=True), pinyin("name"), "pk"),
 }
 ROSTER_FILTERS = {
     "": ("全部", Q()),
@@ -341,7 +342,7 @@ def plan_remind(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = get_plan_for_manager(request.user, plan_id)
     count = send_reminders(plan, by=request.user, members=managed_members(request.user))
     if count:
-        messages.success(request, f"已向 {count} 名未完成的党员发送提醒（站内通知和邮件）")
+        messages.success(request, f"已向 {count} 名未完成的党员发送站内提醒（登记了邮箱的党员同时收到邮件）")
     else:
         messages.info(request, "没有需要提醒的党员：都已完成，或今天已经提醒过")
     return redirect("plans:detail", plan_id=plan.pk)

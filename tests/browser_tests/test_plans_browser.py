@@ -18,6 +18,7 @@ def test_a_secretary_assigns_a_plan_and_sees_a_members_progress(site, live_serve
     member = make_member(branch, "dangyuan", "周学习")
 
     login(desktop, live_server.url, "shuji", PASSWORD)
+    desktop.hover(".nav-group[data-group=manage] .nav-group-label")  # the 管理 menu
     desktop.click("text=支部工作台")
     desktop.click("text=下达学习计划")
     desktop.fill("input[name=title]", "十二月专题学习")

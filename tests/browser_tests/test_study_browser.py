@@ -38,6 +38,7 @@ def test_a_member_reads_a_lesson_until_it_completes_and_sees_the_hours_in_the_re
     assert "已完成" in tracker.inner_text()
     assert tracker.locator(".progress").get_attribute("aria-valuenow") == "100"
 
+    desktop.hover(".nav-group[data-group=mine] .nav-group-label")  # the 我的 menu
     desktop.click("text=我的学习档案")
     desktop.wait_for_load_state("networkidle")
     assert desktop.locator(".record-hours").inner_text() == "0.25"

@@ -270,8 +270,9 @@ def test_reminders_go_only_to_those_behind_in_site_and_by_mail(world, plan, page
     assert count == 2  # the secretary and the organizer (who is in the branch), not the member
     reminded = set(PlanReminder.objects.values_list("member__name", flat=True))
     assert reminded == {world.secretary_a1.name, world.organizer_a.name}
-    assert Notification.objects.filter(user=world.member_a1.user).count() == 0
-    notes = Notification.objects.filter(user=world.secretary_a1.user)
+    reminders = Notification.objects.filter(title__startswith="学习提醒")  # the plan's assignment was announced too
+    assert reminders.filter(user=world.member_a1.user).count() == 0
+    notes = reminders.filter(user=world.secretary_a1.user)
     assert notes.count() == 1 and "六月理论学习" in notes.get().title
 
 
@@ -283,7 +284,7 @@ def test_reminders_are_sent_once_a_day_per_plan(django_capture_on_commit_callbac
     with django_capture_on_commit_callbacks(execute=True):
         assert send_reminders(plan) == 0
     assert len(mail.outbox) == 3
-    assert Notification.objects.count() == 3
+    assert Notification.objects.filter(title__startswith="学习提醒").count() == 3
     with time_machine.travel(dt.datetime(2026, 6, 11, 10, tzinfo=dt.UTC), tick=False):
         assert send_reminders(plan) == 3
 
@@ -303,7 +304,7 @@ def test_the_database_refuses_a_second_reminder_the_same_day(world, plan):
 def test_the_remind_button_reminds_the_secretarys_branch(client, world, plan):
     login(client, world.secretary_a1)
     response = client.post(f"/workbench/plans/{plan.pk}/remind/", follow=True)
-    assert "已向 3 名未完成的党员发送提醒" in response.content.decode()
+    assert "已向 3 名未完成的党员发送站内提醒" in response.content.decode()
     response = client.post(f"/workbench/plans/{plan.pk}/remind/", follow=True)
     assert "今天已经提醒过" in response.content.decode()
 
@@ -320,10 +321,10 @@ def test_the_member_sees_the_unread_count_and_the_notification(client, world, pl
     send_reminders(plan)
     login(client, world.member_a1)
     home = client.get("/plans/").content.decode()
-    assert 'aria-label="未读通知">1<' in home
+    assert '<span class="badge">2<span class="visually-hidden">条未读' in home  # assigned + reminded
     body = client.get("/notifications/").content.decode()
-    assert "学习提醒：「六月理论学习」" in body
-    assert 'aria-label="未读通知"' not in client.get("/plans/").content.decode()
+    assert "学习提醒：「六月理论学习」" in body and "新的学习计划：「六月理论学习」" in body
+    assert 'class="visually-hidden">条未读' not in client.get("/plans/").content.decode()
 
 
 def test_automatic_reminders_go_n_days_before_the_due_date_once(world, plan):

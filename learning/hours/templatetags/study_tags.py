@@ -105,3 +105,12 @@ def hours(value) -> str:
         return ""
     text = format(number, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register.simple_tag(takes_context=True)
+def my_year_hours(context):
+    """This year's hours and target of the logged-in member (None without a member profile)."""
+    from learning.hours.record import year_progress
+
+    member = _member(context)
+    return year_progress(member, timezone.localdate().year) if member is not None else None

@@ -44,3 +44,15 @@ def percent(part, whole) -> int:
         return max(0, min(100, int(float(part) * 100 / float(whole)))) if float(whole) > 0 else 100
     except (TypeError, ValueError, ZeroDivisionError):
         return 0
+
+
+@register.simple_tag(takes_context=True)
+def unread_notices(context, limit: int = 3):
+    """The logged-in user's newest unread notifications (the home page's 「通知」 card)."""
+    from learning.plans.scoping import own_notifications
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    return list(own_notifications(user).filter(read_at__isnull=True).order_by("-created_at", "-pk")[:limit])

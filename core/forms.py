@@ -1,0 +1,44 @@
+"""Form widgets shared by every site form.
+
+A browser's ``<input type="date">`` accepts only ``yyyy-mm-dd``; any other value
+(``2026/12/01``, the first Chinese input format) leaves the field blank and the
+user retypes a date that was already saved. Every date field of the site renders
+through :class:`DateInput`; ``config/formats`` also puts ISO first for any plain
+``DateInput`` that slips through, and ``tests/core/test_date_inputs.py`` walks the
+pages of every role and fails on a non-ISO value.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.utils import formats
+
+ISO_DATE = "%Y-%m-%d"
+
+
+class DateInput(forms.DateInput):
+    """``<input type="date">`` whose value is always ISO ``yyyy-mm-dd``."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None, format=None):  # noqa: A002  (Django's own argument name)
+        super().__init__(attrs=attrs, format=format or ISO_DATE)
+
+    def format_value(self, value):
+        # A form shown again after an error carries the text as typed ("2026/12/01" from a
+        # script or an old browser): show it as ISO when it is a date the field accepts.
+        if isinstance(value, str):
+            for input_format in formats.get_format("DATE_INPUT_FORMATS"):
+                try:
+                    return datetime.datetime.strptime(value.strip(), input_format).date().strftime(ISO_DATE)
+                except ValueError:
+                    continue
+        return super().format_value(value)
+
+
+class DateField(forms.DateField):
+    """A date field with the browser's date picker, ISO in and out."""
+
+    widget = DateInput
