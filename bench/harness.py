@@ -181,9 +181,10 @@ def interleaved(fns: dict[str, Callable[[], object]], runs: int, warm: int = 1) 
 
 def _migrations_hash() -> str:
     digest = hashlib.sha256()
-    for path in sorted(ROOT.glob("*/**/migrations/*.py")):
-        if ".venv" in path.parts:
-            continue
+    tops = [
+        p for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in ("var", "node_modules")
+    ]
+    for path in sorted(m for top in tops for m in top.glob("**/migrations/*.py")):
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
@@ -298,6 +299,98 @@ def close_connections() -> None:
     from django.db import connections
 
     connections.close_all()
+
+
+# --- the template floor of a page --------------------------------------------------------------
+
+# Keys the context processors add: recomputed for each request, so never frozen.
+_PROCESSOR_KEYS = {
+    "True",
+    "False",
+    "None",
+    "request",
+    "user",
+    "perms",
+    "messages",
+    "DEFAULT_MESSAGE_LEVELS",
+    "csrf_token",
+    "debug",
+    "sql_queries",
+    "settings",
+    "current_member",
+}
+
+
+def _freeze(value, depth: int = 0):
+    """Querysets become lists (evaluated now), recursively through lists, tuples, dicts and pager pages."""
+    from django.core.paginator import Page as PagerPage
+    from django.db.models import QuerySet
+
+    if depth > 4:
+        return value
+    if isinstance(value, QuerySet):
+        return list(value)
+    if isinstance(value, PagerPage):
+        value.object_list = list(value.object_list)
+        value.paginator.__dict__["count"] = value.paginator.count  # a number, not a query
+        return value
+    if isinstance(value, list):
+        return [_freeze(v, depth + 1) for v in value]
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        return tuple(_freeze(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return {k: _freeze(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+def template_floor(client, url: str) -> str:
+    """Register the floor of a page: its own template rendered from its context prepared in memory.
+
+    Requests `url` once with the test environment's template instrumentation to capture the
+    template and its context, turns every queryset in it into a list, and returns the URL of
+    bench/urls.py's floor view that renders that template from that list (behind the same
+    middleware, for the same client). What remains in the floor: middleware, context processors
+    and the template; what it leaves out: the queries and the Python that built the context.
+    """
+    from django.test.utils import ContextList, setup_test_environment, teardown_test_environment
+
+    from bench import urls
+
+    setup_test_environment(debug=False)
+    try:
+        response = client.get(url)
+    finally:
+        teardown_test_environment()
+    assert response.status_code == 200, (url, response.status_code)
+    context = response.context[0] if isinstance(response.context, ContextList) else response.context
+    frozen = {k: _freeze(v) for k, v in context.flatten().items() if k not in _PROCESSOR_KEYS}
+    key = str(len(urls.FLOORS))
+    urls.FLOORS[key] = (response.templates[0].name, frozen)
+    floor_url = f"/bench/floor/{key}/"
+    client.get(floor_url)  # warm: related objects the template follows are cached on the instances
+    return floor_url
+
+
+def server_times(client, urls_by_name: dict[str, str], runs: int) -> dict[str, tuple[float, int]]:
+    """Median server time (seconds, through the full middleware stack of the test client) and the
+    query count of each URL, the URLs timed in turns."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def getter(u):
+        def get():
+            response = client.get(u)
+            assert response.status_code == 200, (u, response.status_code)
+
+        return get
+
+    times = interleaved({name: getter(u) for name, u in urls_by_name.items()}, runs)
+    out = {}
+    for name, u in urls_by_name.items():
+        with CaptureQueriesContext(connection) as captured:
+            client.get(u)
+        out[name] = (median(times[name]), len(captured))
+    return out
 
 
 # --- a server and HTTP load ---------------------------------------------------------------------

@@ -6,6 +6,7 @@ work of the path they are the floor of.
 """
 
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.urls import path
 
 from config.urls import urlpatterns as site_urlpatterns
@@ -22,7 +23,18 @@ def trivial_json(request):
     return JsonResponse({"status": "ok", "user": request.user.pk})
 
 
+# key -> (template name, context prepared in memory): registered by bench.harness.template_floor.
+FLOORS: dict[str, tuple[str, dict]] = {}
+
+
+def template_floor(request, key):
+    """A page's own template rendered from its context prepared in memory (no queries of its own)."""
+    template_name, context = FLOORS[key]
+    return render(request, template_name, context)
+
+
 urlpatterns = [
+    path("bench/floor/<str:key>/", template_floor),
     path("bench/ping/", ping),
     path("bench/trivial/", trivial_json),
     *site_urlpatterns,
