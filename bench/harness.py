@@ -63,6 +63,13 @@ SECRET = "bench-" + "k" * 60
 NOT_BENCHMARKS = {"harness", "settings_bench", "urls"}
 
 
+def shared_data() -> Path | None:
+    """The real data folder (laws, question banks) beside the checkout, or beside a worktree's parent."""
+    env = os.environ.get("BENCH_DATA_DIR")
+    candidates = [Path(env)] if env else [ROOT.parent / "shared" / "data", ROOT.parent.parent / "shared" / "data"]
+    return next((c for c in candidates if c.is_dir()), None)
+
+
 # --- rows and the table ------------------------------------------------------------------
 
 
@@ -104,7 +111,7 @@ class Row:
 
 
 def _num(value: float | None, unit: str = "") -> str:
-    if value is None:
+    if value is None or value != value:  # None or NaN
         return "—"
     text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
     return f"{text} {unit}".strip()
@@ -585,8 +592,9 @@ def main(argv: list[str] | None = None) -> int:
     if size != "smoke":
         missed = [r for r in all_rows if r.met is False and r.note != "failed"]
         print(f"\n{len(all_rows) - len(missed) - len(failed)} met, {len(missed)} missed, {len(failed)} failed")
-    if args.markdown:
-        Path(args.markdown).write_text(header + "\n\n" + text + "\n", encoding="utf-8")
+    VAR.mkdir(parents=True, exist_ok=True)
+    for target in filter(None, [VAR / f"last-{size}.md", args.markdown]):
+        Path(target).write_text(header + "\n\n" + text + "\n", encoding="utf-8")
     if failed:
         print(f"\n[harness] FAILED: {', '.join(failed)}", file=sys.stderr)
         return 1
