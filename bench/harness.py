@@ -528,6 +528,52 @@ def run_one(name: str, size: str, rows_file: str) -> int:
     return 0
 
 
+def run_all(names: list[str], size: str, jobs: int) -> dict[str, tuple[list[Row] | None, float]]:
+    """Run each benchmark in a process of its own, `jobs` at a time: {name: (rows or None, seconds)}.
+
+    One at a time, a benchmark's output goes to the terminal; side by side, to
+    var/bench/<name>.log, shown when it fails.
+    """
+    VAR.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), BENCH_SIZE=size)
+    if size == "smoke":
+        env["BENCH_SMOKE"] = "1"
+    pending = list(names)
+    running: dict[str, tuple[subprocess.Popen, str, float, object]] = {}
+    results: dict[str, tuple[list[Row] | None, float]] = {}
+    while pending or running:
+        while pending and len(running) < jobs:
+            name = pending.pop(0)
+            with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+                rows_file = handle.name
+            print(f"[harness] == {name} ({size})", flush=True)
+            log = open(VAR / f"{name}.log", "w") if jobs > 1 else None  # noqa: SIM115 (closed below)
+            cmd = [PYTHON, "-m", "bench.harness", "--one", name, size, "--rows", rows_file]
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT if log else None)
+            running[name] = (proc, rows_file, time.perf_counter(), log)
+        time.sleep(0.2)
+        for name, (proc, rows_file, t0, log) in list(running.items()):
+            if proc.poll() is None:
+                continue
+            del running[name]
+            seconds = time.perf_counter() - t0
+            if log:
+                log.close()
+            rows = None
+            try:
+                if proc.returncode == 0:
+                    rows = [Row(**r) for r in json.loads(Path(rows_file).read_text() or "[]")] or None
+            except (OSError, json.JSONDecodeError):
+                rows = None
+            finally:
+                Path(rows_file).unlink(missing_ok=True)
+            if rows is None and log:
+                print((VAR / f"{name}.log").read_text()[-4000:], file=sys.stderr)
+            print(f"[harness] {name}: {'done' if rows else 'FAILED'} in {seconds:.0f} s", flush=True)
+            results[name] = (rows, seconds)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the benchmarks and print one table.")
     parser.add_argument("--size", choices=SIZES, default=None)
@@ -536,6 +582,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--one", nargs=2, metavar=("NAME", "SIZE"), help=argparse.SUPPRESS)
     parser.add_argument("--rows", help=argparse.SUPPRESS)
     parser.add_argument("--markdown", help="also write the table (with date and load) to this file")
+    parser.add_argument(
+        "--jobs", type=int, default=0, help="benchmarks run side by side (default: 2 at smoke size, else 1)"
+    )
     args = parser.parse_args(argv)
     if args.one:
         return run_one(args.one[0], args.one[1], args.rows)
@@ -553,32 +602,19 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     print(f"[harness] size {size}, database {vendor()}, benchmarks: {', '.join(names)}", flush=True)
     ensure_template()
+    jobs = args.jobs or (2 if size == "smoke" else 1)
+    results = run_all(names, size, jobs)
     all_rows: list[Row] = []
     failed: list[str] = []
     timings: dict[str, float] = {}
     for name in names:
-        t0 = time.perf_counter()
-        print(f"\n[harness] == {name} ({size})", flush=True)
-        with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
-            rows_file = handle.name
-        env = dict(os.environ, PYTHONPATH=str(ROOT), BENCH_SIZE=size)
-        if size == "smoke":
-            env["BENCH_SMOKE"] = "1"
-        proc = subprocess.run(
-            [PYTHON, "-m", "bench.harness", "--one", name, size, "--rows", rows_file], cwd=ROOT, env=env, check=False
-        )
-        timings[name] = time.perf_counter() - t0
-        try:
-            rows = [Row(**r) for r in json.loads(Path(rows_file).read_text() or "[]")] if proc.returncode == 0 else []
-        except (OSError, json.JSONDecodeError):
-            rows = []
-        finally:
-            Path(rows_file).unlink(missing_ok=True)
-        if proc.returncode != 0 or not rows:
+        rows, seconds = results[name]
+        timings[name] = seconds
+        if rows is None:
             failed.append(name)
             all_rows.append(Row(name, "the benchmark failed", float("nan"), note="failed", met=False))
-        all_rows.extend(rows)
-        print(f"[harness] {name}: {timings[name]:.0f} s", flush=True)
+        else:
+            all_rows.extend(rows)
     total = time.perf_counter() - started
     text = table(all_rows, judge=size != "smoke")
     load1, load5, _ = os.getloadavg()
@@ -590,8 +626,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("\n" + header + "\n\n" + text)
     if size != "smoke":
-        missed = [r for r in all_rows if r.met is False and r.note != "failed"]
-        print(f"\n{len(all_rows) - len(missed) - len(failed)} met, {len(missed)} missed, {len(failed)} failed")
+        met = sum(1 for r in all_rows if r.met is True)
+        missed = sum(1 for r in all_rows if r.met is False and r.note != "failed")
+        print(f"\n{met} met, {missed} missed, {len(failed)} failed")
     VAR.mkdir(parents=True, exist_ok=True)
     for target in filter(None, [VAR / f"last-{size}.md", args.markdown]):
         Path(target).write_text(header + "\n\n" + text + "\n", encoding="utf-8")

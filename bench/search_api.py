@@ -110,6 +110,10 @@ def run(size: str) -> list[Row]:
     label = f"检索 API {created:,} 篇 × {n_requests} 次请求"
     floor_label = "raw whoosh, open searcher"
     return [
-        Row.ratio_at_most(label, "median ms", median(api_times) * 1000, median(floor_times) * 1000, 1.5, "ms", floor_label),
-        Row.ratio_at_most(label, "p95 ms", pct(api_times, 95) * 1000, pct(floor_times, 95) * 1000, 1.5, "ms", floor_label),
+        Row.ratio_at_most(
+            label, "median ms", median(api_times) * 1000, median(floor_times) * 1000, 1.5, "ms", floor_label
+        ),
+        Row.ratio_at_most(
+            label, "p95 ms", pct(api_times, 95) * 1000, pct(floor_times, 95) * 1000, 1.5, "ms", floor_label
+        ),
     ]
