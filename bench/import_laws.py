@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.harness --only import_laws [--size smoke|default|full]
 
-Sizes: smoke the first 5 files, default 100, full all of them (the size of the targets:
+Sizes: smoke the first 5 files, default 50, full all of them (the size of the targets:
 the first import under 2 minutes, the unchanged re-run under 10 seconds, i.e. ≥ 13.2 and
 ≥ 158 files/s). Skipped (no rows judged) when the data folder is absent.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 from bench.harness import Row, setup_django, shared_data
 
 LAWS = (shared_data() or Path("/nonexistent")) / "laws"
-SIZES = {"smoke": 5, "default": 100, "full": None}
+SIZES = {"smoke": 5, "default": 50, "full": None}
 ALL_FILES = 1584
 TARGET_FIRST_S = 120
 TARGET_RERUN_S = 10
