@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.harness --only search_api [--size smoke|default|full]
 
-Sizes: smoke 200 documents / 30 requests, default 1,000 / 100, full 10,000 / 300 (pages of
+Sizes: smoke 200 documents / 30 requests, default 500 / 100, full 10,000 / 300 (pages of
 ~1,000 characters cut from ../shared/data/laws; skipped when it is absent). The API goes
 through Django's full request stack (middleware, parameter checks, privacy masking, the live
 check, snippets, JSON) with a warm searcher; the floor parses the same words the same way
@@ -19,7 +19,7 @@ import time
 
 from bench.harness import Row, median, pct, setup_django, shared_data
 
-SIZES = {"smoke": (200, 30), "default": (1_000, 100), "full": (10_000, 300)}
+SIZES = {"smoke": (200, 30), "default": (500, 100), "full": (10_000, 300)}
 QUERIES = [
     "环境保护",
     "人民法院",
