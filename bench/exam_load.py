@@ -286,13 +286,12 @@ def run(size: str) -> list[Row]:
     lost = sum(1 for pk, resp in given.items() if stored.get(pk) != resp)
     unsubmitted = Attempt.objects.filter(exam__slug="load-test", status="in_progress").count()
     print(f"  floor burst {floor_s:.0f} s, exam burst {real_s:.0f} s; errors {len(errors)} {errors[:3]}; lost {lost}")
-    if lost or errors or unsubmitted:
-        raise SystemExit(
-            f"exam burst not clean: {len(errors)} errors, {lost} answers lost, {unsubmitted} not submitted"
-        )
 
     def merged(group, attr):
         return [x for e in group for x in getattr(e, attr)]
+
+    if not merged(real, "autosave_ms"):
+        raise SystemExit(f"exam burst measured nothing: {len(errors)} errors, e.g. {errors[:3]}")
 
     from django.db import connection
 
@@ -309,6 +308,10 @@ def run(size: str) -> list[Row]:
             floor_label,
         ),
         Row.absolute(label, "start p95 ms", pct(merged(real, "start_ms"), 95), TARGET_START_P95_MS, "ms"),
+        # A request that failed (a client timeout of 60 s included) or an answer acknowledged but not
+        # stored is a failure of the burst, whatever the latencies of the others.
+        Row.absolute(label, "failed requests (timeouts included)", len(errors), 1),
+        Row.absolute(label, "answers lost + attempts left open", lost + unsubmitted, 1),
         # Submitting grades the paper: no target of its own, shown next to the same floor.
         Row(
             label,
