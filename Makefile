@@ -14,7 +14,7 @@ export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 TEST_DEBS := $(RUN_DEBS) chromium poppler-utils npm
 
-.PHONY: run test serve migrate demo lint check system-deps-run system-deps-test clean messages webfont
+.PHONY: run test bench serve migrate demo lint check system-deps-run system-deps-test clean messages webfont
 
 define ensure_debs
 	@missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; \
@@ -62,6 +62,12 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 
 test: system-deps-test $(VENV)/.dev-deps node_modules/axe-core/axe.min.js
 	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Every benchmark next to its floor, one table (docs/benchmarks.md). SMOKE=1: tiny sizes (CI);
+# FULL=1: the sizes the targets were set for. BENCH_ARGS="--only evaluations,activity" picks some.
+BENCH_SIZE := $(if $(SMOKE),smoke,$(if $(FULL),full,default))
+bench: system-deps-run $(VENV)/.dev-deps
+	$(PY) -m bench.harness --size $(BENCH_SIZE) $(BENCH_ARGS)
 
 lint: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check .

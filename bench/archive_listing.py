@@ -1,27 +1,41 @@
-"""Archive listing and tag pages with 20,000 theory materials: median server time.
+"""Benchmark: the theory archive's listing and tag pages, next to their floor.
 
-    .venv/bin/python bench/archive_listing.py [N]
+    .venv/bin/python -m bench.harness --only archive_listing [--size smoke|default|full]
 
-Target: every listing/tag page ≤ 200 ms median on one core, with the same number of
-SQL queries at any archive size (tests assert the query count; this prints it).
+Sizes: smoke 300 materials, default and full 20,000 (the size of the target). Median
+server time through the Django test client (full middleware stack) of the first page, the
+last page (keyset pagination: it should cost what the first does), a tag page and a series
+page, each next to its floor: the same template rendered from its context prepared in memory
+(``bench.harness.template_floor``), timed in turns with it. Target: ≤ 3× the floor; the
+last page ≤ 1.5× the first; and the project's own 200 ms.
 """
 
 from __future__ import annotations
 
+import json
 import random
-import sys
 import time
 
-from _courses_setup import make_archive, report_listing, setup_django
+from bench.harness import Row, server_times, setup_django, template_floor
 
+SIZES = {"smoke": (300, 3), "default": (20_000, 15), "full": (20_000, 31)}
 TARGET_MS = 200
+
+
+def make_archive():
+    from courses.demo import load_home
+    from courses.models import TheoryIndexPage
+
+    home = load_home()
+    index = TheoryIndexPage.objects.child_of(home).first()
+    if index is None:
+        index = home.add_child(instance=TheoryIndexPage(title="理论学习", slug="theory"))
+    return index
 
 
 def generate(index, count: int) -> None:
     """Insert COUNT published materials in bulk (Page rows, material rows, tags): a data generator
     for the benchmark only; the site itself creates pages through Wagtail or import_archive."""
-    import json
-
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection, transaction
     from django.utils import timezone
@@ -81,20 +95,70 @@ def generate(index, count: int) -> None:
                 TheoryMaterialTag(content_object_id=page.pk, tag=tag) for page in created for tag in rng.sample(tags, 3)
             )
         Page.objects.filter(pk=index.pk).update(numchild=count)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
-def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
-    setup_django()
+def run(size: str) -> list[Row]:
+    count, runs = SIZES[size]
+    setup_django("archive_listing")
+    from django.db import connection
+    from django.test import Client
+    from taggit.models import Tag
+
+    from courses.models import ARCHIVE_PAGE_SIZE, Series
+
     index = make_archive()
     started = time.perf_counter()
     generate(index, count)
-    from courses.models import TheoryMaterialPage
-
+    print(f"  {count:,} materials generated in {time.perf_counter() - started:.1f} s ({connection.vendor})", flush=True)
     index.refresh_from_db()
-    print(f"理论学习资料 {TheoryMaterialPage.objects.count()} 篇（生成用时 {time.perf_counter() - started:.1f} 秒）")
-    report_listing(index, TARGET_MS)
-
-
-if __name__ == "__main__":
-    main()
+    tag = Tag.objects.filter(courses_theorymaterialtag_items__isnull=False).order_by("pk").first()
+    series = Series.objects.order_by("pk").first()
+    last = -(-count // ARCHIVE_PAGE_SIZE)
+    url = index.url
+    client = Client()
+    cases = {
+        "第 1 页（按日期）": url,
+        f"第 {last:,} 页（末页，按日期）": f"{url}?page={last}",
+        f"第 {last:,} 页（末页，按标题）": f"{url}?sort=title&page={last}",
+        "标签页第 1 页": f"{url}?tag={tag.slug}",
+        "专题页第 1 页": f"{url}?series={series.pk}",
+    }
+    urls = {}
+    for name, u in cases.items():
+        urls[name] = u
+        urls[name + " floor"] = template_floor(client, u)
+    figures = server_times(client, urls, runs)
+    rows = []
+    db = connection.vendor
+    for name in cases:
+        ms, queries = figures[name]
+        floor_ms, floor_queries = figures[name + " floor"]
+        rows.append(
+            Row.ratio_at_most(
+                f"理论学习 {count:,} 篇 {name} ({db})",
+                f"median ms, {queries} queries",
+                ms * 1000,
+                floor_ms * 1000,
+                3,
+                "ms",
+                "template from prepared list",
+            )
+        )
+    first, deepest = figures["第 1 页（按日期）"][0], figures[f"第 {last:,} 页（末页，按日期）"][0]
+    rows.append(
+        Row.ratio_at_most(
+            f"理论学习 {count:,} 篇 末页 vs 第 1 页 ({db})",
+            "median ms",
+            deepest * 1000,
+            first * 1000,
+            1.5,
+            "ms",
+            "first page",
+        )
+    )
+    rows.append(
+        Row.absolute(f"理论学习 {count:,} 篇 第 1 页 ({db})", "median ms (own target)", first * 1000, TARGET_MS, "ms")
+    )
+    return rows

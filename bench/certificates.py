@@ -1,15 +1,16 @@
-"""Benchmark: 1,000 certificates as one merged PDF vs the floor (1,000 plain-text pages, same font).
+"""Benchmark: certificates as one merged PDF, next to the floor (plain pages of the same words, same font).
 
-    .venv/bin/python bench/certificates.py [--count 1000]
+    .venv/bin/python -m bench.harness --only certificates [--size smoke|default|full]
 
-Builds a throw-away SQLite database with 1,000 members and certificates, then renders in
-child processes (so each peak-memory figure is that run's own) and prints the figures next to
-the targets: < 60 s, within 2x of the floor, < 50 KB per certificate.
+Sizes: smoke 10 certificates, default 200, full 1,000 (the size of the targets). Builds the
+members and certificates, then renders in child processes (so each peak-memory figure is that
+run's own): the certificates (render_pdf), and the floor: the same words each certificate
+prints, as plain paragraphs in the same font, one page each, in one weasyprint document.
+Targets: ≤ 1.5× the floor; < 50 KB a certificate; < 60 ms a certificate (1,000 in < 60 s).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
@@ -19,17 +20,19 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.harness import ROOT, Row, bench_env, fresh_database_url
+
+SIZES = {"smoke": 10, "default": 200, "full": 1000}
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = "建国晓明丽华志强海燕文杰秀英国庆红梅立新雅琴子涵思远明辉欣怡俊峰慧敏振华晓燕宏伟佳琪永刚春燕浩然静怡伟东玉兰"
 COURSES = ["新时代党建工作实务", "依法行政专题培训", "机关公文写作规范", "保密知识与实务", "党史专题学习"]
 
 
-def setup_django(db_path: Path) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+def setup_django(database_url: str) -> None:
+    os.environ.update(bench_env(database_url))
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -40,14 +43,12 @@ def build_data(count: int) -> None:
     from decimal import Decimal
 
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
 
     from learning.certificates.issuing import new_code
     from learning.certificates.models import Certificate, CertificateKind, CertificateTemplate
     from learning.members.choices import OrgKind
     from learning.members.models import Member, Organization
 
-    call_command("migrate", verbosity=0)
     root = Organization.add_root(name="市直机关工委", kind=OrgKind.WORK_COMMITTEE)
     committee = root.add_child(name="市教育局机关党委", kind=OrgKind.COMMITTEE)
     branches = [committee.add_child(name=f"第{i + 1}党支部", kind=OrgKind.BRANCH) for i in range(10)]
@@ -141,68 +142,57 @@ def child(kind: str, out: Path) -> dict:
     }
 
 
-def _ok(passed: bool) -> str:
-    return "达标" if passed else "未达标"
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--count", type=int, default=1000)
-    parser.add_argument("--child", choices=["certificates", "floor"])
-    parser.add_argument("--db")
-    parser.add_argument("--out")
-    args = parser.parse_args()
-
-    if args.child:
-        setup_django(Path(args.db))
-        print(json.dumps(child(args.child, Path(args.out))))
-        return 0
-
+def run(size: str) -> list[Row]:
+    n = SIZES[size]
+    url = fresh_database_url("certificates")
+    env = dict(os.environ, **bench_env(url))
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "bench.certificates", "--build", str(n), "--db", url], env=env, cwd=ROOT, check=True
+    )
+    print(f"  {n} certificates built in {time.perf_counter() - started:.1f} s", flush=True)
+    results = {}
     with tempfile.TemporaryDirectory(prefix="bench-certs-") as tmp:
-        db = Path(tmp) / "bench.sqlite3"
-        setup_django(db)
-        t = time.perf_counter()
-        build_data(args.count)
-        print(f"准备数据：{args.count} 张证书，{time.perf_counter() - t:.1f} 秒")
-        from core.pdf import FONT_PATH, subsetting_path
-
-        print(
-            f"字体：{FONT_PATH.name}（{FONT_PATH.stat().st_size / 1024 / 1024:.2f} MB）；字体子集化：{subsetting_path()}"
-        )
-        results = {}
         for kind in ("floor", "certificates"):
             out = Path(tmp) / f"{kind}.pdf"
             proc = subprocess.run(
-                [sys.executable, __file__, "--child", kind, "--db", str(db), "--out", str(out)],
+                [sys.executable, "-m", "bench.certificates", "--child", kind, "--db", url, "--out", str(out)],
+                env=env,
+                cwd=ROOT,
                 capture_output=True,
                 text=True,
                 check=True,
             )
             results[kind] = json.loads(proc.stdout.strip().splitlines()[-1])
-            fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True).stdout.splitlines()[2:]
-            results[kind]["fonts"] = [line.split()[0] for line in fonts if line.strip()]
     floor, certs = results["floor"], results["certificates"]
-    n = args.count
-    per_cert_kb = certs["bytes"] / n / 1024
-    ratio = certs["seconds"] / floor["seconds"]
-    cpu_ratio = certs["cpu_seconds"] / floor["cpu_seconds"]
-    load = os.getloadavg()[0]
-    print()
-    print(f"本机 {os.cpu_count()} 个 CPU，1 分钟负载 {load:.1f}（负载高时墙钟时间偏长，CPU 时间更可比）")
-    print(f"{'':<24}{'墙钟时间':>10}{'CPU 时间':>10}{'峰值内存':>10}{'文件大小':>10}")
-    for label, r in ((f"下限：纯文本 {n:,} 页", floor), (f"证书 {n:,} 张（合并 PDF）", certs)):
-        print(
-            f"{label:<22}{r['seconds']:>10.1f}s{r['cpu_seconds']:>9.1f}s"
-            f"{r['peak_rss_mb']:>9.0f}MB{r['bytes'] / 1024 / 1024:>9.2f}MB"
-        )
-    print()
     print(
-        f"证书用时 {certs['seconds']:.1f} s（CPU {certs['cpu_seconds']:.1f} s）   目标 < 60 s     {_ok(certs['seconds'] < 60)}"
+        f"  floor {floor['seconds']:.1f} s (CPU {floor['cpu_seconds']:.1f} s, {floor['peak_rss_mb']:.0f} MB); "
+        f"certificates {certs['seconds']:.1f} s (CPU {certs['cpu_seconds']:.1f} s, {certs['peak_rss_mb']:.0f} MB)"
     )
-    print(f"相对下限 {ratio:.2f}×（CPU {cpu_ratio:.2f}×）         目标 ≤ 2×       {_ok(ratio <= 2)}")
-    print(f"每张证书 {per_cert_kb:.1f} KB                  目标 < 50 KB    {_ok(per_cert_kb < 50)}")
-    print(f"峰值内存 {certs['peak_rss_mb']:.0f} MB（渲染前 {certs['rss_before_mb']:.0f} MB）")
-    print(f"嵌入字体：{', '.join(certs['fonts'])}")
+    label = f"证书 {n:,} 张合并 PDF"
+    floor_label = "plain pages, same words and font"
+    return [
+        Row.ratio_at_most(label, "CPU s", certs["cpu_seconds"], floor["cpu_seconds"], 1.5, "s", floor_label),
+        Row.ratio_at_most(label, "wall s", certs["seconds"], floor["seconds"], 1.5, "s", floor_label),
+        Row.absolute(label, "ms a certificate", certs["seconds"] * 1000 / n, 60, "ms"),
+        Row.absolute(label, "KB a certificate", certs["bytes"] / n / 1024, 50, "KB"),
+    ]
+
+
+def main() -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build", type=int)
+    parser.add_argument("--child", choices=["certificates", "floor"])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    setup_django(args.db)
+    if args.build:
+        build_data(args.build)
+    else:
+        print(json.dumps(child(args.child, Path(args.out))))
     return 0
 
 

@@ -31,7 +31,7 @@ from exams.errors import AttemptNotFound, ExamError, NotInAudience
 from exams.grading import finalize_scores, grade_item, original_response
 from exams.models import Attempt, AttemptQuestion, ExamPage, Question
 from learning.hours.models import LedgerKind
-from learning.members.models import Member
+from learning.members.models import Member, Organization
 
 # Answers sent just before the deadline are still accepted for this long (network latency).
 GRACE_SECONDS = 30
@@ -88,6 +88,35 @@ def in_audience(exam: ExamPage, member: Member | None) -> bool:
     return Member.objects.filter(audience_q(exam), pk=member.pk).exists()
 
 
+def audience_exam_ids(exams: Collection[ExamPage], member: Member | None) -> set[int]:
+    """The ids of those ``exams`` whose audience includes ``member``: ``audience_q``'s rule for a
+    whole list in three queries, however long it is (an exam without an audience is for everyone
+    on the roll; else the member is named, or their branch is in a named organization's subtree)."""
+    if member is None or not member.is_active or not exams:
+        return set()
+    ids = [exam.pk for exam in exams]
+    org_rows = ExamPage.audience_organizations.through.objects.filter(exampage_id__in=ids).values_list(
+        "exampage_id", "organization__path"
+    )
+    member_rows = ExamPage.audience_members.through.objects.filter(exampage_id__in=ids).values_list(
+        "exampage_id", "member_id"
+    )
+    paths: dict[int, list[str]] = {}
+    for exam_id, path in org_rows:
+        paths.setdefault(exam_id, []).append(path)
+    named: dict[int, set[int]] = {}
+    for exam_id, member_id in member_rows:
+        named.setdefault(exam_id, set()).add(member_id)
+    branch_path = Organization.objects.filter(pk=member.branch_id).values_list("path", flat=True).first() or ""
+    return {
+        exam_id
+        for exam_id in ids
+        if (exam_id not in paths and exam_id not in named)
+        or member.pk in named.get(exam_id, ())
+        or any(branch_path.startswith(path) for path in paths.get(exam_id, ()))
+    }
+
+
 @dataclass
 class ExamRow:
     exam: ExamPage
@@ -111,9 +140,7 @@ def exams_for_member(
     if member is not None:
         for a in Attempt.objects.filter(member=member, exam__in=exams).order_by("number"):
             attempts.setdefault(a.exam_id, []).append(a)
-        for exam in exams:
-            if in_audience(exam, member):
-                eligible_ids.add(exam.pk)
+        eligible_ids = audience_exam_ids(exams, member)
     rows = []
     for exam in exams:
         mine = attempts.get(exam.pk, [])

@@ -40,7 +40,7 @@ from itertools import groupby
 
 from django.db import connection
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, When
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
 from learning.evaluations.models import Normalization
@@ -153,6 +153,11 @@ class EvaluationContext:
             branch_id: (hits[branch_id] / n * HUNDRED if n > 0 else None) for branch_id, n in self.headcounts.items()
         }
 
+    @cached_property
+    def ledger_rollup(self) -> LedgerRollup:
+        """One pass over the period's ledger for every ledger indicator (see ``LedgerRollup``)."""
+        return LedgerRollup.compute(self)
+
     # --- period helpers --------------------------------------------------------------
 
     def ledger_in_period(self) -> QuerySet[LedgerEntry]:
@@ -166,6 +171,113 @@ class EvaluationContext:
         start = dt.datetime.combine(self.period.start, dt.time.min, tzinfo=tz)
         end = dt.datetime.combine(self.period.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
         return start, end
+
+
+@dataclass
+class LedgerRollup:
+    """What the ledger indicators need, computed in one SQL statement with one scan of the period's ledger.
+
+    - ``branch_hours``: hours earned in each branch of the subtree during the period;
+    - ``met`` / ``active``: per branch, how many of its stable members (those
+      ``stable_members`` counts) met their prorated annual target / were active (a ledger entry
+      or a completion in the period);
+    - ``met_movers`` / ``active_movers``: the members with a transfer after the period's first
+      day who met their target / were active, weighted later by their days (``moved``).
+
+    The ledger is grouped by (member, branch) once; hours per branch and hours per member are
+    both sums over that grouping, and the members' targets are joined to it.
+    """
+
+    branch_hours: dict[int, Decimal]
+    met: dict[int, int]
+    active: dict[int, int]
+    met_movers: set[int]
+    active_movers: set[int]
+
+    @classmethod
+    def compute(cls, ctx: EvaluationContext) -> LedgerRollup:
+        period = ctx.period
+        later = ctx.later_transfer()
+        members_sql, members_params = (
+            Member.objects.filter(is_active=True)
+            .filter(Q(branch_id__in=ctx.branch_ids_subquery()) | Q(Exists(later)))
+            .annotate(
+                target=annual_target_expression(period.year),
+                mover=Case(When(Exists(later), then=F("id")), default=None, output_field=IntegerField()),
+            )
+            .values("id", "branch_id", "target", "mover")
+            .order_by()
+            .query.sql_with_params()
+        )
+        # Whole hundredths as integers: exact on both databases (SQLite keeps decimals as floats), and
+        # integer sums keep PostgreSQL's hash aggregate in memory where numeric sums spill to disk.
+        hours_sql, hours_params = (
+            ctx.ledger_in_period()
+            .values("member_id", "branch_id")
+            .annotate(total=Sum(Cast(Round(F("hours") * 100), IntegerField())))
+            .order_by()
+            .query.sql_with_params()
+        )
+        start, end = ctx.datetime_bounds()
+        done_sql, done_params = (
+            ItemCompletion.objects.filter(completed_at__gte=start, completed_at__lt=end)
+            .values("member_id")
+            .distinct()
+            .order_by()
+            .query.sql_with_params()
+        )
+        branches_sql, branches_params = ctx.branch_ids_subquery().query.sql_with_params()
+        # hours / days ≥ annual target / days in the year, cross-multiplied to stay exact.
+        sql = (
+            f"WITH h AS ({hours_sql}), t AS (SELECT member_id, SUM(total) AS total FROM h GROUP BY member_id), "
+            f"m AS ({members_sql}), c AS ({done_sql}) "
+            "SELECT 1, m.branch_id, m.mover, "
+            "SUM(CASE WHEN t.total * %s >= m.target * %s THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN t.member_id IS NOT NULL OR c.member_id IS NOT NULL THEN 1 ELSE 0 END) "
+            "FROM m LEFT JOIN t ON t.member_id = m.id LEFT JOIN c ON c.member_id = m.id "
+            "GROUP BY m.branch_id, m.mover "
+            "UNION ALL "
+            f"SELECT 2, h.branch_id, NULL, SUM(h.total), 0 FROM h WHERE h.branch_id IN ({branches_sql}) "
+            "GROUP BY h.branch_id"
+        )
+        params = [
+            *hours_params,
+            *members_params,
+            *done_params,
+            period.days_in_year,
+            period.days * 100,
+            *branches_params,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        rollup = cls(
+            branch_hours={}, met=defaultdict(int), active=defaultdict(int), met_movers=set(), active_movers=set()
+        )
+        for part, branch_id, mover, first, second in rows:
+            if part == 2:
+                rollup.branch_hours[branch_id] = Decimal(first or 0) / HUNDRED
+            elif mover is None:
+                rollup.met[branch_id] += int(first or 0)
+                rollup.active[branch_id] += int(second or 0)
+            else:
+                if first:
+                    rollup.met_movers.add(mover)
+                if second:
+                    rollup.active_movers.add(mover)
+        return rollup
+
+    def share(self, ctx: EvaluationContext, stable: dict[int, int], movers: set[int]) -> dict[int, Decimal | None]:
+        """Percentage of each branch's (day-weighted) members counted in ``stable``/``movers``."""
+        hits: dict[int, Decimal] = defaultdict(Decimal)
+        for branch_id, n in stable.items():
+            hits[branch_id] += Decimal(n)
+        for member_id, branch_id, share in ctx.moved:
+            if member_id in movers:
+                hits[branch_id] += share
+        return {
+            branch_id: (hits[branch_id] / n * HUNDRED if n > 0 else None) for branch_id, n in ctx.headcounts.items()
+        }
 
 
 class Indicator(ABC):
@@ -215,17 +327,9 @@ class AverageHours(Indicator):
     prorate_target = True
 
     def raw_values(self, ctx: EvaluationContext) -> dict[int, Decimal | None]:
-        sums = dict(
-            ctx.ledger_in_period()
-            .filter(branch_id__in=ctx.branch_ids_subquery())
-            .values("branch_id")
-            .annotate(total=Sum("hours"))
-            .order_by()
-            .values_list("branch_id", "total")
-        )
+        sums = ctx.ledger_rollup.branch_hours
         return {
-            branch_id: (Decimal(sums.get(branch_id) or 0) / n if n > 0 else None)
-            for branch_id, n in ctx.headcounts.items()
+            branch_id: (sums.get(branch_id, ZERO) / n if n > 0 else None) for branch_id, n in ctx.headcounts.items()
         }
 
 
@@ -238,54 +342,8 @@ class TargetMetShare(Indicator):
     default_target = Decimal("100")
 
     def raw_values(self, ctx: EvaluationContext) -> dict[int, Decimal | None]:
-        # One pass over the period's ledger grouped by member, joined to the members with their
-        # target: a correlated per-member subquery would probe the ledger 30,000 times instead.
-        # Stable members come back counted per branch (mover NULL); members with transfers in or
-        # after the period come back one by one (mover = their id) to be weighted by their days.
-        period = ctx.period
-        later = ctx.later_transfer()
-        members = (
-            Member.objects.filter(is_active=True)
-            .filter(Q(branch_id__in=ctx.branch_ids_subquery()) | Q(Exists(later)))
-            .annotate(
-                target=annual_target_expression(period.year),
-                mover=Case(When(Exists(later), then=F("id")), default=None, output_field=IntegerField()),
-            )
-            .values("id", "branch_id", "target", "mover")
-            .order_by()
-        )
-        member_sql, member_params = members.query.sql_with_params()
-        hours_sql, hours_params = (
-            ctx.ledger_in_period()
-            .values("member_id")
-            # Whole hundredths as integers: exact, and with 30,000 groups integer sums keep the hash
-            # aggregate in memory where numeric sums spill to disk (1.0 s instead of 1.8 s).
-            .annotate(total=Sum(Cast(F("hours") * 100, IntegerField())))
-            .order_by()
-            .query.sql_with_params()
-        )
-        # hours / days ≥ annual target / days in the year, cross-multiplied to stay exact.
-        sql = (
-            f"WITH m AS ({member_sql}), h AS ({hours_sql}) "
-            "SELECT m.branch_id, m.mover, COUNT(*) FROM m INNER JOIN h ON h.member_id = m.id "
-            "WHERE h.total * %s >= m.target * %s GROUP BY m.branch_id, m.mover"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*member_params, *hours_params, period.days_in_year, period.days * 100])
-            rows = cursor.fetchall()
-        hits: dict[int, Decimal] = defaultdict(Decimal)
-        met_movers: set[int] = set()
-        for branch_id, mover, count in rows:
-            if mover is None:
-                hits[branch_id] += Decimal(count)
-            else:
-                met_movers.add(mover)
-        for member_id, branch_id, share in ctx.moved:
-            if member_id in met_movers:
-                hits[branch_id] += share
-        return {
-            branch_id: (hits[branch_id] / n * HUNDRED if n > 0 else None) for branch_id, n in ctx.headcounts.items()
-        }
+        rollup = ctx.ledger_rollup
+        return rollup.share(ctx, rollup.met, rollup.met_movers)
 
 
 @register
@@ -297,14 +355,8 @@ class ActiveShare(Indicator):
     default_target = Decimal("100")
 
     def raw_values(self, ctx: EvaluationContext) -> dict[int, Decimal | None]:
-        start, end = ctx.datetime_bounds()
-        return ctx.member_share(
-            Q(has_hours=True) | Q(has_completion=True),
-            has_hours=Exists(ctx.ledger_in_period().filter(member_id=OuterRef("pk"))),
-            has_completion=Exists(
-                ItemCompletion.objects.filter(member_id=OuterRef("pk"), completed_at__gte=start, completed_at__lt=end)
-            ),
-        )
+        rollup = ctx.ledger_rollup
+        return rollup.share(ctx, rollup.active, rollup.active_movers)
 
 
 @register

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from django import forms
 
-from learning.hours.ledger import ledger_date_error
 from core.forms import DateField, DateInput
+from learning.hours.ledger import ledger_date_error
 from learning.hours.models import LedgerEntry, OfflineKind, OfflineSession
 
 

@@ -1,0 +1,120 @@
+"""Profiles of the paths that miss their ratio (pyinstrument), through the Django test client.
+
+    .venv/bin/python -m bench._profile report [N]      # N study reports (and N floor requests)
+    .venv/bin/python -m bench._profile autosave [N]    # N exam autosaves
+    .venv/bin/python -m bench._profile start [N]       # N exam starts (N members)
+
+Not a benchmark (no ``run``): it prints pyinstrument's text report of N requests of the path,
+and the query count of one request next to the trivial view's, for the closing note of a miss.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from bench.harness import setup_django
+
+
+def _client_for(user):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=False)
+    client.force_login(user)
+    return client
+
+
+def _queries(fn) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)
+
+
+def profile(fn, n: int, label: str) -> None:
+    from pyinstrument import Profiler
+
+    fn()
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for _ in range(n):
+        fn()
+    profiler.stop()
+    print(f"\n===== {label}: {n} requests =====")
+    print(profiler.output_text(unicode=True, color=False, show_all=False))
+
+
+def report(n: int) -> None:
+    from bench.activity import prepare
+    from learning.members.models import Member
+
+    person = prepare(1)[0]
+    member = Member.objects.get(user__username="bench0000")
+    client = _client_for(member.user)
+    started = client.post("/study/start/", {"page": person["page"]}, content_type="application/json").json()
+    state = {"seq": 0}
+
+    def one():
+        state["seq"] += 1
+        body = {"session": started["session"], "token": started["token"], "seq": state["seq"], "active": 15}
+        response = client.post("/study/report/", body, content_type="application/json")
+        assert response.status_code == 200, response.content
+
+    def floor():
+        assert client.post("/bench/trivial/", {}, content_type="application/json").status_code == 200
+
+    print(f"queries: report {_queries(one)}, trivial view {_queries(floor)}")
+    profile(floor, n, "trivial JSON view")
+    profile(one, n, "/study/report/")
+
+
+def exam(n: int, what: str) -> None:
+    from bench.exam_load import build_world
+    from exams.models import ExamPage
+    from learning.members.models import Member
+
+    build_world(max(n, 2), 20)
+    exam_page = ExamPage.objects.get(slug="load-test")
+    members = list(Member.objects.select_related("user").order_by("pk")[: max(n, 2)])
+    if what == "start":
+        clients = [_client_for(m.user) for m in members]
+        it = iter(clients)
+
+        def start():
+            response = next(it).post(f"/exams/{exam_page.pk}/start/")
+            assert response.status_code == 302, response.status_code
+
+        print(f"queries: start {_queries(start)}")
+        profile(start, n - 2, "exam start")
+        return
+    client = _client_for(members[0].user)
+    location = client.post(f"/exams/{exam_page.pk}/start/")["Location"]
+    attempt = location.rstrip("/").split("/")[-1]
+    items = client.get(f"/exams/attempt/{attempt}/state.json").json()["items"]
+    state = {"i": 0}
+
+    def save():
+        item = items[state["i"] % len(items)]
+        state["i"] += 1
+        body = {"item": item["id"], "response": None}
+        response = client.post(f"/exams/attempt/{attempt}/answer/", json.dumps(body), content_type="application/json")
+        assert response.status_code == 200, response.content
+
+    print(f"queries: autosave {_queries(save)}")
+    profile(save, n, "exam autosave")
+
+
+def main() -> None:
+    what = sys.argv[1]
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else 200
+    setup_django(f"profile_{what}")
+    if what == "report":
+        report(n)
+    else:
+        exam(n, what)
+
+
+if __name__ == "__main__":
+    main()
