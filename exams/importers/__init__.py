@@ -1,6 +1,6 @@
 """Question files: which formats exist and one call each to import a file or export a bank.
 
-One module per format (xlsx.py, json_format.py, moodle.py, gift.py) reads a file into
+One module per format (docx.py, xlsx.py, json_format.py, moodle.py, gift.py) reads a file into
 ``ParsedQuestion`` rows and writes questions back; base.py holds what they share and the
 all-or-nothing save. ``FORMATS`` below is the registry the views, the management command
 and the exports go through.
@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from exams.importers import gift, json_format, moodle, xlsx
+from exams.importers import docx, gift, json_format, moodle, xlsx
 from exams.importers.base import ImportFileError, ImportResult, ParsedQuestion, save_questions
 from exams.models import Question, QuestionBank
 
@@ -44,6 +44,13 @@ FORMATS: dict[str, FileFormat] = {
         FileFormat(
             "gift", ".gift", "text/plain; charset=utf-8", gift.parse_gift_file, gift.export_gift, also_reads=(".txt",)
         ),
+        FileFormat(
+            "docx",
+            ".docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            docx.parse_docx,
+            docx.export_docx,
+        ),
     )
 }
 
@@ -54,7 +61,7 @@ def detect_format(filename: str) -> FileFormat:
         if suffix == file_format.extension or suffix in file_format.also_reads:
             return file_format
     raise ImportFileError(
-        f"不支持的文件类型“{suffix or filename}”：请上传 .xlsx、.json、Moodle .xml 或 GIFT（.gift/.txt）文件"
+        f"不支持的文件类型“{suffix or filename}”：请上传 Word（.docx）、.xlsx、.json、Moodle .xml 或 GIFT（.gift/.txt）文件"
     )
 
 
