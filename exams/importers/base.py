@@ -196,7 +196,11 @@ def check(pq: ParsedQuestion) -> None:
         return
     if pq.qtype not in CHOICE_TYPES and pq.options:
         pq.options = []
-    pq.errors.extend(validate_question_fields(pq.qtype, pq.stem, pq.options, pq.answer))
+    problems = validate_question_fields(pq.qtype, pq.stem, pq.options, pq.answer)
+    if pq.answer is None and pq.errors:
+        # The reader has already said why it found no answer; "答案“”应为……" would only repeat it.
+        problems = [p for p in problems if "答案" not in p]
+    pq.errors.extend(problems)
 
 
 @dataclass

@@ -108,7 +108,7 @@ _NUMBER = re.compile(rf"^(?:第{_SP}*(\d+){_SP}*题{_SP}*[.．、:：]?|(\d+){_S
 # an option marker: 「A.」「A、」「A．」「（A）」「A)」「A:」; several may share a line
 _OPTION_AT = re.compile(rf"(?:^|(?<=[\s\u3000\xa0]))(?:[（(]([A-Ha-h])[)）]|([A-Ha-h]){_SP}*[.．、:：)）])")
 _FIELD = re.compile(
-    rf"^[【\[]?(正确答案|参考答案|标准答案|答案|答|解析|答案解析|试题解析|分值|分数|难度|知识点|考点|题型)[】\]]?{_SP}*[:：]?{_SP}*"
+    rf"^[【\[]?(答案解析|试题解析|正确答案|参考答案|标准答案|答案|答|解析|分值|分数|难度|知识点|考点|题型)[】\]]?{_SP}*[:：]?{_SP}*"
 )
 _FIELD_NAMES = {
     "正确答案": "answer",
@@ -141,7 +141,7 @@ _TF_BRACKET = re.compile(r"[（(]\s*(√|×|✓|✗|✔|✘|对|错|正确|错�
 _FILLED_BRACKET = re.compile(r"[（(]([^（）()]*[^\s\u3000\xa0（）()][^（）()]*)[)）]")
 _FILLED_UNDERSCORE = re.compile(r"_{2,}([^_]+?)_{2,}|＿{2,}([^＿]+?)＿{2,}")
 # numbered parts of a several-blank answer: 「（1）甲（2）乙」「①甲②乙」「1.甲 2.乙」
-_ANSWER_PARTS = re.compile(r"(?:^|(?<=\s)|(?<=[；;，,、]))(?:[（(]\d+[)）]|[①-⑳]|\d+[.．、])\s*")
+_ANSWER_PARTS = re.compile(r"(?:\(\d+\)|[①-⑳]|(?:^|(?<=[\s;,、]))\d+[.、])\s*")  # matched on folded text
 _KEY_RANGE = re.compile(
     rf"(\d+){_SP}*[-—–~～至到]{_SP}*(\d+){_SP}*[.．、:：]?{_SP}*([A-Ha-h√×✓✗对错]+)(?=[\s\u3000]|$)"
 )
@@ -401,11 +401,10 @@ class _LineReader:
     def table(self, tbl, part) -> None:
         rows = []
         for tr in tbl.iter(qn("w:tr")):
-            cells, seen = [], set()
-            for tc in tr.iter(qn("w:tc")):
-                if id(tc) in seen or _parent_table(tc) is not tbl:
-                    continue
-                seen.add(id(tc))
+            if _parent_table(tr) is not tbl:
+                continue  # a row of a table nested in a cell
+            cells = []
+            for tc in tr.iterchildren(qn("w:tc")):
                 cell_lines: list[Line] = []
                 for p in tc.iter(qn("w:p")):
                     if _parent_table(p) is tbl:
@@ -659,8 +658,9 @@ class _Reader:
         if not match:
             return False
         name = _FIELD_NAMES[match.group(1)]
-        if match.group(1) == "答" and not re.match(r"^答[:：]", folded):
-            return False
+        labelled = ":" in match.group(0) or match.group(0).startswith(("【", "["))
+        if not labelled and (match.end() < len(folded) or match.group(1) == "答" or line.continues):
+            return False  # 「分数线……」「解析」 as words of a stem or an answer, not labels
         start = _original_offset(line.text, match.end() + (len(line.text) - len(line.text.lstrip())))
         rest = _slice(line, start)
         self.set_fields(name, rest, line)
@@ -696,7 +696,7 @@ class _Reader:
         draft = self.current
         assert draft is not None
         qtype = self.qtype_hint(draft)
-        if qtype in (QuestionType.BLANK, QuestionType.ESSAY) or self.part not in ("stem", "options"):
+        if qtype in (QuestionType.BLANK, QuestionType.ESSAY) or self.part not in ("stem", "options", "type"):
             return False
         folded = _fold(line.text)
         markers = list(_OPTION_AT.finditer(folded))
@@ -1122,8 +1122,12 @@ def _difficulty_word(text: str) -> str:
 def _split_blanks(text: str, count: int) -> list[list[str]] | None:
     """「甲；乙」「甲、乙」「（1）甲（2）乙」 for a stem with ``count`` blanks (0: as many as given)."""
     text = text.strip()
-    numbered = [p.strip(" ；;，,、") for p in _ANSWER_PARTS.split(_fold(text)) if p.strip(" ；;，,、")]
-    if len(_ANSWER_PARTS.findall(_fold(text))) >= 2 and (count in (0, len(numbered))):
+    marks = list(_ANSWER_PARTS.finditer(_fold(text)))
+    numbered = [
+        text[m.end() : marks[i + 1].start() if i + 1 < len(marks) else len(text)].strip(" \u3000；;，,、")
+        for i, m in enumerate(marks)
+    ]
+    if len(marks) >= 2 and not text[: marks[0].start()].strip() and count in (0, len(numbered)):
         parts = numbered
     else:
         parts = None

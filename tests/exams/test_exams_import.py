@@ -100,7 +100,9 @@ def test_the_downloadable_template_imports_as_is(bank):
     assert headers == XLSX_HEADERS
 
 
-@pytest.mark.parametrize("fmt,ext", [("xlsx", ".xlsx"), ("json", ".json"), ("moodle", ".xml"), ("gift", ".gift")])
+@pytest.mark.parametrize(
+    "fmt,ext", [("xlsx", ".xlsx"), ("json", ".json"), ("moodle", ".xml"), ("gift", ".gift"), ("docx", ".docx")]
+)
 def test_each_format_round_trips_a_bank(fmt, ext):
     source, _ = make_bank("源题库")
     questions = list(source.questions.order_by("id"))
@@ -224,7 +226,8 @@ def test_bad_gift_is_refused_with_the_question_number(bank):
 
 
 def test_unknown_file_types_are_refused(bank):
-    assert "不支持的文件类型" in import_file(bank, b"x", "bank.docx").errors[0]
+    assert "不支持的文件类型" in import_file(bank, b"x", "bank.pdf").errors[0]
+    assert "不支持的文件类型" in import_file(bank, b"x", "bank.doc").errors[0]
 
 
 def test_the_command_imports_into_a_named_bank_and_fails_loudly(tmp_path, capsys):
