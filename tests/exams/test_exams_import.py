@@ -128,7 +128,7 @@ def test_each_format_round_trips_a_bank(fmt, ext):
 def test_an_xlsx_export_neutralises_formulas_and_round_trips_the_text(bank):
     source, _ = make_bank("公式题库")
     question = source.questions.get(qtype="single")
-    question.stem = "=HYPERLINK(\"http://example.com\",\"点此\")"
+    question.stem = '=HYPERLINK("http://example.com","点此")'
     question.options = ["-1", "+1", "@SUM(A1)", "甲"]
     question.save()
     data = export_questions([question], "xlsx")

@@ -758,7 +758,9 @@ def maogai_layout_key(items) -> list:
                 blocks.append(f"第{number}题 {item['question']}（{'√' if item['answer'].strip() == 'A' else '×'}）")
             else:
                 answers = iter(b["text"] for b in item["answer"])
-                stem = re.sub(r"(?<![\d.])\d(?![\d.年月日%])", lambda m: f"（{next(answers)}）", item["question"])
+                stem = re.sub(
+                    r"(?<![\d.])\d(?![\d.年月日%])", lambda _m, given=answers: f"（{next(given)}）", item["question"]
+                )
                 blocks.append(f"第{number}题 {stem}")
     blocks.append(Heading("参考答案"))
     blocks.extend(" ".join(key[i : i + 10]) for i in range(0, len(key), 10))
