@@ -26,6 +26,9 @@ class FileFormat:
     export: Callable[[list[Question]], bytes]
     row_label: str = "第 {n} 题"  # how a question is named in error messages
     also_reads: tuple[str, ...] = ()
+    # Whether the organizer may skip the questions that cannot be read and import the rest. Moodle
+    # exports carry question types this platform does not have; the other formats stay all or nothing.
+    can_skip_invalid: bool = False
 
 
 FORMATS: dict[str, FileFormat] = {
@@ -40,7 +43,9 @@ FORMATS: dict[str, FileFormat] = {
             row_label="第 {n} 行",
         ),
         FileFormat("json", ".json", "application/json", json_format.parse_json, json_format.export_json),
-        FileFormat("moodle", ".xml", "application/xml", moodle.parse_moodle, moodle.export_moodle),
+        FileFormat(
+            "moodle", ".xml", "application/xml", moodle.parse_moodle, moodle.export_moodle, can_skip_invalid=True
+        ),
         FileFormat(
             "gift", ".gift", "text/plain; charset=utf-8", gift.parse_gift_file, gift.export_gift, also_reads=(".txt",)
         ),
@@ -71,13 +76,35 @@ def parse_file(data: bytes, filename: str) -> tuple[list[ParsedQuestion], str]:
     return file_format.parse(data), file_format.row_label
 
 
-def import_file(bank: QuestionBank, data: bytes, filename: str, *, skip_duplicates: bool = False) -> ImportResult:
-    """Parse a file and save all of its questions or none (the admin page and the management command)."""
+def import_file(
+    bank: QuestionBank,
+    data: bytes,
+    filename: str,
+    *,
+    skip_duplicates: bool = False,
+    skip_invalid: bool = False,
+    user=None,
+) -> ImportResult:
+    """Parse a file and save all of its questions or none (the preview page and the management command).
+
+    ``skip_invalid`` (formats with ``can_skip_invalid`` only) leaves out the questions that cannot
+    be imported and lists them in ``ImportResult.skipped``.
+    """
     try:
-        parsed, label = parse_file(data, filename)
+        file_format = detect_format(filename)
+        if skip_invalid and not file_format.can_skip_invalid:
+            raise ImportFileError(f"{file_format.extension} 文件不能跳过有问题的试题：请改正后整份导入")
+        parsed = file_format.parse(data)
     except ImportFileError as exc:
         return ImportResult(0, [str(exc)])
-    return save_questions(bank, parsed, label=label, skip_duplicates=skip_duplicates)
+    return save_questions(
+        bank,
+        parsed,
+        label=file_format.row_label,
+        skip_duplicates=skip_duplicates,
+        skip_invalid=skip_invalid,
+        user=user,
+    )
 
 
 def export_questions(questions: Iterable[Question], fmt: str) -> bytes:
