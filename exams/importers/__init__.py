@@ -29,6 +29,11 @@ class FileFormat:
     # Whether the organizer may skip the questions that cannot be read and import the rest. Moodle
     # exports carry question types this platform does not have; the other formats stay all or nothing.
     can_skip_invalid: bool = False
+    # The questions and the text read but left out (a Word file's title and instructions), for the preview.
+    read_with_notes: Callable[[bytes], tuple[list[ParsedQuestion], list[str]]] | None = None
+
+    def read(self, data: bytes) -> tuple[list[ParsedQuestion], list[str]]:
+        return self.read_with_notes(data) if self.read_with_notes else (self.parse(data), [])
 
 
 FORMATS: dict[str, FileFormat] = {
@@ -55,6 +60,7 @@ FORMATS: dict[str, FileFormat] = {
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             docx.parse_docx,
             docx.export_docx,
+            read_with_notes=docx.read_docx_with_notes,
         ),
     )
 }

@@ -1229,6 +1229,11 @@ def parse_docx(data: bytes) -> list[ParsedQuestion]:
     return read_docx(data).questions
 
 
+def read_docx_with_notes(data: bytes) -> tuple[list[ParsedQuestion], list[str]]:
+    reading = read_docx(data)
+    return reading.questions, reading.ignored
+
+
 # --- export ------------------------------------------------------------------------------------
 
 SECTION_TITLES = ["单选题", "多选题", "判断题", "填空题", "简答题"]

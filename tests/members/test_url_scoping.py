@@ -225,6 +225,8 @@ def foreign(world, site, frozen) -> Foreign:
             "attempt_id": attempt.pk,
             "bank_id": bank.pk,
             "fmt": "xlsx",
+            "token": "a-staged-import-token",
+            "name": "word/media/image1.png",
         },
         kwargs_by_name={
             "plans:workbench_subtree": {"org_id": world.committee_a.pk},
