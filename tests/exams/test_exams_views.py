@@ -265,7 +265,8 @@ def test_bank_import_and_export_pages_are_for_organizers(world, site):
         "bad.json", json.dumps({"questions": [{"type": "单选题", "stem": "缺答案", "options": ["甲", "乙"]}]}).encode()
     )
     preview = c.post(reverse("exams:bank_import", args=[bank.pk]), {"file": bad}, follow=True)
-    assert "第 1 题：单选题答案“”应为 A–B 中的一个字母" in preview.content.decode()
+    assert "<strong>第 1 题</strong>" in preview.content.decode()
+    assert "单选题答案“”应为 A–B 中的一个字母" in preview.content.decode()
     assert "确认导入" not in preview.content.decode()
     good = SimpleUploadedFile(
         "good.json", json.dumps({"questions": [{"type": "判断题", "stem": "对吗", "answer": True}]}).encode()
