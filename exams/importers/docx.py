@@ -21,6 +21,7 @@ text there; the import is all or nothing (``exams.importers.base.save_questions`
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import re
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from docx import Document
-from docx.oxml.ns import qn
+from docx.oxml.ns import qn as _qn
 from docx.shared import Cm, Pt
 
 from exams.choices import CHOICE_TYPES, OPTION_LETTERS, Difficulty, QuestionType
@@ -50,6 +51,8 @@ from exams.models import Question
 
 TYPE_LABEL = dict(QuestionType.choices)
 DIFFICULTY_LABEL = dict(Difficulty.choices)
+QUESTION_TYPES = frozenset(QuestionType.values)
+qn = functools.lru_cache(maxsize=None)(_qn)  # python-docx rebuilds the Clark name on every call
 
 BOLD, COLOUR, UNDERLINE = 1, 2, 4
 # Formats Wagtail stores as images; Word also embeds EMF/WMF (equations, clip art), which it cannot.
@@ -547,6 +550,7 @@ class _Reader:
         self.key_section: _Section | None = None
         self.key_last: _Draft | None = None
         self.keyed: set[int] = set()
+        self.by_number: dict[int, list[_Draft]] | None = None  # built when the answer key opens
         self.loose: list[tuple[Line, str]] = []  # lines that belong to nothing, or key entries that fit nothing
         self.ignored: list[Line] = []
 
@@ -798,8 +802,12 @@ class _Reader:
                 draft.fields.setdefault("explanation", []).append(explanation)
 
     def key(self, number: int, answer: str, line: Line) -> _Draft | None:
+        if self.by_number is None:
+            self.by_number = {}
+            for d in self.drafts:
+                self.by_number.setdefault(d.number, []).append(d)
         candidates = [
-            d for d in self.drafts if d.number == number and (self.key_section is None or d.section is self.key_section)
+            d for d in self.by_number.get(number, []) if self.key_section is None or d.section is self.key_section
         ]
         fresh = [d for d in candidates if id(d) not in self.keyed]
         draft = (fresh or candidates or [None])[0]
@@ -884,6 +892,8 @@ def _slice(line: Line, start: int, end: int | None = None) -> Line:
     """Part of a line; a picture goes with the part it sits in (one at the very end goes to the last part)."""
     last = end is None or end >= len(line.text)
     end = len(line.text) if end is None else end
+    if not line.images:
+        return Line(line.text[start:end], line.marks[start:end], line.number)
     kept = [
         (img, at)
         for img, at in zip(line.images, line.image_at, strict=False)
@@ -1024,7 +1034,7 @@ def _finish(draft: _Draft) -> ParsedQuestion:
         answer = answer_text or ""
         options = []
 
-    pq.qtype = qtype if qtype in QuestionType.values else ""
+    pq.qtype = qtype if qtype in QUESTION_TYPES else ""
     pq.options = [text for _, text, _ in options]
     if pq.options and [letter for letter, _, _ in options] != list(OPTION_LETTERS[: len(options)]):
         problems.append((draft.first_line, "选项字母不连续"))
