@@ -69,11 +69,11 @@ def build_bank(questions: int) -> bytes:
 
 
 def run(questions: int) -> dict:
+    from wagtail.models import Collection
+
     from exams.importers import import_file
     from exams.importers.docx import parse_docx
     from exams.models import QuestionBank
-
-    from wagtail.models import Collection
 
     if not Collection.get_first_root_node():  # `flush` removed the one Wagtail's migrations create
         Collection.add_root(name="Root")
