@@ -606,7 +606,7 @@ class _Reader:
         return bool(
             _KEY_RANGE.match(nxt)
             or _heading(following.text, following)
-            or re.match(r"^\d+\s*[.、:)]\s*\S{1,8}(\s|$)", nxt)
+            or re.match(r"^\d+\s*[.、:)]\s*[A-Ha-h√×对错]+(\s|$)", nxt)
         )
 
     def starts_question(self, match: re.Match, line: Line) -> bool:

@@ -394,15 +394,21 @@ def test_essay_answers_keep_their_numbered_points():
             Heading("五、简答题"),
             "1. 简述三会一课。",
             "答案：",
-            "1. 支部党员大会。",
-            "2. 支部委员会。",
-            "2. 第二题？",
+            "（1）支部党员大会。",
+            "（2）支部委员会。",
+            "2. 简述两学一做。",
+            "答案：",
+            "1. 学党章党规。",
+            "3. 第三题？",
             "答案：略",
         ]
     )
-    # 「2. 支部委员会。」 is numbered like the next question would be, but the next question is read as 2.:
-    # the documented rule is that a number above the question's own starts a new question.
-    assert [q.stem for q in questions][0] == "简述三会一课。"
+    # Points numbered in another style stay in the answer; so does a number not above the question's own.
+    assert [(q.number, q.stem, q.answer) for q in questions] == [
+        (1, "简述三会一课。", "（1）支部党员大会。\n（2）支部委员会。"),
+        (2, "简述两学一做。", "1. 学党章党规。"),
+        (3, "第三题？", "略"),
+    ]
 
 
 def test_text_before_the_first_question_is_listed_not_imported():
