@@ -8,6 +8,7 @@ gave is lost when a browser crashes or another device takes over.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import unicodedata
@@ -48,7 +49,8 @@ _space_re = re.compile(r"\s+")
 
 def normalize_text(text: str) -> str:
     """Plain text of a stem for duplicate detection: no tags, full-width folded, no spaces."""
-    plain = unicodedata.normalize("NFKC", strip_tags(text or ""))
+    text = text or ""
+    plain = unicodedata.normalize("NFKC", strip_tags(text) if "<" in text else text)  # strip_tags is slow
     return _space_re.sub("", plain).strip()
 
 
@@ -483,3 +485,32 @@ class PracticeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} 练习 {self.question_id}"
+
+
+class StagedImport(models.Model):
+    """An uploaded question file waiting for the organizer to confirm how it was read.
+
+    The file itself is kept here, server-side, under an unguessable token bound to the uploader and
+    the bank; the preview and the confirmation both read it again from here, so nothing a browser
+    sends back can change what is imported. Staged files older than ``MAX_AGE`` are deleted at the
+    next upload (exams.importers.preview.stage).
+    """
+
+    MAX_AGE = dt.timedelta(days=1)
+
+    token = models.CharField(max_length=64, unique=True)
+    bank = models.ForeignKey(QuestionBank, verbose_name="题库", on_delete=models.CASCADE, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.CASCADE, related_name="+"
+    )
+    filename = models.CharField("文件名", max_length=255)
+    data = models.BinaryField("文件内容")
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "待确认的试题导入"
+        verbose_name_plural = "待确认的试题导入"
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from exams.errors import AttemptNotFound
-from exams.models import Attempt, ExamPage, QuestionBank
+from exams.models import Attempt, ExamPage, QuestionBank, StagedImport
 from learning.members.models import Organization
 from learning.members.scoping import ancestor_paths, member_records_filter, scope_for
 
@@ -61,6 +61,25 @@ def bank_owner_choices(user):
     scope = scope_for(user)
     orgs = Organization.objects.all() if scope.is_admin else Organization.objects.filter(path__in=scope.organizer_paths)
     return orgs.order_by("path")
+def get_staged_import(user, bank_id: int, token: str) -> StagedImport:
+    """An upload waiting for its preview to be confirmed: only its uploader, only while they may manage
+    the bank and only for a day; anything else is "not found"."""
+    from django.utils import timezone
+
+    bank = get_bank_for_user(user, bank_id, write=True)
+    staged = (
+        StagedImport.objects.select_related("bank")
+        .filter(
+            token=token,
+            bank=bank,
+            uploaded_by_id=user.pk,
+            created_at__gte=timezone.now() - StagedImport.MAX_AGE,
+        )
+        .first()
+    )
+    if staged is None:
+        raise Http404("导入预览不存在或已过期，请重新上传")
+    return staged
 
 
 def manageable_exams(user) -> QuerySet[ExamPage]:

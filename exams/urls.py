@@ -17,6 +17,12 @@ urlpatterns = [
     path("exams/manage/", manage.manage, name="manage"),
     path("exams/manage/banks/new/", manage.bank_create, name="bank_create"),
     path("exams/manage/banks/<id:bank_id>/import/", manage.bank_import, name="bank_import"),
+    path("exams/manage/banks/<id:bank_id>/import/<str:token>/", manage.import_preview, name="import_preview"),
+    path(
+        "exams/manage/banks/<id:bank_id>/import/<str:token>/media/<path:name>",
+        manage.import_media,
+        name="import_media",
+    ),
     path("exams/manage/banks/<id:bank_id>/export/<str:fmt>/", manage.bank_export, name="bank_export"),
     path("exams/manage/template.xlsx", manage.question_template, name="question_template"),
     path("exams/manage/grading/", manage.grading, name="grading"),

@@ -7,7 +7,10 @@ import pytest
 
 from tests.factories import make_world
 
-SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+# Beside the project (../shared/data); SHARED_DATA_DIR points elsewhere (a git worktree, CI).
+SHARED_DATA = Path(
+    os.environ.get("SHARED_DATA_DIR") or Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+)
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ repeats. The content rules themselves live in exams/validation.py, shared with t
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -52,6 +53,18 @@ class ImportFileError(Exception):
     """The file as a whole cannot be read."""
 
 
+IMAGE_REF = "pending-image-{k}"  # a stem's image before it is stored: <embed embedtype="image" id="pending-image-0" …/>
+
+
+@dataclass
+class ParsedImage:
+    """A picture read from a file, stored as a Wagtail image when (and only when) the import is saved."""
+
+    name: str  # where it sits in the file (e.g. word/media/image1.png), for the preview
+    data: bytes = field(repr=False)
+    content_type: str = ""
+
+
 @dataclass
 class ParsedQuestion:
     number: int
@@ -64,6 +77,13 @@ class ParsedQuestion:
     difficulty: int = Difficulty.MEDIUM
     knowledge_points: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    images: list[ParsedImage] = field(default_factory=list)
+    # How messages name the question when the format's "第 {n} 行/题" is not enough (Word: section and line).
+    where: str = ""
+    source: str = ""  # the text it was read from, shown on the preview page
+
+    def label(self, row_label: str) -> str:
+        return self.where or row_label.format(n=self.number)
 
 
 @dataclass
@@ -177,50 +197,99 @@ def check(pq: ParsedQuestion) -> None:
         return
     if pq.qtype not in CHOICE_TYPES and pq.options:
         pq.options = []
-    pq.errors.extend(validate_question_fields(pq.qtype, pq.stem, pq.options, pq.answer))
+    problems = validate_question_fields(pq.qtype, pq.stem, pq.options, pq.answer)
+    if pq.answer is None and pq.errors:
+        # The reader has already said why it found no answer; "答案“”应为……" would only repeat it.
+        problems = [p for p in problems if "答案" not in p]
+    pq.errors.extend(problems)
 
 
-def save_questions(
-    bank: QuestionBank, parsed: list[ParsedQuestion], *, label: str = "第 {n} 行", skip_duplicates: bool = False
-) -> ImportResult:
-    """All or nothing: every problem of every row, duplicates included, or every question saved.
+@dataclass
+class Review:
+    """What saving would do with each parsed question: keep it, or skip it and why (``notes``)."""
 
-    Duplicates (same type, stem and options, ignoring width and spaces) are errors, unless
-    ``skip_duplicates``: then they are left out and listed in ``skipped``.
+    errors: list[str]
+    skipped: list[str]
+    keep: list[bool]
+    prints: list[str]
+    duplicate: list[str]  # per question: "" or why it repeats another
+
+
+def review_questions(
+    bank: QuestionBank,
+    parsed: list[ParsedQuestion],
+    *,
+    label: str = "第 {n} 行",
+    skip_duplicates: bool = False,
+    skip_invalid: bool = False,
+) -> Review:
+    """Check every question against the content rules and the bank, without saving anything.
+
+    Duplicates (same type, stem and options, ignoring width and spaces) are errors unless
+    ``skip_duplicates``; questions with problems are errors unless ``skip_invalid`` (offered
+    for Moodle exports, which carry types this platform does not have). Skipped questions are
+    listed in ``skipped`` with the reason.
     """
     errors: list[str] = []
     skipped: list[str] = []
     keep: list[bool] = []
+    duplicates: list[str] = []
     existing = set(Question.objects.filter(bank=bank).values_list("fingerprint", flat=True))
-    seen: dict[str, int] = {}
+    seen: dict[str, str] = {}
     prints: list[str] = []
     for pq in parsed:
         pq.stem = clean_rich_text(pq.stem)  # the same allow-list as Question.save (bulk_create skips save)
         check(pq)
         fp = question_fingerprint(pq.qtype, pq.stem, pq.options)
         prints.append(fp)
-        where = label.format(n=pq.number)
+        where = pq.label(label)
         duplicate = ""
         if not pq.errors:
             if fp in existing:
                 duplicate = f"与题库“{bank.name}”中已有试题重复"
             elif fp in seen:
-                duplicate = f"与{label.format(n=seen[fp])}的试题重复"
-        seen.setdefault(fp, pq.number)
+                duplicate = f"与{seen[fp]}的试题重复"
+            seen.setdefault(fp, where)
+        duplicates.append(duplicate)
+        if pq.errors and skip_invalid:
+            skipped.append(f"{where}：{'；'.join(pq.errors)}，已跳过")
+            keep.append(False)
+            continue
         if duplicate and skip_duplicates:
             skipped.append(f"{where}：{duplicate}，已跳过")
         elif duplicate:
-            pq.errors.append(duplicate)
-        keep.append(not duplicate)
+            errors.append(f"{where}：{duplicate}")
+        keep.append(not duplicate and not pq.errors)
         errors.extend(f"{where}：{e}" for e in pq.errors)
     if not parsed and not errors:
         errors.append("文件中没有试题")
-    if errors:
-        return ImportResult(0, errors, skipped)
-    kept = [(pq, fp) for pq, fp, k in zip(parsed, prints, keep, strict=True) if k]
+    return Review(errors, skipped, keep, prints, duplicates)
+
+
+def save_questions(
+    bank: QuestionBank,
+    parsed: list[ParsedQuestion],
+    *,
+    label: str = "第 {n} 行",
+    skip_duplicates: bool = False,
+    skip_invalid: bool = False,
+    user=None,
+) -> ImportResult:
+    """All or nothing: every problem of every row, duplicates included, or every question saved.
+
+    The one place imported questions are written (every format, the site and the command), so
+    whatever the platform does to a question on its way in is done here once.
+    """
+    review = review_questions(bank, parsed, label=label, skip_duplicates=skip_duplicates, skip_invalid=skip_invalid)
+    if review.errors:
+        return ImportResult(0, review.errors, review.skipped)
+    kept = [(pq, fp) for pq, fp, k in zip(parsed, review.prints, review.keep, strict=True) if k]
     parsed = [pq for pq, _ in kept]
     prints = [fp for _, fp in kept]
     with transaction.atomic():
+        for pq in parsed:
+            if pq.images:
+                pq.stem = store_images(bank, pq, user)
         names = {name for pq in parsed for name in pq.knowledge_points}
         KnowledgePoint.objects.bulk_create([KnowledgePoint(name=n) for n in names], ignore_conflicts=True)
         kp_ids = dict(KnowledgePoint.objects.filter(name__in=names).values_list("name", "pk"))
@@ -249,4 +318,23 @@ def save_questions(
                 for name in pq.knowledge_points
             ]
             through.objects.bulk_create(links, batch_size=2000)
-    return ImportResult(len(objs), [], skipped)
+    return ImportResult(len(objs), [], review.skipped)
+
+
+def store_images(bank: QuestionBank, pq: ParsedQuestion, user=None) -> str:
+    """Store a question's pictures as Wagtail images and point its stem's embeds at them."""
+    from django.core.files.images import ImageFile
+    from wagtail.images import get_image_model
+
+    image_model = get_image_model()
+    stem = pq.stem
+    for k, picture in enumerate(pq.images):
+        suffix = picture.name.rsplit(".", 1)[-1].lower() if "." in picture.name else "png"
+        image = image_model(
+            title=f"{bank.name} · {pq.label('第 {n} 题')} · 图{k + 1}"[:255],
+            file=ImageFile(io.BytesIO(picture.data), name=f"question-{k + 1}.{suffix}"),
+            uploaded_by_user=user,
+        )
+        image.save()
+        stem = stem.replace(f'id="{IMAGE_REF.format(k=k)}"', f'id="{image.pk}"')
+    return stem

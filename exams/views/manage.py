@@ -1,5 +1,5 @@
-"""What organizers and secretaries do: the management page, question banks (create, import,
-export, template), the 简答题 grading queue and an exam's statistics.
+"""What organizers and secretaries do: the management page, question banks (create, import with a
+preview, export, template), the 简答题 grading queue and an exam's statistics.
 
 Each view reaches only what exams.scoping gives the viewer: banks of their subtree (and
 shared ones), exams whose audience reaches their people, answers of their members.
@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST
 from core.downloads import XLSX, bytes_response
 from exams.choices import AttemptStatus, QuestionType
 from exams.errors import ExamError
-from exams.importers import FORMATS, export_questions, import_file
+from exams.importers import FORMATS, export_questions
+from exams.importers import preview as preview_service
 from exams.importers.base import ImportFileError
 from exams.importers.xlsx import template_xlsx
 from exams.models import AttemptQuestion, QuestionBank
@@ -27,6 +28,7 @@ from exams.scoping import (
     bank_owner_choices,
     get_bank_for_user,
     get_managed_exam,
+    get_staged_import,
     manageable_exams,
     visible_banks,
     writable_banks,
@@ -101,6 +103,7 @@ def bank_create(request: HttpRequest) -> HttpResponse:
 
 @scoped_view
 def bank_import(request: HttpRequest, bank_id: int) -> HttpResponse:
+    """Upload a question file; a readable one is staged and shown on its preview page before anything is saved."""
     _require_manager(request, organizer_only=True)
     bank = get_bank_for_user(request.user, bank_id, write=True)
     errors: list[str] = []
@@ -111,15 +114,67 @@ def bank_import(request: HttpRequest, bank_id: int) -> HttpResponse:
         elif upload.size > MAX_UPLOAD:
             errors = ["文件超过 20 MB"]
         else:
-            result = import_file(
-                bank, upload.read(), upload.name, skip_duplicates=bool(request.POST.get("skip_duplicates"))
+            try:
+                staged = preview_service.stage(bank, request.user, upload.read(), upload.name)
+            except ImportFileError as exc:
+                errors = [str(exc)]
+            else:
+                return redirect("exams:import_preview", bank_id=bank.pk, token=staged.token)
+    return render(
+        request,
+        "exams/bank_import.html",
+        {"bank": bank, "errors": errors, "error_count": len(errors), "formats": FORMATS.values()},
+    )
+
+
+@scoped_view
+def import_preview(request: HttpRequest, bank_id: int, token: str) -> HttpResponse:
+    """How each question of the staged file was read; confirming imports exactly that file."""
+    _require_manager(request, organizer_only=True)
+    staged = get_staged_import(request.user, bank_id, token)
+    bank = staged.bank
+    errors: list[str] = []
+    if request.method == "POST":
+        if request.POST.get("action") == "cancel":
+            staged.delete()
+            messages.info(request, "已取消导入，未保存任何试题")
+            return redirect("exams:bank_import", bank_id=bank.pk)
+        result = preview_service.confirm(
+            staged,
+            skip_duplicates=bool(request.POST.get("skip_duplicates")),
+            skip_invalid=bool(request.POST.get("skip_invalid")),
+            user=request.user,
+        )
+        if result.ok:
+            notes = []
+            if result.skipped:
+                notes.append(f"跳过 {len(result.skipped)} 道")
+            messages.success(
+                request, f"已向题库“{bank.name}”导入 {result.created} 道试题{'，' + '，'.join(notes) if notes else ''}"
             )
-            if result.ok:
-                skipped = f"，跳过重复试题 {len(result.skipped)} 道" if result.skipped else ""
-                messages.success(request, f"已向题库“{bank.name}”导入 {result.created} 道试题{skipped}")
-                return redirect("exams:manage")
-            errors = result.errors
-    return render(request, "exams/bank_import.html", {"bank": bank, "errors": errors[:500], "error_count": len(errors)})
+            for line in result.skipped[:200]:
+                messages.info(request, line)
+            return redirect("exams:manage")
+        errors = result.errors
+    shown = preview_service.preview(staged)
+    return render(
+        request,
+        "exams/import_preview.html",
+        {"bank": bank, "preview": shown, "staged": staged, "errors": errors[:500], "error_count": len(errors)},
+    )
+
+
+@scoped_view
+def import_media(request: HttpRequest, bank_id: int, token: str, name: str) -> HttpResponse:
+    """A picture of a staged file, so the preview shows the stems as they will be stored."""
+    _require_manager(request, organizer_only=True)
+    staged = get_staged_import(request.user, bank_id, token)
+    image = preview_service.staged_image(staged, name)
+    if image is None:
+        raise Http404("图片不存在")
+    response = HttpResponse(image.data, content_type=image.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @scoped_view

@@ -264,12 +264,16 @@ def test_bank_import_and_export_pages_are_for_organizers(world, site):
     bad = SimpleUploadedFile(
         "bad.json", json.dumps({"questions": [{"type": "单选题", "stem": "缺答案", "options": ["甲", "乙"]}]}).encode()
     )
-    html = c.post(reverse("exams:bank_import", args=[bank.pk]), {"file": bad}).content.decode()
-    assert "第 1 题：单选题答案“”应为 A–B 中的一个字母" in html
+    preview = c.post(reverse("exams:bank_import", args=[bank.pk]), {"file": bad}, follow=True)
+    assert "<strong>第 1 题</strong>" in preview.content.decode()
+    assert "单选题答案“”应为 A–B 中的一个字母" in preview.content.decode()
+    assert "确认导入" not in preview.content.decode()
     good = SimpleUploadedFile(
         "good.json", json.dumps({"questions": [{"type": "判断题", "stem": "对吗", "answer": True}]}).encode()
     )
-    assert c.post(reverse("exams:bank_import", args=[bank.pk]), {"file": good}).status_code == 302
+    to_preview = c.post(reverse("exams:bank_import", args=[bank.pk]), {"file": good})
+    assert to_preview.status_code == 302 and bank.questions.count() == 0
+    assert c.post(to_preview["Location"], {"action": "confirm"}).status_code == 302
     assert bank.questions.count() == 1
     resp = c.get(reverse("exams:bank_export", args=[bank.pk, "json"]))
     assert json.loads(resp.content)["questions"][0]["stem"] == "对吗"

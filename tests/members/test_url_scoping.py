@@ -231,6 +231,8 @@ def foreign(world, site, frozen) -> Foreign:
             "review_id": review.pk,
             "rectification_id": rectification.pk,
             "step": "start",
+            "token": "a-staged-import-token",
+            "name": "word/media/image1.png",
         },
         kwargs_by_name={
             "plans:workbench_subtree": {"org_id": world.committee_a.pk},

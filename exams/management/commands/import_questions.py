@@ -7,19 +7,24 @@ from exams.models import QuestionBank
 
 
 class Command(BaseCommand):
-    help = "导入试题（.xlsx 模板、JSON、Moodle XML、GIFT）；任何一题有错则全部不导入"
+    help = "导入试题（Word .docx、.xlsx 模板、JSON、Moodle XML、GIFT）；任何一题有错则全部不导入"
 
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--bank", required=True, help="题库名称（不存在则创建）")
         parser.add_argument("--skip-duplicates", action="store_true", help="跳过重复试题（列出），其余照常导入")
+        parser.add_argument(
+            "--skip-invalid", action="store_true", help="Moodle XML：跳过无法导入的试题（列出原因），其余照常导入"
+        )
 
-    def handle(self, *args, file: str, bank: str, skip_duplicates: bool = False, **options):
+    def handle(self, *args, file: str, bank: str, skip_duplicates: bool = False, skip_invalid: bool = False, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"文件不存在：{file}")
         bank_obj, created = QuestionBank.objects.get_or_create(name=bank.strip())
-        result = import_file(bank_obj, path.read_bytes(), path.name, skip_duplicates=skip_duplicates)
+        result = import_file(
+            bank_obj, path.read_bytes(), path.name, skip_duplicates=skip_duplicates, skip_invalid=skip_invalid
+        )
         if not result.ok:
             if created:
                 bank_obj.delete()
