@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "learning.members",
     "learning.hours",
     "learning.plans",
+    "learning.seminars",
     "learning.evaluations",
     "learning.certificates",
     "demo",

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import reduce
@@ -51,6 +52,8 @@ class StudyRecord:
     courses_completed: list[CourseRow] = field(default_factory=list)
     courses_in_progress: list[CourseRow] = field(default_factory=list)
     items_in_progress: list[StudyProgress] = field(default_factory=list)
+    # Sections contributed by the apps above hours (see ``register_record_section``).
+    sections: list[RecordSection] = field(default_factory=list)
 
     @property
     def percent(self) -> int:
@@ -88,6 +91,24 @@ class StudyRecord:
         return bars
 
 
+@dataclass
+class RecordSection:
+    """A part of the record another app contributes (e.g. 研讨: topics, posts, approved 心得)."""
+
+    title: str
+    template: str  # rendered with ``section`` (this object) and ``record`` in the context
+    data: object
+
+
+# name -> (title, template, builder(member, year) -> data or None); apps above hours register
+# from their AppConfig.ready. A builder runs a fixed number of queries; None leaves the section out.
+RECORD_SECTIONS: dict[str, tuple[str, str, Callable[[Member, int], object]]] = {}
+
+
+def register_record_section(name: str, title: str, template: str, builder: Callable[[Member, int], object]) -> None:
+    RECORD_SECTIONS[name] = (title, template, builder)
+
+
 def build_record(member: Member, year: int) -> StudyRecord:
     rule = rule_for(member, year)  # 2 queries
     this_year = LedgerEntry.objects.filter(member=member, year=year)
@@ -115,6 +136,10 @@ def build_record(member: Member, year: int) -> StudyRecord:
         years=years,
     )
     _add_courses(record, member)
+    for title, template, builder in RECORD_SECTIONS.values():
+        data = builder(member, year)
+        if data is not None:
+            record.sections.append(RecordSection(title, template, data))
     return record
 
 

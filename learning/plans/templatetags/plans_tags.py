@@ -44,3 +44,19 @@ def percent(part, whole) -> int:
         return max(0, min(100, int(float(part) * 100 / float(whole)))) if float(whole) > 0 else 100
     except (TypeError, ValueError, ZeroDivisionError):
         return 0
+
+
+@register.simple_tag
+def roster_column_labels() -> list[str]:
+    """Headings of the roster columns other apps registered with a label."""
+    from learning.plans.services import ROSTER_COLUMNS
+
+    return list(ROSTER_COLUMNS.values())
+
+
+@register.filter
+def roster_extra(row) -> list:
+    """A roster row's values of the labelled registered columns, in the headings' order."""
+    from learning.plans.services import ROSTER_COLUMNS
+
+    return [getattr(row, name, None) for name in ROSTER_COLUMNS]
