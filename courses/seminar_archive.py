@@ -26,8 +26,10 @@ class MaterialTexts:
     """Plain text of live theory materials (title, summary and body)."""
 
     def texts(self, page_ids: Sequence[int]) -> list[ArchiveText]:
-        pages = TheoryMaterialPage.objects.live().filter(pk__in=list(page_ids)).only(
-            "id", "title", "url_path", "summary", "body", "path", "depth"
+        pages = (
+            TheoryMaterialPage.objects.live()
+            .filter(pk__in=list(page_ids))
+            .only("id", "title", "url_path", "summary", "body", "path", "depth")
         )
         result = []
         for page in pages:
@@ -51,7 +53,9 @@ class ReflectionPublisher:
         )
         paragraphs = [line.strip() for line in request.body.splitlines() if line.strip()]
         html = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
-        base = slugify(f"reflection-{request.reflection_id}", allow_unicode=True) or f"reflection-{request.reflection_id}"
+        base = (
+            slugify(f"reflection-{request.reflection_id}", allow_unicode=True) or f"reflection-{request.reflection_id}"
+        )
         slug, n = base, 1
         while Page.objects.filter(path__startswith=index.path, depth=index.depth + 1, slug=slug).exists():
             n += 1

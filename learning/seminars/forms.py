@@ -48,9 +48,9 @@ class TopicForm(forms.Form):
         self.fields["organization"].queryset = orgs
         self.fields["pages"].queryset = study_item_pages()
         self.fields["pages"].widget.attrs["size"] = 8
-        self.fields["offline_session"].queryset = OfflineSession.objects.filter(
-            branch__in=orgs.values("pk")
-        ).order_by("-held_on")
+        self.fields["offline_session"].queryset = OfflineSession.objects.filter(branch__in=orgs.values("pk")).order_by(
+            "-held_on"
+        )
         self.fields["plan"].queryset = managed_plans(user).order_by("-due_on")
 
     def clean(self):

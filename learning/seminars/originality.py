@@ -232,9 +232,7 @@ def _candidates(hashes: list[int], exclude_ids: set[int]) -> list[int]:
             for doc_id, h in cursor.fetchall():
                 if doc_id not in exclude_ids:
                     shared[doc_id].add(h)
-    ranked = sorted(
-        (doc for doc, hs in shared.items() if len(hs) >= MIN_SHARED), key=lambda d: (-len(shared[d]), d)
-    )
+    ranked = sorted((doc for doc, hs in shared.items() if len(hs) >= MIN_SHARED), key=lambda d: (-len(shared[d]), d))
     return ranked[:MAX_SOURCES]
 
 
@@ -289,9 +287,7 @@ def check_text(text: str, *, exclude_ids: Iterable[int] = ()) -> CheckResult:
             src_end = min(len(source.text), src_start + (end - start))
             sa, sb = source.span(src_start, src_end)
             passages.append(Passage(text[a:b], doc.text[sa:sb], a, b))
-        matches.append(
-            SourceMatch(doc.pk, doc.kind, doc.title, doc.url, mine / length if length else 0.0, passages)
-        )
+        matches.append(SourceMatch(doc.pk, doc.kind, doc.title, doc.url, mine / length if length else 0.0, passages))
     matches.sort(key=lambda m: -m.share)
     share = (sum(covered) / length) if length else 0.0
     return CheckResult(share, matches, length)

@@ -25,11 +25,7 @@ from learning.seminars.models import Post, Reflection, Topic
 
 
 def in_audience(member: Member | None, topic: Topic) -> bool:
-    return (
-        member is not None
-        and member.is_active
-        and member.branch.path.startswith(topic.organization.path)
-    )
+    return member is not None and member.is_active and member.branch.path.startswith(topic.organization.path)
 
 
 def topics_for_member(member: Member | None) -> QuerySet[Topic]:
@@ -47,7 +43,9 @@ def managed_topics(user) -> QuerySet[Topic]:
         return Topic.objects.all()
     if not scope.manages_anything:
         return Topic.objects.none()
-    return Topic.objects.filter(scope.org_filter("organization__") | at_or_above(managed_root_paths(user), "organization__"))
+    return Topic.objects.filter(
+        scope.org_filter("organization__") | at_or_above(managed_root_paths(user), "organization__")
+    )
 
 
 def visible_topics(user) -> QuerySet[Topic]:

@@ -116,7 +116,9 @@ def open_topic(
             plan_required=plan_required,
             created_by=user if getattr(user, "is_authenticated", False) else None,
         )
-        TopicItem.objects.bulk_create(TopicItem(topic=topic, page_id=pid, sort_order=n) for n, pid in enumerate(page_ids))
+        TopicItem.objects.bulk_create(
+            TopicItem(topic=topic, page_id=pid, sort_order=n) for n, pid in enumerate(page_ids)
+        )
         if notify_audience:
             notify(
                 audience(topic).values_list("user_id", flat=True),
@@ -133,7 +135,10 @@ MENTION = re.compile(r"@([\w\u4e00-\u9fff·]{1,20})")
 
 
 def moderation_words(topic: Topic) -> list[str]:
-    paths = [topic.organization.path[:i] for i in range(Organization.steplen, len(topic.organization.path) + 1, Organization.steplen)]
+    paths = [
+        topic.organization.path[:i]
+        for i in range(Organization.steplen, len(topic.organization.path) + 1, Organization.steplen)
+    ]
     return list(
         ModerationWord.objects.filter(Q(organization__isnull=True) | Q(organization__path__in=paths)).values_list(
             "word", flat=True
@@ -219,7 +224,9 @@ def report_post(post: Post, member: Member | None, reason: str) -> PostReport:
     if not reason:
         raise ValidationError({"reason": "请填写举报理由"})
     with transaction.atomic():
-        report, created = PostReport.objects.get_or_create(post=post, reporter=member, defaults={"reason": reason[:300]})
+        report, created = PostReport.objects.get_or_create(
+            post=post, reporter=member, defaults={"reason": reason[:300]}
+        )
         if not created:
             raise ValidationError({"reason": "您已经举报过这条发言，等待书记处理"})
         PostEvent.objects.create(post=post, action=PostAction.REPORTED, reason=reason[:300])
@@ -253,7 +260,12 @@ def moderate(post: Post, user, action: str, reason: str = "") -> Post:
         if action == PostAction.RELEASED:
             _announce(post)
         if action == PostAction.HIDDEN:
-            notify([post.author.user_id], "您的研讨发言已被隐藏", f"「{post.topic.title}」：{reason}", topic_url(post.topic))
+            notify(
+                [post.author.user_id],
+                "您的研讨发言已被隐藏",
+                f"「{post.topic.title}」：{reason}",
+                topic_url(post.topic),
+            )
     return post
 
 

@@ -57,9 +57,7 @@ def topic_list(request: HttpRequest) -> HttpResponse:
         .select_related("organization")
         .annotate(
             handed_in=Exists(
-                Reflection.objects.filter(topic_id=OuterRef("pk"), member=member).exclude(
-                    status=ReflectionStatus.DRAFT
-                )
+                Reflection.objects.filter(topic_id=OuterRef("pk"), member=member).exclude(status=ReflectionStatus.DRAFT)
             )
             if member
             else Q(pk__in=[])
@@ -418,4 +416,6 @@ def topics_for_member_branch(org):
     from learning.members.scoping import ancestor_paths
     from learning.seminars.models import Topic
 
-    return Topic.objects.filter(Q(organization__path__in=ancestor_paths(org.path)) | Q(organization__path__startswith=org.path))
+    return Topic.objects.filter(
+        Q(organization__path__in=ancestor_paths(org.path)) | Q(organization__path__startswith=org.path)
+    )

@@ -75,7 +75,9 @@ def test_stock_phrases_found_in_many_documents_nominate_nothing(db, monkeypatch)
     monkeypatch.setattr(originality, "MAX_DF", 3)
     stock = "坚持以人民为中心的发展思想"
     for n in range(5):
-        originality.index_document(DocumentKind.MATERIAL, 100 + n, f"资料{n}", f"{stock}。{OWN_THOUGHTS[n % 3][:20]}{n}")
+        originality.index_document(
+            DocumentKind.MATERIAL, 100 + n, f"资料{n}", f"{stock}。{OWN_THOUGHTS[n % 3][:20]}{n}"
+        )
     result = originality.check_text(stock + "，我在工作中体会很深。")
     assert not result.matches
 
@@ -92,7 +94,9 @@ def test_reindexing_replaces_fingerprints_and_keeps_document_frequencies(indexed
 
 def test_a_check_runs_a_constant_number_of_queries(indexed, django_assert_max_num_queries):
     for n in range(20):
-        originality.index_document(DocumentKind.REFLECTION, n, f"心得{n}", MATERIAL_PARAGRAPHS[n % 3] + OWN_THOUGHTS[n % 3])
+        originality.index_document(
+            DocumentKind.REFLECTION, n, f"心得{n}", MATERIAL_PARAGRAPHS[n % 3] + OWN_THOUGHTS[n % 3]
+        )
     with django_assert_max_num_queries(3):
         result = originality.check_text(SOURCE)
     assert len(result.matches) == originality.MAX_SOURCES
