@@ -31,7 +31,6 @@ from learning.members.scoping import (
 from learning.plans.forms import PlanForm
 from learning.plans.models import StudyPlan
 from learning.plans.scoping import can_edit_plan, get_plan_for_manager, own_notifications, plans_reaching_branch
-from learning.plans.sources import ItemState, extra_items
 from learning.plans.services import (
     ItemSpec,
     create_plan,
@@ -43,6 +42,7 @@ from learning.plans.services import (
     send_reminders,
 )
 from learning.plans.services import branch_totals as compute_branch_totals
+from learning.plans.sources import ItemState, extra_items
 
 ROSTER_SORTS = {
     "name": ("name",),

@@ -149,7 +149,7 @@ def connect() -> None:
 
     if SeminarParticipation.code not in REGISTRY:
         register(SeminarParticipation)
-    register_roster_annotation("seminar_reflections", approved_reflections_in_year, label="研讨心得（通过）")
+    register_roster_annotation("seminar_approved", approved_reflections_in_year, label="研讨心得（通过）")
     register_plan_item_source(TopicPlanItems())
     register_record_section("seminars", "研讨式学习", "seminars/includes/record_section.html", record_rows)
 

@@ -131,6 +131,9 @@ class PostLike(models.Model):
         verbose_name_plural = "点赞"
         constraints = [models.UniqueConstraint(fields=["post", "member"], name="one_like_per_member_post")]
 
+    def __str__(self) -> str:
+        return f"{self.member_id} 赞 {self.post_id}"
+
 
 class PostMention(models.Model):
     """@某人: who a post mentioned (each is notified once per post)."""
@@ -142,6 +145,9 @@ class PostMention(models.Model):
         verbose_name = "提及"
         verbose_name_plural = "提及"
         constraints = [models.UniqueConstraint(fields=["post", "member"], name="one_mention_per_member_post")]
+
+    def __str__(self) -> str:
+        return f"{self.post_id} @{self.member_id}"
 
 
 class PostReport(models.Model):
@@ -157,6 +163,9 @@ class PostReport(models.Model):
         verbose_name = "发言举报"
         verbose_name_plural = "发言举报"
         constraints = [models.UniqueConstraint(fields=["post", "reporter"], name="one_report_per_member_post")]
+
+    def __str__(self) -> str:
+        return self.reason
 
 
 class PostAction(models.TextChoices):
@@ -181,6 +190,9 @@ class PostEvent(models.Model):
         verbose_name = "发言处理记录"
         verbose_name_plural = "发言处理记录"
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.post_id} {self.get_action_display()}"
 
 
 class ModerationWord(models.Model):
@@ -282,6 +294,9 @@ class ReflectionRevision(models.Model):
         ordering = ["-number"]
         constraints = [models.UniqueConstraint(fields=["reflection", "number"], name="unique_reflection_revision")]
 
+    def __str__(self) -> str:
+        return f"{self.reflection_id} 第{self.number}版"
+
 
 class ReflectionMatch(models.Model):
     """One source a handed-in 心得 matched, with the passages side by side (JSON)."""
@@ -295,6 +310,9 @@ class ReflectionMatch(models.Model):
         verbose_name = "查重结果"
         verbose_name_plural = "查重结果"
         ordering = ["-share", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.reflection_id} ~ {self.document_id}"
 
 
 class DocumentKind(models.TextChoices):
@@ -338,9 +356,15 @@ class Fingerprint(models.Model):
             models.Index(fields=["document"], name="seminars_fp_doc"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.document_id}@{self.position}"
+
 
 class Shingle(models.Model):
     """How many indexed documents hold a fingerprint hash: stock phrases are no evidence of copying."""
 
     hash = models.IntegerField(primary_key=True)
     df = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.hash}: {self.df}"
