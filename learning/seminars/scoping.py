@@ -20,8 +20,9 @@ from learning.members.scoping import (
     managed_root_paths,
     own_member,
     scope_for,
+    scoped,
 )
-from learning.seminars.models import Post, Reflection, Topic
+from learning.seminars.models import ModerationWord, Post, Reflection, Topic
 
 
 def in_audience(member: Member | None, topic: Topic) -> bool:
@@ -140,3 +141,10 @@ def openable_organizations(user) -> QuerySet[Organization]:
     """Where the user may open a topic: a secretary's branch, an organizer's subtree."""
     scope = scope_for(user)
     return Organization.objects.filter(scope.org_filter(""))
+
+
+def managed_moderation_words(user) -> QuerySet[ModerationWord]:
+    """Words organizers configure for their subtree (site admins: also the site-wide ones)."""
+    if scope_for(user).is_admin:
+        return ModerationWord.objects.all()
+    return scoped(ModerationWord.objects.all(), user, "organization", organizer_only=True)
