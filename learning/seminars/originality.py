@@ -29,6 +29,7 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 
 from django.db import connection, transaction
 
@@ -46,8 +47,22 @@ SUSPECT_SHARE = 0.3  # 疑似复制 from this copied share
 PARTICLES = frozenset("的了地得着过之呢吗吧啊呀嘛也还都就则而并与及和或其所将把被对于在是")
 
 
-def _keep(ch: str) -> bool:
-    return ch.isalnum() and ch not in PARTICLES
+# What each character folds to ("" when dropped), as str.translate tables filled as characters are
+# met: the folding and the offsets are then computed in C, not in a Python loop per character.
+_SEEN: set[str] = set()
+_FOLD_TABLE: dict[int, str] = {}
+_MASK_TABLE: dict[int, str] = {}  # "\x01" kept, "\x00" dropped
+_EXPANDING: set[str] = set()  # characters NFKC turns into several (rare: ㍿, ﬁ …)
+
+
+def _learn(chars: set[str]) -> None:
+    for ch in chars:
+        folded = "".join(c for c in unicodedata.normalize("NFKC", ch).lower() if c.isalnum() and c not in PARTICLES)
+        _FOLD_TABLE[ord(ch)] = folded
+        _MASK_TABLE[ord(ch)] = "\x01" if folded else "\x00"
+        if len(folded) > 1:
+            _EXPANDING.add(ch)
+        _SEEN.add(ch)
 
 
 @dataclass(frozen=True)
@@ -65,18 +80,18 @@ def normalize(text: str) -> Normalized:
 
     NFKC is applied per character so the offsets stay exact (it can change a string's length).
     """
-    kept: list[str] = []
+    chars = set(text)
+    new = chars - _SEEN
+    if new:
+        _learn(new)
+    folded = text.translate(_FOLD_TABLE)
+    if chars.isdisjoint(_EXPANDING):
+        mask = text.translate(_MASK_TABLE).encode("latin-1")
+        return Normalized(folded, tuple(compress(range(len(text)), mask)))
     offsets: list[int] = []
     for i, ch in enumerate(text):
-        if ch.isascii():
-            folded = ch.lower()
-        else:
-            folded = unicodedata.normalize("NFKC", ch).lower()
-        for c in folded:
-            if _keep(c):
-                kept.append(c)
-                offsets.append(i)
-    return Normalized("".join(kept), tuple(offsets))
+        offsets.extend([i] * len(_FOLD_TABLE[ord(ch)]))
+    return Normalized(folded, tuple(offsets))
 
 
 def _hash(gram: str) -> int:
