@@ -32,7 +32,7 @@ def test_a_topic_from_opening_to_the_archive(archive, live_server, desktop, phon
     desktop.fill("textarea[name=prompt]", "结合岗位谈谈如何把学习成果转化为工作成效。")
     desktop.fill("input[name=opens_on]", "2026-01-01")
     desktop.fill("input[name=closes_on]", "2099-12-31")
-    desktop.fill("input[name=min_length]", "80")
+    desktop.fill("input[name=min_length]", "50")
     desktop.click("button:has-text('开设并通知党员')")
     desktop.wait_for_selector("text=研讨专题「学以致用专题研讨」已开设")
     topic = Topic.objects.get(title="学以致用专题研讨")
