@@ -165,8 +165,6 @@ def _subtree_topic(org, organizer, today: dt.date) -> None:
     )
     day = topic.opens_on + dt.timedelta(days=3)
     services.add_post(topic, members[0], "我最大的收获是学会了先听后说，下基层时多问一句“最难办的是什么”。", today=day)
-    for member, text, decision in zip(
-        members, REFLECTIONS[2:], [Decision.APPROVE, Decision.APPROVE], strict=False
-    ):
+    for member, text, decision in zip(members, REFLECTIONS[2:], [Decision.APPROVE, Decision.APPROVE], strict=False):
         reflection = services.hand_in(topic, member, text, today=day)
         services.review(reflection, organizer, decision, "")
