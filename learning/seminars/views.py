@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Value
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -60,7 +60,7 @@ def topic_list(request: HttpRequest) -> HttpResponse:
                 Reflection.objects.filter(topic_id=OuterRef("pk"), member=member).exclude(status=ReflectionStatus.DRAFT)
             )
             if member
-            else Q(pk__in=[])
+            else Value(False)
         )
         .order_by("-opens_on", "-pk")[:100]
     )
@@ -134,7 +134,7 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
         .select_related("author")
         .annotate(
             like_count=Count("likes", distinct=True),
-            liked=Exists(PostLike.objects.filter(post_id=OuterRef("pk"), member=member)) if member else Q(pk__in=[]),
+            liked=Exists(PostLike.objects.filter(post_id=OuterRef("pk"), member=member)) if member else Value(False),
         )
         .prefetch_related(
             Prefetch(
@@ -145,7 +145,7 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
                     like_count=Count("likes", distinct=True),
                     liked=Exists(PostLike.objects.filter(post_id=OuterRef("pk"), member=member))
                     if member
-                    else Q(pk__in=[]),
+                    else Value(False),
                 )
                 .order_by("created_at", "pk"),
             )
