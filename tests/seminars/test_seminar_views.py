@@ -266,3 +266,11 @@ def test_the_participation_indicator_is_the_share_with_an_approved_reflection(wo
     # 甲一支部: member_a1, secretary_a1, organizer_a → one of three approved.
     assert round(float(values[world.branch_a1.pk]), 2) == round(100 / 3, 2)
     assert values[world.branch_b1.pk] is None  # no topic reached 乙一支部
+
+
+def test_a_site_admin_without_a_member_profile_follows_every_topic(world, topic):
+    services.add_post(topic, world.member_a1, "发言")
+    admin = client_for(user=world.admin)
+    assert "甲一支部研讨专题" in admin.get(reverse("seminars:list")).content.decode()
+    page = admin.get(reverse("seminars:topic", args=[topic.pk])).content.decode()
+    assert "发言" in page and "我要发言" not in page
