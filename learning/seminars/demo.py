@@ -128,7 +128,7 @@ def _branch_topic(branch, secretary, organizer, today: dt.date) -> None:
         prompt=BRANCH_PROMPT,
         opens_on=today - dt.timedelta(days=12),
         closes_on=today + dt.timedelta(days=10),
-        min_length=200,
+        min_length=150,
         plan=plan,
         plan_required=False,
     )
@@ -160,7 +160,7 @@ def _subtree_topic(org, organizer, today: dt.date) -> None:
         prompt=SUBTREE_PROMPT,
         opens_on=today - dt.timedelta(days=45),
         closes_on=today - dt.timedelta(days=15),
-        min_length=200,
+        min_length=150,
         notify_audience=False,
     )
     day = topic.opens_on + dt.timedelta(days=3)
