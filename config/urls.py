@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("learning.members.urls")),
     path("", include("learning.hours.urls")),
     path("", include("learning.plans.urls")),
+    path("", include("learning.seminars.urls")),
     path("", include("learning.evaluations.urls")),
     path("", include("learning.certificates.urls")),
     path("", include("learning.reviews.urls")),

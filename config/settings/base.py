@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "learning.members",
     "learning.hours",
     "learning.plans",
+    "learning.seminars",
     "learning.evaluations",
     "learning.certificates",
     "learning.reviews",

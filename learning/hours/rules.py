@@ -1,6 +1,7 @@
 """Study-hour rules (学时规则) as configured by organizers, with common-practice defaults.
 
     annual_target(member, 2026)          -> the member's yearly target (32 unless a rule says otherwise)
+    reflection_hours(member, 2026)       -> hours for an approved 研讨心得 (0.5 unless a rule says otherwise)
     annual_target_expression(2026)      -> the same target as a SQL expression over ``Member`` rows
     hours_for_length(minutes, member)    -> the length rule of the member's organization
     passed_test_hours(member)            -> extra hours when a course test is passed
@@ -59,6 +60,8 @@ class EffectiveRule:
     medium_hours: Decimal
     short_hours: Decimal
     passed_test_hours: Decimal
+    # Hours for a 研讨心得 approved in review (learning.seminars), once per topic.
+    reflection_hours: Decimal = Decimal("0.5")
 
     def hours_for_minutes(self, minutes: int | float) -> Decimal:
         if minutes >= self.long_minutes:
@@ -120,6 +123,7 @@ def rule_for(member: Member, year: int | None = None, *, roles: set[str] | None 
         medium_hours=best.medium_hours,
         short_hours=best.short_hours,
         passed_test_hours=best.passed_test_hours,
+        reflection_hours=best.reflection_hours,
     )
 
 
@@ -168,3 +172,8 @@ def hours_for_length(minutes: int | float, member: Member | None = None, year: i
 def passed_test_hours(member: Member, year: int | None = None) -> Decimal:
     """Extra hours credited when the member passes a course test (0 unless configured)."""
     return rule_for(member, year).passed_test_hours
+
+
+def reflection_hours(member: Member, year: int | None = None) -> Decimal:
+    """Hours credited for a 研讨心得 approved in review (0.5 unless a rule says otherwise)."""
+    return rule_for(member, year).reflection_hours

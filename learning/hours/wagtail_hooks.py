@@ -59,6 +59,7 @@ class HourRuleViewSet(ModelViewSet):
         "medium_hours",
         "short_hours",
         "passed_test_hours",
+        "reflection_hours",
         "note",
     ]
     index_view_class = admin_hours.HourRuleIndexView

@@ -56,6 +56,7 @@ from learning.plans.models import (
 )
 from learning.plans.notify import notify
 from learning.plans.scoping import check_plan_audience, own_notifications
+from learning.plans.sources import plan_item_sources
 
 HOURS = DecimalField(max_digits=8, decimal_places=2)
 ZERO_HOURS = Value(Decimal("0"), output_field=HOURS)
@@ -246,12 +247,24 @@ def with_progress(pairs: QuerySet[PlanRecipient], today: dt.date | None = None) 
         .values("s")[:1],
         output_field=HOURS,
     )
+    required_count = _count(plan_items.filter(required=True), "plan_id")
+    item_count = _count(plan_items, "plan_id")
+    required_done = _count(done_items.filter(required=True), "plan_id")
+    items_done = _count(done_items, "plan_id")
+    # Items of the registered sources (learning.plans.sources), e.g. seminar topics, count alike.
+    for source in plan_item_sources():
+        extra = source.plan_items().filter(plan_id=OuterRef("plan_id"))
+        extra_done = extra.filter(source.done(OuterRef(OuterRef("member_id"))))
+        required_count += _count(extra.filter(required=True), "plan_id")
+        item_count += _count(extra, "plan_id")
+        required_done += _count(extra_done.filter(required=True), "plan_id")
+        items_done += _count(extra_done, "plan_id")
     return (
         pairs.annotate(
-            required_count=_count(plan_items.filter(required=True), "plan_id"),
-            item_count=_count(plan_items, "plan_id"),
-            required_done=_count(done_items.filter(required=True), "plan_id"),
-            items_done=_count(done_items, "plan_id"),
+            required_count=required_count,
+            item_count=item_count,
+            required_done=required_done,
+            items_done=items_done,
             period_hours=Coalesce(hours, ZERO_HOURS),
         )
         .annotate(
@@ -315,10 +328,14 @@ def year_bounds(year: int) -> tuple[dt.date, dt.date]:
 # Extra per-member roster columns other apps contribute without `learning` importing them
 # (e.g. exams registers "exams_taken" from ExamsConfig.ready): name -> f(year) -> expression.
 ROSTER_ANNOTATIONS: dict[str, Callable[[int], Any]] = {}
+# The annotations registered with a label get a column of their own on the roster (name -> label).
+ROSTER_COLUMNS: dict[str, str] = {}
 
 
-def register_roster_annotation(name: str, expression_for_year: Callable[[int], Any]) -> None:
+def register_roster_annotation(name: str, expression_for_year: Callable[[int], Any], label: str = "") -> None:
     ROSTER_ANNOTATIONS[name] = expression_for_year
+    if label:
+        ROSTER_COLUMNS[name] = label
 
 
 def roster(members: QuerySet[Member], year: int, today: dt.date | None = None) -> QuerySet[Member]:

@@ -43,6 +43,7 @@ from learning.plans.services import (
     send_reminders,
 )
 from learning.plans.services import branch_totals as compute_branch_totals
+from learning.plans.sources import ItemState, extra_items
 
 ROSTER_SORTS = {
     "name": (pinyin("name"), "pk"),
@@ -85,6 +86,9 @@ def my_plans(request: HttpRequest) -> HttpResponse:
     items: dict[int, list] = {}
     for item in items_with_state(member, [r.plan_id for r in rows]):
         items.setdefault(item.plan_id, []).append(item)
+    extra, extra_done = extra_items([r.plan_id for r in rows], [member.pk])
+    for item in extra:
+        items.setdefault(item.plan_id, []).append(ItemState(item, (member.pk, item.key) in extra_done))
     for row in rows:
         row.plan_items = items.get(row.plan_id, [])
         row.days_left = (row.plan.due_on - today).days
@@ -317,8 +321,11 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
             member_id__in=[r.member_id for r in rows], page_id__in=[i.page_id for i in items]
         ).values_list("member_id", "page_id")
     )
+    extra, extra_done = extra_items([plan.pk], [r.member_id for r in rows])
     for row in rows:
         row.states = [(item, (row.member_id, item.page_id) in done) for item in items]
+        row.states += [(item, (row.member_id, item.key) in extra_done) for item in extra]
+    items = items + extra
     complete = sum(1 for r in rows if r.is_complete)
     return render(
         request,

@@ -56,6 +56,7 @@ SECRETS = [
     "甲方题库",
     "张甲明",
     "甲方课程",
+    "甲一支部研讨专题",
 ]
 
 
@@ -215,6 +216,19 @@ def foreign(world, site, frozen) -> Foreign:
     )
     attempt = start_attempt(exam, world.member_a1)
     review, rectification = _approved_review(world)
+    from learning.seminars import services as seminars
+
+    topic = seminars.open_topic(
+        user=world.secretary_a1.user,
+        organization=world.branch_a1,
+        title="甲一支部研讨专题",
+        prompt="甲一支部研讨专题的提纲",
+        opens_on=dt.date(2026, 7, 1),
+        closes_on=dt.date(2026, 7, 31),
+        min_length=10,
+    )
+    seminar_post = seminars.add_post(topic, world.member_a1, "甲一支部研讨专题的发言")
+    reflection = seminars.hand_in(topic, world.member_a1, "甲一支部研讨专题的心得体会，写得足够长。")
     return Foreign(
         kwargs_by_param={
             "member_id": world.member_a1.pk,
@@ -233,6 +247,9 @@ def foreign(world, site, frozen) -> Foreign:
             "step": "start",
             "token": "a-staged-import-token",
             "name": "word/media/image1.png",
+            "topic_id": topic.pk,
+            "post_id": seminar_post.pk,
+            "reflection_id": reflection.pk,
         },
         kwargs_by_name={
             "plans:workbench_subtree": {"org_id": world.committee_a.pk},

@@ -19,6 +19,7 @@ DEMO_MODULES = [
     "learning.hours.demo",  # hour rules, a year of study for every member, offline sessions
     "exams.demo",  # question banks, tests and graded attempts
     "learning.plans.demo",  # a study plan per branch, members at different stages, reminders
+    "learning.seminars.demo",  # 研讨专题 with posts and reviewed 心得, one 优秀 published to the archive
     "learning.evaluations.demo",  # a scheme and a published quarter
     "learning.certificates.demo",  # certificate templates and issued certificates
     "learning.reviews.demo",  # 民主评议: last year's round completed, this year's open

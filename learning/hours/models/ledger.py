@@ -14,6 +14,7 @@ class LedgerKind(models.TextChoices):
     COURSE = "course", "课程结业"
     EXAM = "exam", "考试"
     OFFLINE = "offline", "线下学习"
+    SEMINAR = "seminar", "研讨心得"
     ADJUSTMENT = "adjustment", "学时调整"
 
 

@@ -62,6 +62,14 @@ class HourRule(models.Model):
         default=Decimal("0"),
         validators=[MinValueValidator(0)],
     )
+    reflection_hours = models.DecimalField(
+        "研讨心得通过计学时",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0.5"),
+        validators=[MinValueValidator(0)],
+        help_text="每篇通过审阅的研讨心得体会计入的学时（同一研讨专题只计一次）",
+    )
     note = models.CharField("说明", max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -56,3 +56,17 @@ def unread_notices(context, limit: int = 3):
     if user is None or not user.is_authenticated:
         return []
     return list(own_notifications(user).filter(read_at__isnull=True).order_by("-created_at", "-pk")[:limit])
+@register.simple_tag
+def roster_column_labels() -> list[str]:
+    """Headings of the roster columns other apps registered with a label."""
+    from learning.plans.services import ROSTER_COLUMNS
+
+    return list(ROSTER_COLUMNS.values())
+
+
+@register.filter
+def roster_extra(row) -> list:
+    """A roster row's values of the labelled registered columns, in the headings' order."""
+    from learning.plans.services import ROSTER_COLUMNS
+
+    return [getattr(row, name, None) for name in ROSTER_COLUMNS]
