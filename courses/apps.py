@@ -7,11 +7,12 @@ class CoursesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from courses import signal_handlers
+        from courses import permissions, signal_handlers
         from courses.models import CoursePage, LessonPage, TheoryMaterialPage
         from learning.hours.items import register_study_item
 
         signal_handlers.register()
+        permissions.connect()
         # Materials, lessons and courses are what members study (plans, tracking, hours).
         for model in (TheoryMaterialPage, LessonPage, CoursePage):
             register_study_item(model)
