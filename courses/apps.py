@@ -7,13 +7,14 @@ class CoursesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from courses import seminar_archive, signal_handlers
+        from courses import permissions, seminar_archive, signal_handlers
         from courses.models import CoursePage, LessonPage, TheoryMaterialPage
         from learning.hours.items import register_study_item
 
         signal_handlers.register()
         # The archive's texts feed the seminars' originality index; 优秀 心得 are published into it.
         seminar_archive.register()
+        permissions.connect()
         # Materials, lessons and courses are what members study (plans, tracking, hours).
         for model in (TheoryMaterialPage, LessonPage, CoursePage):
             register_study_item(model)

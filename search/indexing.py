@@ -44,6 +44,22 @@ def live_documents() -> Iterator[SearchDocument]:
             last_path = chunk[-1].path
 
 
+def unpublished_page_ids() -> tuple[int, ...]:
+    """Searchable pages that are not live (drafts, unpublished pages): one query.
+
+    The index normally holds none of them, but a page can stop being live before its index
+    task runs; search masks these ids so its count, facets and hits come from one query.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    types = ContentType.objects.get_for_models(*searchable_page_models(), for_concrete_models=False).values()
+    return tuple(
+        Page.objects.filter(live=False, content_type__in=[t.pk for t in types])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def document_for(page_id: int) -> SearchDocument | None:
     """The document of a live, searchable page; None when it should not be in the index."""
     page = Page.objects.filter(pk=page_id).first()

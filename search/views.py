@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -11,10 +12,12 @@ from wagtail.models import Page
 
 from learning.members.scoping import public_view
 from search.backends import get_backend
-from search.backends.base import SORTS, SearchResults
+from search.backends.base import SORTS, SearchBackend, SearchRequest, SearchResults
 from search.documents import search_types
+from search.indexing import unpublished_page_ids
 from search.params import ParamError, search_request
 from search.query import QueryError
+from search.signals import enqueue_sync
 
 logger = logging.getLogger(__name__)
 
@@ -24,14 +27,25 @@ UNAVAILABLE = "检索服务暂时不可用，请稍后再试"
 _PUBLIC = "searches published site pages; Wagtail page privacy is masked per visitor"
 
 
-def _live_only(results: SearchResults) -> SearchResults:
-    """Drop hits whose page stopped being live before the index caught up (one query)."""
+def run_search(backend: SearchBackend, search: SearchRequest) -> tuple[SearchRequest, SearchResults]:
+    """Search without pages that stopped being live; the count, facets and hits come from one query.
+
+    Drafts and unpublished pages are masked in the query itself (``excluded_ids``), never
+    dropped from the hits afterwards (that showed 「共找到 1 条」 over an empty list). A hit whose
+    page was deleted since the index task was queued is masked too, the search runs again, and
+    the page is queued for removal from the index.
+    """
+    search = replace(search, excluded_ids=unpublished_page_ids())
+    results = backend.search(search)
     ids = [hit.page_id for hit in results.hits]
     if ids:
         live = set(Page.objects.filter(pk__in=ids, live=True).values_list("pk", flat=True))
-        if len(live) != len(ids):
-            results.hits = [hit for hit in results.hits if hit.page_id in live]
-    return results
+        gone = [pk for pk in ids if pk not in live]
+        if gone:
+            enqueue_sync(gone)
+            search = replace(search, excluded_ids=tuple(sorted({*search.excluded_ids, *gone})))
+            results = backend.search(search)
+    return search, results
 
 
 @public_view(_PUBLIC)
@@ -54,11 +68,13 @@ def search_page(request: HttpRequest) -> HttpResponse:
         return render(request, "search/search.html", context, status=400)
     backend = get_backend()
     try:
-        results = _live_only(backend.search(search))
+        search, results = run_search(backend, search)
         if results.count == 0:
             context["suggestions"] = backend.suggestions(search.query)
             context["clause_counts"] = (
-                backend.clause_counts(search.query, search.hidden_paths) if len(search.query.required) > 1 else []
+                backend.clause_counts(search.query, search.hidden_paths, search.excluded_ids)
+                if len(search.query.required) > 1
+                else []
             )
             context["related"] = backend.related_terms(search.query, hidden_paths=search.hidden_paths)
     except Exception:
@@ -87,7 +103,7 @@ def search_api(request: HttpRequest) -> JsonResponse:
     except (ParamError, QueryError) as exc:
         return JsonResponse({"error": str(exc)}, status=400, json_dumps_params={"ensure_ascii": False})
     try:
-        results = _live_only(get_backend().search(search))
+        search, results = run_search(get_backend(), search)
     except Exception:
         logger.exception("search API failed for %r", request.GET.get("q"))
         return JsonResponse({"error": UNAVAILABLE}, status=503, json_dumps_params={"ensure_ascii": False})

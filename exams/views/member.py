@@ -253,12 +253,14 @@ def review_items(attempt: Attempt, level: int) -> list[dict]:
     return rows
 
 
-def _given_display(item: AttemptQuestion) -> str:
+def _given_display(item: AttemptQuestion, *, as_shown: bool = True) -> str:
+    """The member's answer; choice letters as the attempt showed the options (``as_shown``),
+    or as the question lists them (the 错题本 shows the options in the question's own order)."""
     q, r = item.question, item.response
     if r in (None, "", []):
         return "未作答"
     if q.qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-        return display_letters(item.option_order, r)
+        return display_letters(item.option_order, r) if as_shown else format_answer(q.qtype, r)
     if q.qtype == QuestionType.TRUE_FALSE:
         return "正确" if r else "错误"
     if q.qtype == QuestionType.BLANK:
@@ -315,7 +317,9 @@ def mistakes(request: HttpRequest) -> HttpResponse:
             {
                 "question": q,
                 "exam": item.attempt.exam,
-                "given": _given_display(item),
+                # Both in the letters of the options listed beside them (the question's order),
+                # never the shuffled order of the attempt.
+                "given": _given_display(item, as_shown=False),
                 "answer": format_answer(q.qtype, q.answer),
             }
         )

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from learning.evaluations.engine import evaluate_period, publish
-from learning.evaluations.models import EvaluationRun, EvaluationScheme, SchemeIndicator, ScoreAdjustment
+from learning.evaluations.models import EvaluationRun, EvaluationScheme, SchemeIndicator, ScoreAdjustment, StarMode
 from learning.evaluations.periods import Period
 from learning.hours.ledger import credit
 from learning.hours.models import DEFAULT_ANNUAL_TARGET, LedgerEntry, LedgerKind
@@ -81,7 +81,12 @@ def load(stdout=None) -> EvaluationRun | None:
     scheme, made = EvaluationScheme.objects.get_or_create(
         organization=root,
         name=SCHEME_NAME,
-        defaults={"description": "按季度考评各党支部的学习成效：学时、学习计划、在线考试和三会一课。"},
+        defaults={
+            "description": "按季度考评各党支部的学习成效：学时、学习计划、在线考试和三会一课。",
+            # Stars by rank share (前10%五星、前30%四星、前60%三星、前90%二星): a spread even in a
+            # quarter where every branch is far from the yearly targets.
+            "star_mode": StarMode.QUOTA,
+        },
     )
     if made:
         for order, (code, weight, normalization, target) in enumerate(INDICATORS):

@@ -21,6 +21,7 @@ from learning.evaluations.models import (
     EvaluationResult,
     EvaluationRun,
     EvaluationScheme,
+    NoDataRule,
     Normalization,
     ScoreAdjustment,
     StarMode,
@@ -80,6 +81,16 @@ def score(raw: Decimal | None, normalization: str, target: Decimal | None, best:
     return q2(max(raw, ZERO) / best * HUNDRED)
 
 
+def has_data(raw: Decimal | None, normalization: str, best: Decimal | None) -> bool:
+    """Whether a branch can be scored on an indicator: a value, and (against the best) a best
+    branch above zero — when nobody scored, 「对照最优」 has nothing to compare with."""
+    if raw is None:
+        return False
+    if normalization == Normalization.BEST:
+        return best is not None and best > 0
+    return True
+
+
 def competition_ranks(totals: dict[int, Decimal]) -> dict[int, int]:
     """1, 2, 2, 4: equal totals share a rank and the next rank skips."""
     ordered = sorted(totals.items(), key=lambda kv: kv[1], reverse=True)
@@ -121,6 +132,7 @@ class BranchLine:
     indicator_total: Decimal
     adjustment: Decimal
     total: Decimal
+    adjustments: list[dict] | None = None
     rank: int | None = None
     stars: int | None = None
 
@@ -141,26 +153,40 @@ def compute_lines(scheme: EvaluationScheme, period: Period, config: dict) -> lis
         best = max(values) if values else None
         per_indicator.append((item, raw, target, best))
 
-    adjustments = dict(
-        ScoreAdjustment.objects.filter(
-            scheme=scheme, period_kind=period.kind, period_start=period.start, withdrawn_at__isnull=True
-        )
-        .values("branch_id")
-        .annotate(points=Sum("points"))
-        .order_by()
-        .values_list("branch_id", "points")
+    adjustment_rows = ScoreAdjustment.objects.filter(
+        scheme=scheme, period_kind=period.kind, period_start=period.start, withdrawn_at__isnull=True
     )
+    adjustments = dict(
+        adjustment_rows.values("branch_id").annotate(points=Sum("points")).order_by().values_list("branch_id", "points")
+    )
+    reasons: dict[int, list[dict]] = {}
+    for branch_id, points, reason in adjustment_rows.order_by("id").values_list("branch_id", "points", "reason"):
+        reasons.setdefault(branch_id, []).append({"points": str(q2(points)), "reason": reason})
+    reweight = config.get("no_data_rule", NoDataRule.ZERO) == NoDataRule.REWEIGHT
 
     lines: list[BranchLine] = []
     for branch_id, full_name in branches:
         rows = []
         indicator_total = ZERO
-        for item, raw, target, best in per_indicator:
+        measured = [
+            (item, raw.get(branch_id), target, best, has_data(raw.get(branch_id), item["normalization"], best))
+            for item, raw, target, best in per_indicator
+        ]
+        # With the reweight rule, indicators with data share the weight of those without.
+        weight_with_data = sum((Decimal(item["weight"]) for item, *_rest, ok in measured if ok), ZERO)
+        factor = HUNDRED / weight_with_data if reweight and weight_with_data > 0 else Decimal(1)
+        for item, value, target, best, ok in measured:
             indicator = REGISTRY[item["code"]]
-            value = raw.get(branch_id)
             weight = Decimal(item["weight"])
-            points = score(value, item["normalization"], target, best)
-            weighted = q2(points * weight / HUNDRED)
+            if ok:
+                points = score(value, item["normalization"], target, best)
+                effective = weight * factor
+                weighted = q2(points * effective / HUNDRED)
+                lost = q2(effective - weighted)
+            else:
+                points = q2(ZERO)
+                weighted = q2(ZERO)
+                lost = q2(ZERO if reweight else weight)
             indicator_total += weighted
             rows.append(
                 {
@@ -174,7 +200,8 @@ def compute_lines(scheme: EvaluationScheme, period: Period, config: dict) -> lis
                     "score": str(points),
                     "weight": str(weight),
                     "weighted": str(weighted),
-                    "lost": str(weight - weighted),
+                    "lost": str(lost),
+                    "no_data": not ok,
                 }
             )
         adjustment = q2(Decimal(adjustments.get(branch_id) or 0))
@@ -188,6 +215,7 @@ def compute_lines(scheme: EvaluationScheme, period: Period, config: dict) -> lis
                 indicator_total=q2(indicator_total),
                 adjustment=adjustment,
                 total=q2(indicator_total + adjustment),
+                adjustments=reasons.get(branch_id, []),
             )
         )
 
@@ -238,6 +266,7 @@ def evaluate_period(scheme: EvaluationScheme, period: Period, *, by=None) -> Eva
                     indicators=line.indicators,
                     indicator_total=line.indicator_total,
                     adjustment=line.adjustment,
+                    adjustments=line.adjustments or [],
                     total=line.total,
                     rank=line.rank,
                     stars=line.stars,

@@ -25,13 +25,17 @@ def xlsx_bytes(run: EvaluationRun) -> bytes:
     header = ["名次", "支部", "党员数（折算）"]
     for _code, name, unit, weight in names:
         header += [f"{name}（{unit}）", f"{name}得分", f"{name}加权（权重{Decimal(weight).normalize():f}）"]
-    header += ["指标得分合计", "加减分", "总分", "星级"]
+    header += ["指标得分合计", "加减分", "加减分事由", "总分", "星级"]
     rows = []
     for r in results:
         row = [r.rank if r.rank is not None else "不参与排名", r.branch_name, float(r.headcount)]
         for item in r.indicators:
-            row += [_number(item["raw"]), _number(item["score"]), _number(item["weighted"])]
-        row += [float(r.indicator_total), float(r.adjustment), float(r.total), r.stars or ""]
+            if item.get("no_data"):
+                row += ["无数据", "无数据", "无数据"]
+            else:
+                row += [_number(item["raw"]), _number(item["score"]), _number(item["weighted"])]
+        reasons = "；".join(f"{a['points']}：{a['reason']}" for a in r.adjustments)
+        row += [float(r.indicator_total), float(r.adjustment), reasons, float(r.total), r.stars or ""]
         rows.append(row)
     sheet = Sheet(
         "考评结果",

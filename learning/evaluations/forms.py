@@ -15,6 +15,7 @@ from learning.evaluations.engine import EvaluationError, validate_indicator_conf
 from learning.evaluations.indicators import REGISTRY
 from learning.evaluations.models import (
     EvaluationScheme,
+    NoDataRule,
     Normalization,
     PeriodKind,
     SchemeIndicator,
@@ -40,12 +41,14 @@ class SchemeForm(forms.ModelForm):
 
     class Meta:
         model = EvaluationScheme
-        fields = ["organization", "name", "description", "star_mode"]
+        fields = ["organization", "name", "description", "star_mode", "no_data_rule"]
 
     def __init__(self, *args, organizations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations
         self.fields["description"].widget.attrs["rows"] = 3
+        # Older clients (and the API tests) post no rule: the model's default applies.
+        self.fields["no_data_rule"].required = False
         if self.instance.pk:
             self.fields["star_thresholds_text"].initial = ",".join(str(v) for v in self.instance.star_thresholds)
             self.fields["star_quotas_text"].initial = ",".join(str(v) for v in self.instance.star_quotas)
@@ -112,6 +115,9 @@ class SchemeForm(forms.ModelForm):
         return data
 
     @transaction.atomic
+    def clean_no_data_rule(self) -> str:
+        return self.cleaned_data.get("no_data_rule") or NoDataRule.REWEIGHT
+
     def save(self, commit: bool = True, *, by=None) -> EvaluationScheme:
         scheme = super().save(commit=False)
         scheme.star_thresholds = self.cleaned_data["star_thresholds_text"]

@@ -81,6 +81,13 @@ def validate_star_quotas(value) -> None:
     _validate_four_levels(value, what="星级名额比例", upper=100, descending=False)
 
 
+class NoDataRule(models.TextChoices):
+    """What an indicator without data (nobody could score on it) does to a branch's total."""
+
+    REWEIGHT = "reweight", "不计分，其权重按比例分给其余指标"
+    ZERO = "zero", "按 0 分计"
+
+
 class EvaluationScheme(models.Model):
     """考评方案: weighted indicators for the branches of one subtree."""
 
@@ -90,6 +97,13 @@ class EvaluationScheme(models.Model):
     name = models.CharField("方案名称", max_length=100)
     description = models.TextField("说明", blank=True)
     star_mode = models.CharField("评星方式", max_length=20, choices=StarMode.choices, default=StarMode.THRESHOLD)
+    no_data_rule = models.CharField(
+        "无数据的指标",
+        max_length=20,
+        choices=NoDataRule.choices,
+        default=NoDataRule.REWEIGHT,
+        help_text="某项指标本期无数据（如未开展该项工作、没有可比对象）时如何计分；无数据的指标不列入改进方向",
+    )
     star_thresholds = models.JSONField(
         "星级分数线",
         default=default_star_thresholds,
@@ -122,6 +136,7 @@ class EvaluationScheme(models.Model):
             "name": self.name,
             "organization": self.organization.full_name,
             "star_mode": self.star_mode,
+            "no_data_rule": self.no_data_rule,
             "star_thresholds": [str(v) for v in self.star_thresholds],
             "star_quotas": [str(v) for v in self.star_quotas],
             "indicators": [
@@ -273,6 +288,8 @@ class EvaluationResult(models.Model):
     indicators = SnapshotJSONField("指标得分")
     indicator_total = models.DecimalField("指标得分合计", max_digits=7, decimal_places=2)
     adjustment = models.DecimalField("加减分", max_digits=7, decimal_places=2)
+    # [{"points": "2.00", "reason": "…"}]: each 加分/减分 with its reason, as it stood at the run.
+    adjustments = SnapshotJSONField("加减分明细", default=list, blank=True)
     total = models.DecimalField("总分", max_digits=7, decimal_places=2)
     rank = models.PositiveIntegerField("名次", null=True, blank=True)
     stars = models.PositiveSmallIntegerField("星级", null=True, blank=True)
@@ -300,6 +317,6 @@ class EvaluationResult(models.Model):
 
     def improvements(self, limit: int = 3) -> list[dict]:
         """The indicators where the branch lost most points (what to improve first)."""
-        lost = [i for i in self.indicators if Decimal(i["lost"]) > 0]
+        lost = [i for i in self.indicators if not i.get("no_data") and Decimal(i["lost"]) > 0]
         lost.sort(key=lambda i: Decimal(i["lost"]), reverse=True)
         return lost[:limit]

@@ -191,7 +191,43 @@ def start_session(request, member: Member, page_id, *, now: dt.datetime | None =
         raise StudyError("您无权学习该内容", 403, "forbidden")
     required = required_seconds_for(page)
     course = _course_of(page)
+    # ItemCompletion is the one answer to "has the member completed it": an item completed
+    # without a progress row (a plan's import, an older record, the demo) is complete here too,
+    # instead of showing 100 %, then 0 % and asking for the whole time again.
+    completed_at = (
+        ItemCompletion.objects.filter(member=member, page_id=page.pk).values_list("completed_at", flat=True).first()
+    )
     with transaction.atomic():
+        progress, _ = StudyProgress.objects.get_or_create(
+            member=member,
+            page_id=page.pk,
+            defaults={
+                "kind": page.study_kind,
+                "required_seconds": required,
+                "seconds": required if completed_at else 0,
+                "completed_at": completed_at,
+                "course_id": course.pk if course else None,
+                "updated_at": now,
+            },
+        )
+        if progress.completed_at is None and completed_at is not None:
+            progress.completed_at = completed_at
+            progress.seconds = max(progress.seconds, progress.required_seconds)
+            progress.save(update_fields=["completed_at", "seconds"])
+        if progress.completed_at is not None:
+            # Nothing left to time: no session, so another page's timing is not taken over.
+            return {
+                "session": None,
+                "token": "",
+                "seq": 0,
+                "interval": report_interval(),
+                "idle": idle_seconds(),
+                "seconds": progress.seconds,
+                "required": progress.required_seconds,
+                "percent": 100,
+                "completed": True,
+                "video_watched": progress.video_watched,
+            }
         session = StudySession.objects.create(
             member=member,
             page_id=page.pk,
@@ -208,21 +244,11 @@ def start_session(request, member: Member, page_id, *, now: dt.datetime | None =
         if not created:
             lock.session = session
             lock.save(update_fields=["session"])
-        progress, _ = StudyProgress.objects.get_or_create(
-            member=member,
-            page_id=page.pk,
-            defaults={
-                "kind": page.study_kind,
-                "required_seconds": required,
-                "course_id": course.pk if course else None,
-                "updated_at": now,
-            },
-        )
-        if progress.completed_at is None and progress.required_seconds != required:
+        if progress.required_seconds != required:
             # The editor changed the item's length: the requirement follows it.
             progress.required_seconds = required
             progress.save(update_fields=["required_seconds"])
-        if progress.completed_at is None and progress.seconds >= required:
+        if progress.seconds >= required:
             _complete(member, progress, page, now)
     return {
         "session": session.pk,

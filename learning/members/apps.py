@@ -12,7 +12,10 @@ class MembersConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        from learning.members.admin_roles import connect_role_groups
         from learning.members.middleware import remember_password_change_flag
+
+        connect_role_groups()
 
         user_logged_in.connect(remember_password_change_flag, dispatch_uid="members.password_change_flag")
 

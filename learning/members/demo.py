@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
+from learning.members.admin_roles import access_admin_permission, role_group
 from learning.members.choices import MemberCategory, OrgKind, RoleKind
 from learning.members.models import Member, Organization, RoleAssignment
 
@@ -139,7 +140,7 @@ def _member(user, name: str, branch: Organization, rng: random.Random, position:
 
 def ensure_groups() -> dict[str, Group]:
     """Wagtail admin groups: organizers manage members; editors publish content."""
-    organizers, _ = Group.objects.get_or_create(name="组织员")
+    organizers = role_group(RoleKind.ORGANIZER)
     editors, _ = Group.objects.get_or_create(name="内容编辑")
     admin_access = access_admin_permission()
     member_perms = Permission.objects.filter(
@@ -183,18 +184,3 @@ def load(stdout=None) -> list[tuple[str, str, str, str]]:
             if seat == 0 and branch_name != "办公室党支部":
                 RoleAssignment.objects.get_or_create(user=user, role=RoleKind.SECRETARY, organization=branch)
     return DEMO_ACCOUNTS
-
-
-def access_admin_permission() -> Permission:
-    """Wagtail's "can access the admin" permission.
-
-    Wagtail creates it in a data migration, so a flushed database (transactional
-    tests) lacks it: get or create it rather than assume it.
-    """
-    from django.contrib.contenttypes.models import ContentType
-
-    content_type, _ = ContentType.objects.get_or_create(app_label="wagtailadmin", model="admin")
-    permission, _ = Permission.objects.get_or_create(
-        content_type=content_type, codename="access_admin", defaults={"name": "Can access Wagtail admin"}
-    )
-    return permission

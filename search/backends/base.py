@@ -36,6 +36,9 @@ class SearchRequest:
     per_page: int = 10
     # Tree paths of pages this visitor may not see (Wagtail privacy): their subtrees are left out.
     hidden_paths: tuple[str, ...] = ()
+    # Pages that are indexed but no longer live (the index has not caught up yet): left out of
+    # the count, the facets and the hits alike, so the three always agree.
+    excluded_ids: tuple[int, ...] = ()
     facets: bool = False
 
 
@@ -111,7 +114,9 @@ class SearchBackend(ABC):
         """Indexed words close to the query's words (spelling corrections), best first."""
 
     @abstractmethod
-    def clause_counts(self, query: ParsedQuery, hidden_paths: tuple[str, ...] = ()) -> list[tuple[str, int]]:
+    def clause_counts(
+        self, query: ParsedQuery, hidden_paths: tuple[str, ...] = (), excluded_ids: tuple[int, ...] = ()
+    ) -> list[tuple[str, int]]:
         """How many documents each required part of the query finds on its own."""
 
     @abstractmethod

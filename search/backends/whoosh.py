@@ -273,17 +273,19 @@ class WhooshBackend(SearchBackend):
         return parts[0] if len(parts) == 1 else wq.And(parts)
 
     @staticmethod
-    def _mask(hidden_paths: tuple[str, ...]) -> wq.Query | None:
-        if not hidden_paths:
+    def _mask(hidden_paths: tuple[str, ...], excluded_ids: tuple[int, ...] = ()) -> wq.Query | None:
+        parts: list[wq.Query] = [wq.Prefix("path", path) for path in hidden_paths]
+        parts += [wq.Term("id", str(page_id)) for page_id in excluded_ids]
+        if not parts:
             return None
-        return wq.Or([wq.Prefix("path", path) for path in hidden_paths])
+        return wq.Or(parts)
 
     def search(self, request: SearchRequest) -> SearchResults:
         searcher = self.searcher()
         query = build_query(request.query)
         kwargs: dict = {
             "filter": self._filter(request),
-            "mask": self._mask(request.hidden_paths),
+            "mask": self._mask(request.hidden_paths, request.excluded_ids),
             # Exact counts (whoosh's block-skipping optimisation would recount
             # the matches ignoring the filters).
             "optimize": False,
@@ -351,9 +353,11 @@ class WhooshBackend(SearchBackend):
                         found.append(clause.text.replace(word, near) if word != clause.text else near)
         return found[:limit]
 
-    def clause_counts(self, query: ParsedQuery, hidden_paths: tuple[str, ...] = ()) -> list[tuple[str, int]]:
+    def clause_counts(
+        self, query: ParsedQuery, hidden_paths: tuple[str, ...] = (), excluded_ids: tuple[int, ...] = ()
+    ) -> list[tuple[str, int]]:
         searcher = self.searcher()
-        mask = self._mask(hidden_paths)
+        mask = self._mask(hidden_paths, excluded_ids)
         counts = []
         for clause in query.required:
             results = searcher.search(clause_query(clause), limit=1, mask=mask, optimize=False)

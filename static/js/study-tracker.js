@@ -157,7 +157,8 @@
       nodes[i].setAttribute("data-bound", "1");
       var tracker = new Tracker(nodes[i]);
       tracker.bind();
-      tracker.start();
+      // Completed items are not timed again (the server agrees: it opens no session for them).
+      if (!tracker.completed) tracker.start();
     }
   }
 

@@ -25,6 +25,7 @@ from learning.evaluations.indicators import REGISTRY, EvaluationContext
 from learning.evaluations.models import (
     EvaluationResult,
     EvaluationScheme,
+    NoDataRule,
     Normalization,
     SchemeIndicator,
     ScoreAdjustment,
@@ -333,3 +334,43 @@ def test_periods_know_their_bounds_and_previous_period():
     with pytest.raises(ValueError, match="季度序号"):
         Period("quarter", 2026, 5)
     assert timezone.localdate() == dt.date(2026, 7, 15)
+
+
+WITH_AN_EMPTY_INDICATOR = [
+    ("avg_hours", 50, Normalization.TARGET, 32),
+    ("target_met", 30, Normalization.BEST, None),
+    # Nobody took an exam in Q1: 「对照最优」 has no best branch to compare with.
+    ("exam_participation", 20, Normalization.BEST, None),
+]
+
+
+def test_an_indicator_without_data_is_marked_and_its_weight_shared_out_by_default(tree):
+    run = evaluate_period(make_scheme(tree["root"], WITH_AN_EMPTY_INDICATOR), Q1)
+    x = run.results.get(branch=tree["x"])
+    empty = x.indicators[2]
+    assert empty["no_data"] is True and empty["lost"] == "0.00" and empty["weighted"] == "0.00"
+    # The other two carry 100 points between them: X is best on both.
+    assert x.indicator_total == Decimal("100.00") and x.stars == 5
+    assert "exam_participation" not in [i["code"] for i in x.improvements()]
+
+
+def test_the_zero_rule_scores_it_zero_but_never_lists_it_as_a_direction(tree):
+    scheme = make_scheme(tree["root"], WITH_AN_EMPTY_INDICATOR, no_data_rule=NoDataRule.ZERO)
+    y = evaluate_period(scheme, Q1).results.get(branch=tree["y"])
+    assert y.indicators[2]["no_data"] is True and y.indicators[2]["lost"] == "20.00"
+    assert [i["code"] for i in y.improvements()] == ["target_met", "avg_hours"]
+
+
+def test_each_bonus_keeps_its_reason_in_the_snapshot(tree):
+    scheme = make_scheme(tree["root"], STANDARD)
+    ScoreAdjustment.objects.create(
+        scheme=scheme,
+        branch=tree["y"],
+        period_kind="quarter",
+        period_start=Q1.start,
+        points=3,
+        reason="支部学习经验交流推广",
+        created_by=make_user("auditor"),
+    )
+    y = evaluate_period(scheme, Q1).results.get(branch=tree["y"])
+    assert y.adjustments == [{"points": "3.00", "reason": "支部学习经验交流推广"}]

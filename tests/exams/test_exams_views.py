@@ -389,3 +389,20 @@ def test_refusals_answer_with_their_status(world, site):
     c = client_for(world.organizer_a)
     resp = c.post(reverse("exams:bank_create"), {"name": " "}, follow=True)
     assert "请填写题库名称" in resp.content.decode()
+
+
+def test_the_mistake_notebook_gives_my_answer_in_the_letters_of_the_options_it_lists(world, site):
+    # The attempt showed the options shuffled; the notebook lists them in the question's order,
+    # so "my answer" must name the option the member picked by the letter it has there.
+    _, qs = make_bank()
+    exam = make_exam(site, fixed_paper([qs["single"]]), review_level=ReviewLevel.ANSWERS, shuffle_options=True)
+    attempt = start_attempt(exam, world.member_a2)
+    item = attempt.items.get()
+    wrong = next(letter for letter in item.option_order if letter not in (qs["single"].answer, "A"))
+    item.option_order = [wrong, *[x for x in item.option_order if x != wrong]]  # shown first, as "A"
+    item.save(update_fields=["option_order"])
+    save_answer(attempt.pk, world.member_a2, item.pk, wrong)
+    submit_attempt(attempt)
+    html = client_for(world.member_a2).get(reverse("exams:mistakes")).content.decode()
+    assert f"我的答案：{wrong}</p>" in html
+    assert f"正确答案：{qs['single'].answer}</p>" in html

@@ -292,3 +292,28 @@ def test_a_lesson_with_an_embedded_test_completes_only_once_the_test_is_passed(w
         exam_passed.send(sender=None, member=world.member_a1, exam=test_page, attempt=None, score=90, passed_at=None)
     assert ItemCompletion.objects.filter(member=world.member_a1, page_id=pages.lesson1.pk).count() == 1
     assert LedgerEntry.objects.filter(member=world.member_a1, kind=LedgerKind.LESSON).count() == 1
+
+
+def test_an_item_completed_elsewhere_stays_complete_and_is_not_timed_again(world, pages, member_client):
+    # Credited without a progress row (an import, the demo, an older record): the page said
+    # 100 %, the tracker then 0 % and asked for the whole time again.
+    from learning.hours.progress import mark_complete
+
+    mark_complete(world.member_a1, pages.material, "material")
+    html = member_client.get(pages.material.url).content.decode()
+    assert 'data-completed="1"' in html and "已完成，学时已计入学习档案" in html
+    data = member_client.post("/study/start/", {"page": pages.material.pk}, content_type="application/json").json()
+    assert data["completed"] is True and data["percent"] == 100 and data["session"] is None
+    assert progress(world.member_a1, pages.material).completed_at is not None
+
+
+def test_opening_a_completed_item_does_not_pause_the_one_being_studied(world, pages, member_client):
+    from learning.hours.progress import mark_complete
+
+    mark_complete(world.member_a1, pages.material, "material")
+    with time_machine.travel(at(2026, 5, 1, 9), tick=False) as clock:
+        studying = start(member_client, pages.lesson1)
+        member_client.post("/study/start/", {"page": pages.material.pk}, content_type="application/json")
+        clock.shift(15)
+        data = report(member_client, studying, 1).json()
+    assert data["credited"] == 15

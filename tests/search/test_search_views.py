@@ -141,6 +141,34 @@ def test_unpublished_pages_are_not_found_even_before_the_index_catches_up(client
     assert titles(api(client, q="环境保护")) == ["城市环境保护工作要点"]
 
 
+def test_the_count_agrees_with_the_results_when_a_page_stopped_being_live(client, library):
+    # The lost-publish race left an indexed page a draft: 「共找到 1 条」 over an empty list.
+    library["lianzheng"].unpublish()  # its index task has not run (no commit in this test)
+    data = api(client, q="党风廉政建设").json()
+    assert data == {"count": 0, "results": []}
+    data = api(client, q="环境保护", type="material").json()
+    assert data["count"] == len(data["results"]) == 2
+
+
+def test_a_deleted_page_still_in_the_index_is_neither_counted_nor_listed(client, library, django_capture_on_commit_callbacks):
+    library["fazhi"].delete()
+    with django_capture_on_commit_callbacks() as callbacks:
+        data = api(client, q="环境保护").json()
+    assert data["count"] == 1 and titles_of(data) == ["城市环境保护工作要点"]
+    assert callbacks, "the stale index entry is queued for removal"
+
+
+def test_the_search_page_count_matches_its_list(client, library):
+    library["huanjing"].unpublish()
+    html = client.get("/search/", {"q": "环境保护"}).content.decode()
+    assert "共找到 <strong>1</strong> 条" in html
+    assert "城市环境保护工作要点" not in html
+
+
+def titles_of(data: dict) -> list[str]:
+    return [r["title"] for r in data["results"]]
+
+
 class TestPrivacy:
     @pytest.fixture
     def restricted(self, library):

@@ -116,26 +116,92 @@
     if (sec) fill(sec, item.response);
   });
 
+  // 答题卡, 标记待查 and the question the member was on: kept in this browser per attempt
+  // (answers themselves live on the server; a flag or a position is only a reading aid).
+  var storeKey = "exam:" + form.dataset.attempt + ":";
+  function load(name, fallback) {
+    try { var v = window.localStorage.getItem(storeKey + name); return v === null ? fallback : JSON.parse(v); }
+    catch (e) { return fallback; }
+  }
+  function store(name, value) {
+    try { window.localStorage.setItem(storeKey + name, JSON.stringify(value)); } catch (e) { /* private mode */ }
+  }
+  var flags = load("flags", {});
+  var sections = Array.prototype.slice.call(form.querySelectorAll(".question"));
+  var sheet = document.getElementById("answer-sheet");
+
+  function answered(sec) {
+    var r = readResponse(sec);
+    if (r === null || r === undefined) return false;
+    if (Array.isArray(r)) return r.some(function (v) { return v !== "" && v !== null; });
+    return String(r).trim() !== "";
+  }
+  function refreshSheet() {
+    sections.forEach(function (sec, j) {
+      var id = sec.dataset.item;
+      var cell = sheet.querySelector('[data-sheet-for="' + id + '"]');
+      var done = answered(sec), flagged = !!flags[id];
+      cell.classList.toggle("answered", done);
+      cell.classList.toggle("flagged", flagged);
+      cell.classList.toggle("current", j === current);
+      cell.setAttribute("aria-label", "第 " + (j + 1) + " 题，" + (done ? "已答" : "未答") + (flagged ? "，已标记" : ""));
+      sec.classList.toggle("flagged", flagged);
+      var button = sec.querySelector(".flag-toggle");
+      button.setAttribute("aria-pressed", flagged ? "true" : "false");
+      button.textContent = flagged ? "已标记" : "标记待查";
+    });
+  }
+
   form.addEventListener("change", function (e) {
     var sec = e.target.closest(".question");
-    if (sec) schedule(sec, 0);
+    if (sec) { schedule(sec, 0); refreshSheet(); }
   });
   form.addEventListener("input", function (e) {
-    if (e.target.matches("input.blank, textarea")) schedule(e.target.closest(".question"), 600);
+    if (e.target.matches("input.blank, textarea")) { schedule(e.target.closest(".question"), 600); refreshSheet(); }
+  });
+  form.addEventListener("click", function (e) {
+    var flag = e.target.closest(".flag-toggle");
+    if (!flag) return;
+    var id = flag.dataset.flagFor;
+    if (flags[id]) delete flags[id]; else flags[id] = true;
+    store("flags", flags);
+    refreshSheet();
+  });
+  form.addEventListener("focusin", function (e) {
+    var sec = e.target.closest(".question");
+    if (sec && form.dataset.layout !== "one") { current = sections.indexOf(sec); store("current", current); refreshSheet(); }
   });
 
-  // One question per screen.
-  var sections = Array.prototype.slice.call(form.querySelectorAll(".question"));
-  var current = 0;
-  function show(i) {
+  // One question per screen, or all on one page; either way the member comes back where they were.
+  var one = form.dataset.layout === "one";
+  var current = Math.max(0, Math.min(sections.length - 1, parseInt(load("current", 0), 10) || 0));
+  function show(i, scroll) {
     current = Math.max(0, Math.min(sections.length - 1, i));
-    sections.forEach(function (s, j) { s.classList.toggle("current", j === current); });
+    store("current", current);
+    if (one) sections.forEach(function (s, j) { s.classList.toggle("current", j === current); });
+    else if (scroll) sections[current].scrollIntoView({ block: "start" });
+    refreshSheet();
   }
-  if (form.dataset.layout === "one") {
-    show(0);
+  show(current, current > 0);
+  if (one) {
     document.getElementById("prev-q").addEventListener("click", function () { show(current - 1); });
     document.getElementById("next-q").addEventListener("click", function () { show(current + 1); });
   }
+  sheet.addEventListener("click", function (e) {
+    var cell = e.target.closest(".sheet-item");
+    if (!cell) return;
+    var sec = section(cell.dataset.sheetFor);
+    show(sections.indexOf(sec), true);
+    var first = sec.querySelector("input, textarea");
+    if (first) first.focus({ preventScroll: !one });
+    if (window.matchMedia("(max-width: 999px)").matches) toggleSheet(false);
+  });
+  var sheetToggle = document.getElementById("sheet-toggle");
+  function toggleSheet(open) {
+    sheet.classList.toggle("open", open);
+    sheetToggle.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  sheetToggle.addEventListener("click", function () { toggleSheet(!sheet.classList.contains("open")); });
 
   // Let the last answers reach the server (within the grace period) before the submission does.
   function submitAfterSaves() {
@@ -163,15 +229,30 @@
   }
   tick();
 
+  // 交卷: say how many questions are unanswered or flagged before the member confirms.
+  var dialog = document.getElementById("submit-dialog");
+  function finish() {
+    if (submitting) return;
+    submitting = true;
+    store("flags", {});
+    store("current", 0);
+    submitAfterSaves();
+  }
   form.addEventListener("submit", function (e) {
     if (submitting) return;
-    if (!window.confirm("确定交卷吗？交卷后不能再修改答案。")) { e.preventDefault(); return; }
-    submitting = true;
-    if (Object.keys(timers).length || pending) {
-      e.preventDefault();
-      submitAfterSaves();
-    }
+    e.preventDefault();
+    var unanswered = sections.filter(function (sec) { return !answered(sec); }).length;
+    var flagged = sections.filter(function (sec) { return flags[sec.dataset.item]; }).length;
+    var parts = [];
+    if (unanswered) parts.push("还有 " + unanswered + " 道题未作答");
+    if (flagged) parts.push(flagged + " 道题标记待查");
+    document.getElementById("submit-summary").textContent =
+      (parts.length ? parts.join("，") : "全部 " + sections.length + " 道题均已作答") + "。";
+    if (typeof dialog.showModal === "function") dialog.showModal();
+    else if (window.confirm("确定交卷吗？" + document.getElementById("submit-summary").textContent)) finish();
   });
+  document.getElementById("submit-cancel").addEventListener("click", function () { dialog.close(); });
+  document.getElementById("submit-confirm").addEventListener("click", function () { dialog.close(); finish(); });
 
   // Typing that has not been sent yet goes out now, even if the page is being closed or reloaded.
   function flush() {

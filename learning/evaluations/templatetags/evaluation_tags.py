@@ -52,3 +52,10 @@ def rank_delta(delta) -> str:
 def num(value) -> str:
     """A stored decimal string without trailing zeros noise: '8.00' -> '8.00', None -> '—'."""
     return "—" if value in (None, "") else str(value)
+
+
+@register.filter
+def signed(value) -> str:
+    """A stored points string with its sign: '2.00' -> '+2.00', '-1.50' stays."""
+    text = str(value)
+    return text if text.startswith("-") else f"+{text}"

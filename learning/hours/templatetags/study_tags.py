@@ -43,13 +43,14 @@ def study_tracker(context, page) -> dict:
         result["member"] = None
         return result
     progress = StudyProgress.objects.filter(member=member, page_id=page.pk).first()
-    if progress is not None:
-        percent = progress.percent
-    else:
-        percent = 100 if ItemCompletion.objects.filter(member=member, page_id=page.pk).exists() else 0
+    # Completed means an ItemCompletion (the tracker's start says the same: no flicker to 0 %).
+    completed = (progress is not None and progress.completed_at is not None) or ItemCompletion.objects.filter(
+        member=member, page_id=page.pk
+    ).exists()
     result.update(
         progress=progress,
-        percent=percent,
+        completed=completed,
+        percent=100 if completed else (progress.percent if progress else 0),
         required_seconds=required_seconds_for(item),
         hours=item.hours_for_member(member, timezone.localdate().year),
     )
