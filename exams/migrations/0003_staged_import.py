@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exams', '0001_initial'),
+        ('exams', '0002_clean_question_stems'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
