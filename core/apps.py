@@ -9,5 +9,7 @@ class CoreConfig(AppConfig):
         from django.urls import register_converter
 
         from core.converters import IdConverter
+        from core.downloads import neutralise_admin_exports
 
         register_converter(IdConverter, "id")
+        neutralise_admin_exports()

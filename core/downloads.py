@@ -193,3 +193,23 @@ class SafeExportMixin:
 
     def preprocess_field_value(self, field: str, value: Any, export_format: str) -> Any:
         return safe_cell(super().preprocess_field_value(field, value, export_format))  # type: ignore[misc]
+
+
+def neutralise_admin_exports() -> None:
+    """Every Wagtail admin .csv/.xlsx export through ``safe_cell``: ours, snippets', and Wagtail's own
+    (users, groups, sites), which offer an export of their list columns without a ``SafeExportMixin``.
+
+    Called once from ``core.apps.CoreConfig.ready``; ``safe_cell`` is idempotent, so views that also
+    use ``SafeExportMixin`` are not changed twice.
+    """
+    from wagtail.admin.views.mixins import SpreadsheetExportMixin
+
+    original = SpreadsheetExportMixin.preprocess_field_value
+    if getattr(original, "neutralises_formulas", False):
+        return
+
+    def preprocess_field_value(self, field: str, value: Any, export_format: str) -> Any:
+        return safe_cell(original(self, field, value, export_format))
+
+    preprocess_field_value.neutralises_formulas = True  # type: ignore[attr-defined]
+    SpreadsheetExportMixin.preprocess_field_value = preprocess_field_value  # type: ignore[method-assign]

@@ -1,4 +1,4 @@
-"""Form widgets shared by every site form.
+"""Form fields and widgets shared by every site form.
 
 A browser's ``<input type="date">`` accepts only ``yyyy-mm-dd``; any other value
 (``2026/12/01``, the first Chinese input format) leaves the field blank and the
@@ -13,7 +13,10 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import formats
+
+from core.converters import parse_id
 
 ISO_DATE = "%Y-%m-%d"
 
@@ -42,3 +45,20 @@ class DateField(forms.DateField):
     """A date field with the browser's date picker, ISO in and out."""
 
     widget = DateInput
+
+
+class IdModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A multiple choice of rows by id: a value that is no database id is an invalid choice.
+
+    Django's own field puts every submitted value into ``pk__in``; an id past the 64-bit range
+    (``99999999999999999999999``) then overflows in the database driver, a server error.
+    """
+
+    def _check_values(self, value):
+        if self.to_field_name is None:
+            for pk in value or ():
+                if parse_id(pk) is None:
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                    )
+        return super()._check_values(value)

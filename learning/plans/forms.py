@@ -6,7 +6,7 @@ from django import forms
 from wagtail.models import Page
 
 from core.collation import pinyin
-from core.forms import DateField
+from core.forms import DateField, IdModelMultipleChoiceField
 from learning.hours.items import ItemKind, kind_of
 from learning.members.models import Member, Organization
 from learning.members.scoping import managed_members
@@ -15,7 +15,7 @@ from learning.plans.scoping import assignable_organizations
 from learning.plans.services import not_a_study_item_hint, study_pages
 
 
-class PageChoiceField(forms.ModelMultipleChoiceField):
+class PageChoiceField(IdModelMultipleChoiceField):
     """Study items only (the queryset is ``study_pages``); any other page id is refused in Chinese."""
 
     def __init__(self, *args, **kwargs) -> None:
@@ -33,7 +33,7 @@ class PageChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.title}（{ItemKind(kind_of(obj)).label}）"
 
 
-class MemberChoiceField(forms.ModelMultipleChoiceField):
+class MemberChoiceField(IdModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"{obj.name}（{obj.branch.name}）"
 

@@ -137,7 +137,7 @@ def test_the_site_admin_really_sees_the_objects_the_matrix_uses(world, seeded):
     """The outsiders' refusals mean something only if the same URLs show 甲's data to someone allowed."""
     client = client_for(world, "admin")
     for name, kwargs, secret in [
-        ("hours:record_member", {"member_id": seeded.kwargs_by_param["member_id"]}, "甲一党员"),
+        ("hours:record_member", {"member_id": seeded.kwargs_by_param["member_id"]}, "张甲明"),
         ("plans:detail", {"plan_id": seeded.kwargs_by_param["plan_id"]}, "甲一支部学习计划"),
         ("hours:offline_detail", {"session_id": seeded.kwargs_by_param["session_id"]}, "甲一支部小组会"),
         ("evaluations:scheme", seeded.kwargs_by_name["evaluations:scheme"], "甲方考评方案"),
