@@ -54,7 +54,7 @@ def test_an_organizer_publishes_two_seconds_after_typing_and_the_page_is_live(
         page.fill("#id_summary", "全会精神学习要点")
         page.wait_for_timeout(2000)
         _click_action(page, "action-publish")
-        page.wait_for_url("**/admin/pages/**")
+        page.wait_for_url(lambda url: "/edit/" not in url)  # published: back in the explorer
         material.refresh_from_db()
         assert material.live and material.summary == "全会精神学习要点"
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
@@ -78,7 +78,7 @@ def test_a_secretary_drafts_and_submits_for_approval_without_a_publish_button(
         _fill_slug(page, "xinde-huibian")
         assert page.locator("button[name='action-publish']").count() == 0
         _click_action(page, "action-submit")
-        page.wait_for_url("**/admin/pages/**")
+        page.wait_for_url(lambda url: "/add/" not in url)
         material = TheoryMaterialPage.objects.get(slug="xinde-huibian")
         assert not material.live
         assert material.current_workflow_task is not None and material.current_workflow_task.name == "组织员审核"
