@@ -317,3 +317,25 @@ def test_opening_a_completed_item_does_not_pause_the_one_being_studied(world, pa
         clock.shift(15)
         data = report(member_client, studying, 1).json()
     assert data["credited"] == 15
+
+
+def test_the_course_outline_shows_each_lessons_status_and_continues_where_i_left_off(
+    world, pages, member_client, django_assert_max_num_queries
+):
+    from learning.hours.progress import mark_complete
+
+    html = member_client.get(pages.course.url).content.decode()
+    assert "开始学习：第一课 公文格式" in html
+    mark_complete(world.member_a1, pages.lesson1, "lesson")
+    with time_machine.travel(at(2026, 5, 1, 9), tick=False) as clock:
+        s = start(member_client, pages.lesson2)
+        clock.shift(15)
+        report(member_client, s, 1)
+    with django_assert_max_num_queries(40):
+        html = member_client.get(pages.course.url).content.decode()
+    assert f'data-lesson-id="{pages.lesson1.pk}" data-state="done"' in html
+    assert f'data-lesson-id="{pages.lesson2.pk}" data-state="started"' in html
+    assert f'data-lesson-id="{pages.optional.pk}" data-state="new"' in html
+    assert f"继续学习：{pages.lesson2.title}" in html
+    anonymous = Client().get(pages.course.url).content.decode()
+    assert "data-state=" not in anonymous and "继续学习" not in anonymous

@@ -115,3 +115,31 @@ def my_year_hours(context):
 
     member = _member(context)
     return year_progress(member, timezone.localdate().year) if member is not None else None
+STATUS_LABELS = {"done": "已完成", "started": "学习中", "new": "未开始"}
+
+
+@register.simple_tag(takes_context=True)
+def lesson_outline(context, lessons) -> dict:
+    """Each lesson's status for the member, and the lesson to 继续学习 (two queries for any length).
+
+    Returns {"rows": [(lesson, state, label, percent)], "resume": lesson or None, "started": bool}.
+    """
+    member = _member(context)
+    lessons = list(lessons)
+    if member is None or not lessons:
+        return {"rows": [(lesson, "", "", 0) for lesson in lessons], "resume": None, "started": False}
+    ids = [lesson.pk for lesson in lessons]
+    done = set(ItemCompletion.objects.filter(member=member, page_id__in=ids).values_list("page_id", flat=True))
+    percents = {
+        p.page_id: p.percent
+        for p in StudyProgress.objects.filter(member=member, page_id__in=ids).only(
+            "page_id", "seconds", "required_seconds", "completed_at"
+        )
+    }
+    rows = []
+    for lesson in lessons:
+        state = "done" if lesson.pk in done else ("started" if percents.get(lesson.pk) else "new")
+        rows.append((lesson, state, STATUS_LABELS[state], 100 if state == "done" else percents.get(lesson.pk, 0)))
+    # Continue where the member left off: the first lesson started but not done, else the first not done.
+    resume = next((r[0] for r in rows if r[1] == "started"), None) or next((r[0] for r in rows if r[1] == "new"), None)
+    return {"rows": rows, "resume": resume, "started": bool(done or percents)}
