@@ -8,7 +8,9 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page links to.
-    path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.ico", permanent=True)),
+    path(
+        "favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.ico", permanent=True), name="favicon"
+    ),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

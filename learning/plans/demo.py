@@ -20,7 +20,7 @@ from learning.hours.models import LedgerKind
 from learning.hours.progress import mark_complete
 from learning.members.choices import OrgKind, RoleKind
 from learning.members.models import Member, Organization, RoleAssignment
-from learning.plans.models import Notification, StudyPlan
+from learning.plans.models import PlanReminder, StudyPlan
 from learning.plans.services import ItemSpec, completion_kind_for, create_plan, send_reminders, study_pages
 
 CURRENT_TITLE = "党的创新理论专题学习"
@@ -123,7 +123,7 @@ def load(stdout=None) -> None:
             if len(plans) > 1:
                 _progress(member, plans[1], (m_index + b_index + 2) % 4)
         for plan in plans[1:]:
-            if not Notification.objects.filter(plan=plan).exists():
+            if not PlanReminder.objects.filter(plan=plan).exists():
                 send_reminders(plan, by=user)
 
     education = Organization.objects.filter(name="市教育局机关党委").first()

@@ -94,7 +94,7 @@ def test_a_member_finds_what_to_do_next_on_desktop_and_phone(demo_db, live_serve
     assert_header_on_one_line(desktop)
     steps = desktop.inner_text("section.next-steps")
     assert "年学时" in steps and "待完成的学习计划" in steps and "正在进行的考试" in steps and "未读通知" in steps
-    desktop.wait_for_function("document.fonts.status === 'loaded'")
+    desktop.wait_for_function("() => document.fonts.status === 'loaded'")
     # (Chromium reports the fonts of a node's own text: a heading and the brand link.)
     assert_cjk_drawn_with_a_real_font(desktop, ".next-steps h2")
     assert_cjk_drawn_with_a_real_font(desktop, "a.brand")

@@ -20,7 +20,7 @@ def test_a_member_takes_a_timed_test_reloads_and_sees_the_result(world, site, li
     page.goto(live_server.url + exam.url)
     page.click("text=开始答题")
     # The countdown shows --:-- until the page's script has read the server's deadline.
-    page.wait_for_function(r"/^\d+:\d\d/.test(document.querySelector('#countdown').textContent)")
+    page.wait_for_function(r"() => /^\d+:\d\d/.test(document.querySelector('#countdown').textContent)")
     assert page.inner_text("#countdown").startswith(("10:", "09:"))
 
     single = page.locator(".question[data-type=single]")
@@ -30,7 +30,7 @@ def test_a_member_takes_a_timed_test_reloads_and_sees_the_result(world, site, li
     blanks.nth(0).fill("甲方")
     blanks.nth(1).fill("乙")
     blank_mark = page.locator(".question[data-type=blank] .q-saved")
-    page.wait_for_function("document.querySelector('.question[data-type=blank] .q-saved').textContent === '已保存'")
+    page.wait_for_function("() => document.querySelector('.question[data-type=blank] .q-saved').textContent === '已保存'")
     assert blank_mark.inner_text() == "已保存"
     assert "已保存" in page.inner_text("#save-status")
 
@@ -70,7 +70,7 @@ def test_the_answer_sheet_flags_resume_and_the_submit_count(world, site, live_se
         login(page, live_server.url, "member_a1", PASSWORD)
         page.goto(live_server.url + exam.url)
         page.click("text=开始答题")
-        page.wait_for_function(r"/^\d+:\d\d/.test(document.querySelector('#countdown').textContent)")
+        page.wait_for_function(r"() => /^\d+:\d\d/.test(document.querySelector('#countdown').textContent)")
         if viewport["width"] < 1000:
             page.click("#sheet-toggle")
         cells = page.locator(".sheet-item")

@@ -23,7 +23,17 @@ def test_load_demo_data_runs_every_apps_demo_module_once_members_first():
     assert set(with_demo) <= set(DEMO_MODULES), "an app's demo module is not in DEMO_MODULES"
     assert DEMO_MODULES[0] == "learning.members.demo"
     order = [name.split(".")[-2] for name in DEMO_MODULES if name.endswith(".demo")]
-    assert order == ["members", "courses", "hours", "exams", "plans", "seminars", "evaluations", "certificates"]
+    assert order == [
+        "members",
+        "courses",
+        "hours",
+        "exams",
+        "plans",
+        "seminars",
+        "evaluations",
+        "certificates",
+        "reviews",
+    ]
     # The archive files are imported after the section they go into, before anything reads them.
     assert (
         DEMO_MODULES.index("courses.demo")

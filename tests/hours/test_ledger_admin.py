@@ -73,6 +73,7 @@ def test_organizers_configure_hour_rules_for_their_subtree(world):
         "medium_hours": "0.5",
         "short_hours": "0.25",
         "passed_test_hours": "1",
+        "reflection_hours": "0.5",
         "note": "",
     }
     assert client.post("/admin/learning/hour-rules/new/", body).status_code == 302

@@ -123,7 +123,7 @@ def test_the_record_downloads_as_xlsx_and_prints(world):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("日期", "类型", "来源", "学时", "说明", "录入人")
     assert rows[1][1:4] == ("理论学习", "学习材料x", 1.0)
-    assert "2026年度学习档案" in printable and "window.print()" in printable
+    assert "2026年度学习档案" in printable and "data-print" in printable
 
 
 def test_a_secretary_corrects_hours_with_a_new_entry_and_a_member_cannot(world):
