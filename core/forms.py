@@ -62,3 +62,12 @@ class IdModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                         self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
                     )
         return super()._check_values(value)
+
+
+class IdModelChoiceField(forms.ModelChoiceField):
+    """A single choice of a row by id: a value that is no database id is an invalid choice, not a server error."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and self.to_field_name is None and parse_id(value) is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)

@@ -2,17 +2,16 @@ from __future__ import annotations
 
 from django import forms
 
+from core.forms import DateField, DateInput
 from learning.members.models import Organization
 from learning.reviews.models import ReviewRound
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class RoundForm(forms.ModelForm):
     class Meta:
         model = ReviewRound
         fields = ["organization", "year", "title", "opens_on", "closes_on", "allow_guests"]
-        widgets = {"opens_on": DATE_WIDGET, "closes_on": DATE_WIDGET}
+        widgets = {"opens_on": DateInput(), "closes_on": DateInput()}
 
     def __init__(self, *args, organizations=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -36,4 +35,4 @@ class GuestCodesForm(forms.Form):
 
 
 class RectificationDueForm(forms.Form):
-    due_on = forms.DateField(label="整改期限", widget=DATE_WIDGET)
+    due_on = DateField(label="整改期限")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from wagtail.models import Page
 
+from core.forms import DateField, IdModelChoiceField, IdModelMultipleChoiceField
 from learning.hours.items import ItemKind, kind_of, study_item_pages
 from learning.hours.models import OfflineSession
 from learning.members.models import Organization
@@ -14,15 +15,13 @@ from learning.seminars.models import PostAction
 from learning.seminars.scoping import openable_organizations
 from learning.seminars.services import Decision
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
-
-class OrgChoiceField(forms.ModelChoiceField):
+class OrgChoiceField(IdModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return obj.full_name
 
 
-class PageChoiceField(forms.ModelMultipleChoiceField):
+class PageChoiceField(IdModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"{obj.title}（{ItemKind(kind_of(obj)).label}）"
 
@@ -31,15 +30,15 @@ class TopicForm(forms.Form):
     organization = OrgChoiceField(label="开设组织", queryset=Organization.objects.none(), empty_label=None)
     title = forms.CharField(label="专题名称", max_length=200)
     prompt = forms.CharField(label="研讨提纲", widget=forms.Textarea(attrs={"rows": 5}))
-    opens_on = forms.DateField(label="开始日期", widget=DATE)
-    closes_on = forms.DateField(label="截止日期", widget=DATE)
+    opens_on = DateField(label="开始日期")
+    closes_on = DateField(label="截止日期")
     reflection_required = forms.BooleanField(label="要求提交心得体会", required=False, initial=True)
     min_length = forms.IntegerField(label="心得最少字数", min_value=0, max_value=20000, initial=300)
     pages = PageChoiceField(label="关联学习内容", queryset=Page.objects.none(), required=False)
-    offline_session = forms.ModelChoiceField(
+    offline_session = IdModelChoiceField(
         label="所属线下研讨（三会一课）", queryset=OfflineSession.objects.none(), required=False
     )
-    plan = forms.ModelChoiceField(label="纳入学习计划", queryset=StudyPlan.objects.none(), required=False)
+    plan = IdModelChoiceField(label="纳入学习计划", queryset=StudyPlan.objects.none(), required=False)
     plan_required = forms.BooleanField(label="计划中为必学", required=False, initial=True)
 
     def __init__(self, *args, user, **kwargs) -> None:

@@ -37,7 +37,8 @@ def test_every_demo_file_is_a_live_material_with_its_date_folder_tags_series_and
         assert (page.series.name if page.series else None) == meta.get("series")
         assert page.source == meta["source"]
         assert page.headings(), path
-    assert set(Series.objects.values_list("name", flat=True)) == {s["name"] for s in META["series"]}
+    # Every series of the meta file exists (the seminars demo adds its topic's series for the 优秀 心得).
+    assert {s["name"] for s in META["series"]} <= set(Series.objects.values_list("name", flat=True))
     page = TheoryMaterialPage.objects.get(title="机关绩效目标的设定方法")
     assert page.original_date == datetime.date(2024, 2, 26)
     assert [h["text"] for h in page.headings()] == ["目标从哪里来", "好目标的五个特征", "常见误区"]

@@ -31,6 +31,7 @@ EXEMPT_PREFIXES = {
     "tests/certificates/test_certificate_views.py)",
     "documents/": "Wagtail documents: served by Wagtail under its collection privacy rules",
     "_util/": "Wagtail's forms for its own page privacy (password, login)",
+    "favicon.ico": "a redirect to the static icon: the same for everybody, no data",
 }
 EXEMPT_VIEWS = {
     "wagtail.views.serve": "Wagtail page serving: published content under Wagtail's page privacy; course and "
