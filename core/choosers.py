@@ -48,9 +48,7 @@ def chooser_response(
     page = min(parse_id(request.GET.get("page", "1")) or 1, MAX_PAGE)
     start = (page - 1) * page_size
     rows = list(queryset[start : start + page_size + 1])
-    results = [
-        {"id": row.pk, "label": label(row), "detail": detail(row) if detail else ""} for row in rows[:page_size]
-    ]
+    results = [{"id": row.pk, "label": label(row), "detail": detail(row) if detail else ""} for row in rows[:page_size]]
     response = JsonResponse({"results": results, "page": page, "has_more": len(rows) > page_size})
     response["Cache-Control"] = "private, no-store"
     return response

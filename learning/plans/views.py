@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from core.choosers import chooser_response, matching, search_terms
 from core.collation import pinyin
 from core.downloads import xlsx_response
+from learning.hours.items import ItemKind, kind_of
 from learning.members.choices import OrgKind
 from learning.members.models import Member, Organization
 from learning.members.scoping import (
@@ -30,7 +31,6 @@ from learning.members.scoping import (
     scoped_view,
     secretary_branches,
 )
-from learning.hours.items import ItemKind, kind_of
 from learning.plans.forms import PlanForm
 from learning.plans.models import StudyPlan
 from learning.plans.scoping import can_edit_plan, get_plan_for_manager, own_notifications, plans_reaching_branch

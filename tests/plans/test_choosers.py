@@ -115,7 +115,7 @@ def test_search_matches_name_username_and_branch_name_in_pinyin_order(client, wo
     assert names(client.get(MEMBERS, {"q": "张伟 甲一"})) == ["张伟"]
     assert names(client.get(MEMBERS, {"q": "张伟 甲二"})) == []
     # 陈 chen < 李 li < 王 wang < 张 zhang, not code-point order (张 < 李 < 王 < 陈)
-    ordered = [n for n in names(client.get(MEMBERS, {"q": "u_"}))]
+    ordered = names(client.get(MEMBERS, {"q": "u_"}))
     assert ordered == ["陈静", "李娜", "王芳", "张伟"]
     detail = client.get(MEMBERS, {"q": "u_chen"}).json()["results"][0]["detail"]
     assert detail == "甲一支部 · u_chen"
