@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse_lazy
 from wagtail.models import Page
 
+from core.forms import ChooserWidget, IdModelMultipleChoiceField
 from learning.hours.items import ItemKind, kind_of, study_item_pages
 from learning.hours.models import OfflineSession
 from learning.members.models import Organization
@@ -22,7 +24,23 @@ class OrgChoiceField(forms.ModelChoiceField):
         return obj.full_name
 
 
-class PageChoiceField(forms.ModelMultipleChoiceField):
+class PageChoiceField(IdModelMultipleChoiceField):
+    """Study items, chosen by searching (the plan form's study-item chooser); ids re-checked here."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        label = kwargs.get("label", "学习内容")
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "invalid_choice": f"{label}：编号为 %(value)s 的页面不是已发布的学习内容",
+                "invalid_pk_value": f"{label}：“%(pk)s”不是有效的页面编号",
+            },
+        )
+        kwargs.setdefault(
+            "widget", ChooserWidget(reverse_lazy("plans:chooser_study_items"), placeholder="输入标题搜索学习内容")
+        )
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj) -> str:
         return f"{obj.title}（{ItemKind(kind_of(obj)).label}）"
 
@@ -47,7 +65,6 @@ class TopicForm(forms.Form):
         orgs = openable_organizations(user).order_by("path")
         self.fields["organization"].queryset = orgs
         self.fields["pages"].queryset = study_item_pages()
-        self.fields["pages"].widget.attrs["size"] = 8
         self.fields["offline_session"].queryset = OfflineSession.objects.filter(branch__in=orgs.values("pk")).order_by(
             "-held_on"
         )

@@ -259,3 +259,28 @@ def test_a_plan_for_chosen_members_is_saved(client, world, site):
     assert response.status_code == 302
     plan = StudyPlan.objects.get()
     assert list(plan.recipients.values_list("member_id", flat=True)) == [world.member_a1.pk]
+
+
+def test_the_seminar_topic_form_searches_its_study_items_too(client, world, site):
+    from learning.seminars.models import Topic, TopicItem
+
+    pages = make_materials(site, 20)
+    client.force_login(world.secretary_a1.user)
+    html = client.get(reverse("seminars:new")).content.decode()
+    assert 'data-source="/choosers/study-items/"' in html and 'src="/static/js/chooser.js"' in html
+    assert pages[0].title not in html  # the pages are searched, not listed
+    data = {
+        "organization": world.branch_a1.pk,
+        "title": "新开专题",
+        "prompt": "谈体会",
+        "opens_on": "2026-05-01",
+        "closes_on": "2026-05-10",
+        "min_length": 100,
+        "pages": [pages[3].pk, pages[0].get_parent().pk],
+    }
+    response = client.post(reverse("seminars:new"), data)
+    assert f"关联学习内容：编号为 {pages[0].get_parent().pk} 的页面不是已发布的学习内容" in response.content.decode()
+    assert not Topic.objects.exists()
+    data["pages"] = [pages[3].pk]
+    assert client.post(reverse("seminars:new"), data).status_code == 302
+    assert list(TopicItem.objects.filter(topic=Topic.objects.get()).values_list("page_id", flat=True)) == [pages[3].pk]
