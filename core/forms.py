@@ -71,3 +71,50 @@ class IdModelChoiceField(forms.ModelChoiceField):
         if value not in self.empty_values and self.to_field_name is None and parse_id(value) is None:
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().to_python(value)
+
+
+class ChooserWidget(forms.SelectMultiple):
+    """A searchable multiple chooser for a choice among thousands of rows (members, study pages).
+
+    The page carries only the selected options (one query, ``pk__in``), never the whole
+    queryset; ``static/js/chooser.js`` hides the ``<select>`` and puts a search box, a result
+    list and removable chips in its place, fetching results as JSON from ``source`` (an
+    endpoint answering ``?q=&page=`` with ``{"results": [{"id", "label"}], "has_more"}``).
+    The field (an :class:`IdModelMultipleChoiceField`) still validates every submitted id
+    against its scoped queryset, so the widget widens nothing.
+    """
+
+    template_name = "core/widgets/chooser.html"
+
+    class Media:
+        css = {"all": ("css/chooser.css",)}
+        js = ("js/chooser.js",)
+
+    def __init__(self, source, *, placeholder: str = "输入关键字搜索", attrs=None) -> None:
+        super().__init__(attrs=attrs)
+        self.source = source
+        self.placeholder = placeholder
+
+    def optgroups(self, name, value, attrs=None):
+        ids = [v for v in value if parse_id(v) is not None]
+        chosen = []
+        if ids:
+            choices = self.choices
+            queryset = getattr(choices, "queryset", None)
+            if queryset is not None:
+                field = choices.field
+                by_pk = {str(obj.pk): obj for obj in queryset.filter(pk__in=ids)}
+                chosen = [(pk, field.label_from_instance(by_pk[pk])) for pk in dict.fromkeys(ids) if pk in by_pk]
+            else:
+                labels = {str(k): v for k, v in choices}
+                chosen = [(pk, labels[pk]) for pk in dict.fromkeys(ids) if pk in labels]
+        return [
+            (None, [self.create_option(name, pk, label, True, index, attrs=attrs)], index)
+            for index, (pk, label) in enumerate(chosen)
+        ]
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["source"] = str(self.source)
+        context["widget"]["placeholder"] = self.placeholder
+        return context

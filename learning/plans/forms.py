@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse_lazy
 from wagtail.models import Page
 
 from core.collation import pinyin
-from core.forms import DateField, IdModelMultipleChoiceField
+from core.forms import ChooserWidget, DateField, IdModelMultipleChoiceField
 from learning.hours.items import ItemKind, kind_of
 from learning.members.models import Member, Organization
 from learning.members.scoping import managed_members
@@ -19,12 +20,17 @@ class PageChoiceField(IdModelMultipleChoiceField):
     """Study items only (the queryset is ``study_pages``); any other page id is refused in Chinese."""
 
     def __init__(self, *args, **kwargs) -> None:
+        label = kwargs.get("label", "学习内容")
         kwargs.setdefault(
             "error_messages",
             {
-                "invalid_choice": f"编号为 %(value)s 的页面不是可放入学习计划的学习内容（{not_a_study_item_hint()}）",
-                "invalid_pk_value": "“%(pk)s”不是有效的页面编号",
+                "invalid_choice": f"{label}：编号为 %(value)s 的页面不是可放入学习计划的学习内容"
+                f"（{not_a_study_item_hint()}）",
+                "invalid_pk_value": f"{label}：“%(pk)s”不是有效的页面编号",
             },
+        )
+        kwargs.setdefault(
+            "widget", ChooserWidget(reverse_lazy("plans:chooser_study_items"), placeholder="输入标题搜索学习内容")
         )
         super().__init__(*args, **kwargs)
 
@@ -34,6 +40,23 @@ class PageChoiceField(IdModelMultipleChoiceField):
 
 
 class MemberChoiceField(IdModelMultipleChoiceField):
+    """Members the user manages (the queryset is scoped); any other id is refused in Chinese."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        label = kwargs.get("label", "党员")
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "invalid_choice": f"{label}：编号为 %(value)s 的党员不存在或不归您管理",
+                "invalid_pk_value": f"{label}：“%(pk)s”不是有效的党员编号",
+            },
+        )
+        kwargs.setdefault(
+            "widget",
+            ChooserWidget(reverse_lazy("members:chooser"), placeholder="输入姓名、用户名或支部名称搜索"),
+        )
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj) -> str:
         return f"{obj.name}（{obj.branch.name}）"
 
@@ -73,8 +96,8 @@ class PlanForm(forms.Form):
         pages = study_pages()
         self.fields["required_pages"].queryset = pages
         self.fields["elective_pages"].queryset = pages
-        for name in ("required_pages", "elective_pages", "members"):
-            self.fields[name].widget.attrs["size"] = 8
+        # The member chooser searches inside the organization chosen above (see static/js/chooser.js).
+        self.fields["members"].widget.attrs["data-narrow-by"] = "organization"
 
     def clean(self):
         data = super().clean()

@@ -14,6 +14,7 @@ urlpatterns = [
     path("workbench/org/<id:org_id>/", views.workbench_subtree, name="workbench_subtree"),
     path("workbench/org/<id:org_id>/export.xlsx", views.workbench_subtree_export, name="workbench_subtree_export"),
     path("workbench/plans/new/", views.plan_new, name="new"),
+    path("choosers/study-items/", views.study_item_chooser, name="chooser_study_items"),
     path("workbench/plans/<id:plan_id>/", views.plan_detail, name="detail"),
     path("workbench/plans/<id:plan_id>/remind/", views.plan_remind, name="remind"),
     path("workbench/plans/<id:plan_id>/export.xlsx", views.plan_export, name="export"),

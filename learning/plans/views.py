@@ -8,14 +8,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.choosers import chooser_response, matching, search_terms
 from core.collation import pinyin
 from core.downloads import xlsx_response
+from learning.hours.items import ItemKind, kind_of
 from learning.members.choices import OrgKind
 from learning.members.models import Member, Organization
 from learning.members.scoping import (
@@ -41,6 +43,7 @@ from learning.plans.services import (
     plans_for_member,
     roster,
     send_reminders,
+    study_pages,
 )
 from learning.plans.services import branch_totals as compute_branch_totals
 from learning.plans.sources import ItemState, extra_items
@@ -294,6 +297,15 @@ def plan_new(request: HttpRequest) -> HttpResponse:
         today = timezone.localdate()
         form.initial.update({"start_on": today, "due_on": today + dt.timedelta(days=30)})
     return render(request, "plans/workbench/plan_form.html", {"form": form})
+
+
+@scoped_view
+def study_item_chooser(request: HttpRequest) -> JsonResponse:
+    """Study items a plan may list (``study_pages``), for a chooser: ``?q=`` matches the title
+    (every word), pinyin order, ``?page=`` pages by 20. Managers only, like the plan form."""
+    _require_manager(request)
+    qs = matching(study_pages(), search_terms(request), ("title",)).order_by(pinyin("title"), "pk")
+    return chooser_response(request, qs, lambda p: p.title, detail=lambda p: ItemKind(kind_of(p)).label)
 
 
 def _plan_rows(request: HttpRequest, plan: StudyPlan):

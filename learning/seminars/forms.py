@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse_lazy
 from wagtail.models import Page
 
-from core.forms import DateField, IdModelChoiceField, IdModelMultipleChoiceField
+from core.forms import ChooserWidget, DateField, IdModelChoiceField, IdModelMultipleChoiceField
 from learning.hours.items import ItemKind, kind_of, study_item_pages
 from learning.hours.models import OfflineSession
 from learning.members.models import Organization
@@ -22,6 +23,7 @@ class OrgChoiceField(IdModelChoiceField):
 
 
 class PageChoiceField(IdModelMultipleChoiceField):
+from core.forms import ChooserWidget, DateField, IdModelChoiceField, IdModelMultipleChoiceField
     def label_from_instance(self, obj) -> str:
         return f"{obj.title}（{ItemKind(kind_of(obj)).label}）"
 
@@ -46,7 +48,6 @@ class TopicForm(forms.Form):
         orgs = openable_organizations(user).order_by("path")
         self.fields["organization"].queryset = orgs
         self.fields["pages"].queryset = study_item_pages()
-        self.fields["pages"].widget.attrs["size"] = 8
         self.fields["offline_session"].queryset = OfflineSession.objects.filter(branch__in=orgs.values("pk")).order_by(
             "-held_on"
         )

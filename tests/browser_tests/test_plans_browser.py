@@ -26,8 +26,9 @@ def test_a_secretary_assigns_a_plan_and_sees_a_members_progress(site, live_serve
     desktop.fill("input[name=start_on]", "2026-01-01")
     desktop.fill("input[name=due_on]", "2099-12-31")
     desktop.fill("input[name=target_hours]", "0")
-    desktop.select_option("select[name=required_pages]", [str(pages[0].pk)])
-    desktop.select_option("select[name=elective_pages]", [str(pages[1].pk)])
+    for field, page in (("required_pages", pages[0]), ("elective_pages", pages[1])):  # the content choosers
+        desktop.fill(f"#id_{field}-search", page.title)
+        desktop.click(f"#id_{field}-results [role=option]:has-text('{page.title}')")
     desktop.click("button:has-text('下达')")
     desktop.wait_for_selector("text=学习计划「十二月专题学习」已下达")
     assert desktop.inner_text("#complete-count") == "0"

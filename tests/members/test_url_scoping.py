@@ -138,7 +138,15 @@ def test_the_exemptions_are_not_stale():
 def test_the_audit_sees_every_site_area():
     """The walk is recursive: it reaches the namespaced apps, not only the top level."""
     names = {url.name for url in audited_urls()}
-    for expected in ("members:list", "hours:record_member", "plans:detail", "evaluations:run", "certificates:pdf"):
+    for expected in (
+        "members:list",
+        "members:chooser",
+        "hours:record_member",
+        "plans:detail",
+        "plans:chooser_study_items",
+        "evaluations:run",
+        "certificates:pdf",
+    ):
         assert expected in names
     assert {"search", "login"} <= names
 

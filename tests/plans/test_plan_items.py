@@ -56,24 +56,28 @@ def form_data(**fields) -> dict:
 
 
 def test_the_plan_form_offers_the_study_items_and_not_the_exam_listing_page(client, world, content):
+    """The form's content choosers search the study items (all of them, not the exam listing page)."""
     pages, exam, exam_index = content
     client.force_login(world.secretary_a1.user)
     with time_machine.travel(TODAY, tick=False):
         html = client.get("/workbench/plans/new/").content.decode()
+        answer = client.get("/choosers/study-items/", {"q": ""}).json()
     for field in ("required_pages", "elective_pages"):
-        options = offered(html, field)
-        assert set(options) == {
-            pages.material.pk,
-            pages.course.pk,
-            pages.lesson1.pk,
-            pages.lesson2.pk,
-            pages.optional.pk,
-            exam.pk,
-        }
-        assert exam_index.pk not in options
-        assert options[exam.pk] == "党章党规知识测试（考试）"
-        assert options[pages.course.pk] == "公文写作基础（课程）"
-        assert options[pages.material.pk] == "学习材料一（理论学习资料）"
+        assert offered(html, field) == {}  # nothing chosen yet: the page lists no content
+        assert 'data-source="/choosers/study-items/"' in html
+    options = {row["id"]: f"{row['label']}（{row['detail']}）" for row in answer["results"]}
+    assert set(options) == {
+        pages.material.pk,
+        pages.course.pk,
+        pages.lesson1.pk,
+        pages.lesson2.pk,
+        pages.optional.pk,
+        exam.pk,
+    }
+    assert exam_index.pk not in options
+    assert options[exam.pk] == "党章党规知识测试（考试）"
+    assert options[pages.course.pk] == "公文写作基础（课程）"
+    assert options[pages.material.pk] == "学习材料一（理论学习资料）"
 
 
 def test_posting_the_exam_listing_page_is_refused_in_chinese(client, world, content):
