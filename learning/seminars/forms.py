@@ -23,7 +23,22 @@ class OrgChoiceField(IdModelChoiceField):
 
 
 class PageChoiceField(IdModelMultipleChoiceField):
-from core.forms import ChooserWidget, DateField, IdModelChoiceField, IdModelMultipleChoiceField
+    """Study items, chosen by searching (the plan form's study-item chooser); ids re-checked here."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        label = kwargs.get("label", "学习内容")
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "invalid_choice": f"{label}：编号为 %(value)s 的页面不是已发布的学习内容",
+                "invalid_pk_value": f"{label}：“%(pk)s”不是有效的页面编号",
+            },
+        )
+        kwargs.setdefault(
+            "widget", ChooserWidget(reverse_lazy("plans:chooser_study_items"), placeholder="输入标题搜索学习内容")
+        )
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj) -> str:
         return f"{obj.title}（{ItemKind(kind_of(obj)).label}）"
 
