@@ -3,8 +3,8 @@
     .venv/bin/python bench/reviews.py [--members 300] [--window 60]
     BENCH_SMOKE=1 .venv/bin/python bench/reviews.py          # a tiny run (12 members, 5 s)
 
-Creates a fresh PostgreSQL database (default ``reviews_bench`` on 127.0.0.1, override with
-BENCH_DATABASE_URL), migrates it, builds one branch of N members in the voting stage with
+Through the harness (``make bench``, bench/harness.py): a fresh copy of the migrated database
+(PostgreSQL where it answers), then builds one branch of N members in the voting stage with
 ready login sessions (logins are not what we measure), starts gunicorn (2 workers × 4
 threads) and has every member open the ballot page and post a ballot grading all N members,
 spread over the window. A quarter of the members also post a second time (a double click or a
@@ -20,8 +20,6 @@ import http.client
 import os
 import random
 import re
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -31,26 +29,21 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.exam_load import pct, prepare_environment, recreate_database  # noqa: E402
+from bench.harness import Gunicorn, Row, pct, setup_django  # noqa: E402
 
-DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/reviews_bench"
 TARGET_P95_MS = 1000
+SIZES = {"smoke": (12, 5.0), "default": (300, 60.0), "full": (300, 60.0)}
 
 
 def build_world(members: int) -> tuple[int, list[tuple[int, str]]]:
     """The branch review id and (member id, session key) per member."""
     import datetime as dt
 
-    import django
-
-    django.setup()
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
     from django.contrib.auth.hashers import make_password
     from django.contrib.sessions.backends.db import SessionStore
-    from django.core.management import call_command
     from django.utils import timezone
 
-    call_command("migrate", verbosity=0)
     from learning.members.choices import OrgKind
     from learning.members.models import Member, Organization
     from learning.reviews import services
@@ -159,73 +152,26 @@ class Voter(threading.Thread):
                 self.errors.append(f"ballot {status} {location}")
 
 
-def main() -> int:
-    smoke = os.environ.get("BENCH_SMOKE") == "1"
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--members", type=int, default=12 if smoke else 300)
-    parser.add_argument("--window", type=float, default=5.0 if smoke else 60.0, help="seconds over which members vote")
-    parser.add_argument("--port", type=int, default=8196)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
-    args = parser.parse_args()
-    db_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
-    prepare_environment(db_url)
-    print(f"preparing database {db_url} …", flush=True)
-    recreate_database(db_url)
-    review_id, sessions = build_world(args.members)
+def measure(members: int, window: float, workers: int = 2, threads: int = 4) -> dict:
+    """Every member of one branch votes within ``window`` seconds; figures and the box's counts."""
+    url = setup_django("reviews")
+    review_id, sessions = build_world(members)
     from django.db import connections
 
     connections.close_all()
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--workers",
-            str(args.workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(args.threads),
-            "--backlog",
-            "2048",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=os.environ.copy(),
-    )
-    try:
-        for _ in range(150):
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", args.port, timeout=2)
-                c.request("GET", "/login/")
-                c.getresponse().read()
-                break
-            except OSError:
-                time.sleep(0.2)
+    with Gunicorn(url, workers=workers, worker_class="gthread", threads=threads) as server:
         rng = random.Random(16)
         voters = [
-            Voter(
-                args.port, review_id, key, rng.uniform(0, args.window), rng.random() < 0.25, random.Random(rng.random())
-            )
+            Voter(server.port, review_id, key, rng.uniform(0, window), rng.random() < 0.25, random.Random(rng.random()))
             for _member, key in sessions
         ]
-        print(
-            f"{len(voters)} members × {len(voters)} grades per ballot within {args.window:.0f} s, "
-            f"gunicorn {args.workers} workers × {args.threads} threads …",
-            flush=True,
-        )
+        print(f"{len(voters)} members × {len(voters)} grades per ballot within {window:.0f} s, {server.label} …")
         started = time.perf_counter()
         for v in voters:
             v.start()
         for v in voters:
             v.join()
         elapsed = time.perf_counter() - started
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
 
     from learning.reviews.models import Ballot, BallotMark, VoterReceipt
 
@@ -236,23 +182,64 @@ def main() -> int:
     distinct = VoterReceipt.objects.filter(branch_review_id=review_id).values("voter_id").distinct().count()
     ballots = Ballot.objects.filter(branch_review_id=review_id).count()
     marks = BallotMark.objects.filter(ballot__branch_review_id=review_id).count()
-    lost = max(0, acknowledged - ballots)
-    double = (receipts - distinct) + max(0, ballots - acknowledged) + max(0, acknowledged - len(voters))
-    p95 = pct(ballot_ms, 95)
+    return {
+        "members": len(voters),
+        "elapsed": elapsed,
+        "p50": pct(ballot_ms, 50),
+        "p95": pct(ballot_ms, 95),
+        "acknowledged": acknowledged,
+        "twice": sum(v.double for v in voters),
+        "receipts": receipts,
+        "ballots": ballots,
+        "marks": marks,
+        "errors": errors,
+        "lost": max(0, acknowledged - ballots),
+        "double": (receipts - distinct) + max(0, ballots - acknowledged) + max(0, acknowledged - len(voters)),
+    }
+
+
+def run(size: str) -> list[Row]:
+    """The harness's entry (bench/harness.py)."""
+    members, window = SIZES[size]
+    f = measure(members, window)
+    path = f"民主测评 {f['members']} 人 {window:.0f} 秒内投票（{f['twice']} 人重复提交）"
+    note = f"errors {len(f['errors'])}" + (f": {f['errors'][:2]}" if f["errors"] else "")
+    return [
+        Row.absolute(path, "ballot p95 ms", f["p95"], TARGET_P95_MS, "ms", note=f"p50 {f['p50']:.0f} ms"),
+        Row.absolute(path, "lost ballots", f["lost"], 1, note=note),
+        Row.absolute(path, "double ballots", f["double"], 1, note=f"receipts {f['receipts']} / ballots {f['ballots']}"),
+    ]
+
+
+def main() -> int:
+    smoke = os.environ.get("BENCH_SMOKE") == "1"
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--members", type=int, default=12 if smoke else 300)
+    parser.add_argument("--window", type=float, default=5.0 if smoke else 60.0, help="seconds over which members vote")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    f = measure(args.members, args.window, args.workers, args.threads)
     print()
-    print(f"duration                 {elapsed:8.1f} s (voting window {args.window:.0f} s)")
+    print(f"duration                 {f['elapsed']:8.1f} s (voting window {args.window:.0f} s)")
     print(
-        f"ballot    p50/p95        {pct(ballot_ms, 50):8.1f} / {p95:.1f} ms   (target p95 < {TARGET_P95_MS} ms)"
-        f"  {'OK' if p95 < TARGET_P95_MS else 'MISSED'}"
+        f"ballot    p50/p95        {f['p50']:8.1f} / {f['p95']:.1f} ms   (target p95 < {TARGET_P95_MS} ms)"
+        f"  {'OK' if f['p95'] < TARGET_P95_MS else 'MISSED'}"
     )
+    print(f"ballots acknowledged     {f['acknowledged']} of {f['members']} members ({f['twice']} posted twice)")
     print(
-        f"ballots acknowledged     {acknowledged} of {len(voters)} members ({sum(v.double for v in voters)} posted twice)"
+        f"receipts / ballots       {f['receipts']} / {f['ballots']}, marks {f['marks']} (expected {f['ballots'] * f['members']})"
     )
-    print(f"receipts / ballots       {receipts} / {ballots}, marks {marks} (expected {ballots * len(voters)})")
-    print(f"errors                   {len(errors)}" + (f"  e.g. {errors[:3]}" if errors else ""))
-    print(f"lost                     {lost}  (must be 0)")
-    print(f"double                   {double}  (must be 0)")
-    ok = not errors and lost == 0 and double == 0 and acknowledged == len(voters) and marks == ballots * len(voters)
+    print(f"errors                   {len(f['errors'])}" + (f"  e.g. {f['errors'][:3]}" if f["errors"] else ""))
+    print(f"lost                     {f['lost']}  (must be 0)")
+    print(f"double                   {f['double']}  (must be 0)")
+    ok = (
+        not f["errors"]
+        and f["lost"] == 0
+        and f["double"] == 0
+        and f["acknowledged"] == f["members"]
+        and f["marks"] == f["ballots"] * f["members"]
+    )
     return 0 if ok else 1
 
 
