@@ -12,7 +12,8 @@ export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 # Debian packages: what weasyprint needs at run time (Pango, HarfBuzz subsetting
 # for fast font subsetting), and what the tests need (a browser, pdftotext/pdffonts).
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-TEST_DEBS := $(RUN_DEBS) chromium poppler-utils npm
+# npm from Debian only where no npm is installed (a machine with Node.js from elsewhere has its own).
+TEST_DEBS := $(RUN_DEBS) chromium poppler-utils $(if $(shell command -v npm),,npm)
 
 .PHONY: run test bench serve migrate demo lint check system-deps-run system-deps-test clean messages webfont
 
