@@ -239,7 +239,7 @@ def moderate(post: Post, user, action: str, reason: str = "") -> Post:
         raise PermissionDenied("只有本支部书记和组织员可以处理发言")
     reason = reason.strip()
     with transaction.atomic():
-        post = Post.objects.select_for_update().select_related("topic", "author", "parent").get(pk=post.pk)
+        post = Post.objects.select_for_update(of=("self",)).select_related("topic", "author", "parent").get(pk=post.pk)
         if action == PostAction.HIDDEN:
             if not reason:
                 raise ValidationError({"reason": "隐藏发言必须填写原因"})
@@ -336,7 +336,7 @@ def review(reflection: Reflection, user, decision: str, comment: str = "") -> Re
     comment = comment.strip()
     with transaction.atomic():
         reflection = (
-            Reflection.objects.select_for_update()
+            Reflection.objects.select_for_update(of=("self",))
             .select_related("topic", "member", "member__branch")
             .get(pk=reflection.pk)
         )
@@ -407,7 +407,7 @@ def publish_to_archive(reflection: Reflection, user) -> Reflection:
         raise ValidationError("理论文库未启用，无法收入")
     with transaction.atomic():
         reflection = (
-            Reflection.objects.select_for_update()
+            Reflection.objects.select_for_update(of=("self",))
             .select_related("topic", "member", "member__branch")
             .get(pk=reflection.pk)
         )

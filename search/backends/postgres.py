@@ -249,6 +249,10 @@ class PostgresBackend(SearchBackend):
                 parts.append("year = %s")
                 params.append(request.year)
         parts += self._mask_sql(request.hidden_paths, params)
+        if request.excluded_ids:
+            # Drafts, unpublished and deleted pages still indexed: masked in the query, so count = results.
+            parts.append("NOT (page_id = ANY(%s))")
+            params.append(list(request.excluded_ids))
         return " AND ".join(parts) or "TRUE"
 
     @staticmethod
@@ -340,17 +344,25 @@ class PostgresBackend(SearchBackend):
             facets[name][str(value)] = count
         return facets
 
-    def clause_counts(self, query: ParsedQuery, hidden_paths: tuple[str, ...] = ()) -> list[tuple[str, int]]:
+    def clause_counts(
+        self, query: ParsedQuery, hidden_paths: tuple[str, ...] = (), excluded_ids: tuple[int, ...] = ()
+    ) -> list[tuple[str, int]]:
         counts = []
         for clause in query.required:
             params: list = []
-            where = self._where(SearchRequest(query, hidden_paths=hidden_paths), params, clauses=[clause])
+            masked = SearchRequest(query, hidden_paths=hidden_paths, excluded_ids=excluded_ids)
+            where = self._where(masked, params, clauses=[clause])
             counts.append((clause.text, self._fetch(f"SELECT count(*) FROM {TABLE} WHERE {where}", params)[0][0]))
         return counts
 
-    def _any_clause(self, query: ParsedQuery, columns: str, limit: int) -> list[tuple]:
+    def _any_clause(
+        self, query: ParsedQuery, columns: str, limit: int, hidden_paths: tuple[str, ...] = ()
+    ) -> list[tuple]:
         params: list = []
         conditions = " OR ".join(self._clause_sql(c, params) for c in query.required)
+        masks = self._mask_sql(hidden_paths, params)
+        if masks:
+            conditions = f"({conditions}) AND " + " AND ".join(masks)
         rank = " | ".join(f"({clause_words_query(c)})" for c in query.required)
         return self._fetch(
             f"SELECT {columns} FROM {TABLE} WHERE {conditions} "
@@ -358,8 +370,9 @@ class PostgresBackend(SearchBackend):
             [*params, rank, limit],
         )
 
-    def related_terms(self, query: ParsedQuery, limit: int = 8) -> list[str]:
-        titles = [row[0] for row in self._any_clause(query, "title", 10)]
+    def related_terms(self, query: ParsedQuery, limit: int = 8, hidden_paths: tuple[str, ...] = ()) -> list[str]:
+        # Words only from pages the visitor may see: a restricted page's words are not hinted at.
+        titles = [row[0] for row in self._any_clause(query, "title", 10, hidden_paths)]
         if not titles:
             return []
         typed = {w for c in query.required for w in c.words} | {normalize(c.text) for c in query.required}

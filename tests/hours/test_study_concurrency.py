@@ -44,6 +44,13 @@ def test_a_lesson_and_its_course_complete_exactly_once_under_concurrent_requests
     member = world.member_a1
     request = RequestFactory().post("/study/report/")
     request.user = member.user
+    # Reports count only while the login session they were issued to exists: give the browser one.
+    from django.conf import settings as django_settings
+    from django.contrib.sessions.backends.db import SessionStore
+
+    login = SessionStore()
+    login.create()
+    request.COOKIES[django_settings.SESSION_COOKIE_NAME] = login.session_key
     sent = []
     course_completed.connect(lambda sender, **kw: sent.append(kw["course"].pk), weak=False, dispatch_uid="t-once")
     try:

@@ -150,12 +150,19 @@ def test_the_count_agrees_with_the_results_when_a_page_stopped_being_live(client
     assert data["count"] == len(data["results"]) == 2
 
 
-def test_a_deleted_page_still_in_the_index_is_neither_counted_nor_listed(client, library, django_capture_on_commit_callbacks):
+def test_a_deleted_page_still_in_the_index_is_neither_counted_nor_listed(
+    client, library, django_capture_on_commit_callbacks
+):
     library["fazhi"].delete()
     with django_capture_on_commit_callbacks() as callbacks:
         data = api(client, q="环境保护").json()
     assert data["count"] == 1 and titles_of(data) == ["城市环境保护工作要点"]
-    assert callbacks, "the stale index entry is queued for removal"
+    from django.conf import settings
+
+    if settings.SEARCH_BACKEND in ("", "whoosh"):
+        # whoosh's index is written after commit: the stale entry found by the search is queued for removal.
+        # (PostgreSQL's index rows go in the deleting transaction: there is no stale entry to find.)
+        assert callbacks, "the stale index entry is queued for removal"
 
 
 def test_the_search_page_count_matches_its_list(client, library):
@@ -220,7 +227,10 @@ class TestPrivacy:
         client.force_login(user)
         for page in library.values():
             PageViewRestriction.objects.get_or_create(page=page, restriction_type=PageViewRestriction.LOGIN)
-        with django_assert_max_num_queries(8):
+        from django.conf import settings
+
+        # The PostgreSQL backend's search is itself SQL (hits, then facets): two more than whoosh's file index.
+        with django_assert_max_num_queries(8 if settings.SEARCH_BACKEND in ("", "whoosh") else 10):
             client.get("/api/search", {"q": "环境保护"})
 
 
