@@ -16,7 +16,8 @@ from learning.members.choices import OrgKind, RoleKind
 from learning.members.models import Member, Organization, RoleAssignment
 from learning.plans.models import StudyPlan
 from learning.seminars import services
-from learning.seminars.models import ModerationWord, Topic
+from learning.seminars.indexing import check_and_index_reflection, rebuild_archive
+from learning.seminars.models import ModerationWord, Reflection, ReflectionStatus, Topic
 from learning.seminars.services import Decision
 
 BRANCH_TOPIC = "提升机关服务效能专题研讨"
@@ -102,6 +103,9 @@ def load(stdout=None) -> None:
     secretary = _manager(branch, RoleKind.SECRETARY)
     organizer = _manager(branch, RoleKind.ORGANIZER)
     created = 0
+    # The demo loads inside one transaction, and the originality index is normally updated after
+    # commit by a task: index the archive now, so the demo's checks read the same on any task backend.
+    rebuild_archive()
     if not Topic.objects.filter(title=BRANCH_TOPIC, organization=branch).exists():
         _branch_topic(branch, secretary, organizer, today)
         created += 1
@@ -110,6 +114,12 @@ def load(stdout=None) -> None:
     if org is not None and not Topic.objects.filter(title=SUBTREE_TOPIC, organization=org).exists():
         _subtree_topic(org, _manager(org, RoleKind.ORGANIZER), today)
         created += 1
+    for reflection_id in (
+        Reflection.objects.exclude(status=ReflectionStatus.DRAFT)
+        .filter(copied_share__isnull=True)
+        .values_list("pk", flat=True)
+    ):
+        check_and_index_reflection(reflection_id)
     if stdout is not None and created:
         stdout.write(f"研讨式学习演示数据：{created} 个研讨专题")
 
