@@ -21,10 +21,9 @@ class RejectNulMiddleware:
     def __call__(self, request):
         if "\x00" in request.path or _has_nul(request.GET):
             return HttpResponseBadRequest("请求含有无效字符")
-        if request.method == "POST" and request.content_type in (
-            "application/x-www-form-urlencoded",
-            "multipart/form-data",
-        ):
+        # Form-encoded bodies only: reading a multipart body here would consume the stream that a view
+        # reading ``request.body`` (the JSON study reports) still needs; multipart fields go through forms.
+        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
             if _has_nul(request.POST):
                 return HttpResponseBadRequest("请求含有无效字符")
         return self.get_response(request)
