@@ -189,6 +189,8 @@ class _Numbering:
         self.style_num: dict[str, tuple[str, int]] = {}
         try:
             numbering = document.part.numbering_part.element
+        # python-docx raises NotImplementedError (or KeyError) for a document without a numbering part:
+        # such a file simply has no automatic numbering.
         except (KeyError, NotImplementedError, AttributeError):
             numbering = None
         if numbering is not None:
