@@ -120,6 +120,10 @@ def load(stdout=None) -> None:
         .values_list("pk", flat=True)
     ):
         check_and_index_reflection(reflection_id)
+    if created:
+        # The topics published their best 心得 into the archive: index those pages too, so a second
+        # load finds the index as the first one left it.
+        rebuild_archive()
     if stdout is not None and created:
         stdout.write(f"研讨式学习演示数据：{created} 个研讨专题")
 

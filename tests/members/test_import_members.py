@@ -160,6 +160,11 @@ def test_the_command_imports_and_fails_loudly(world, tmp_path):
     out = io.StringIO()
     call_command("import_members", str(xlsx_file(tmp_path, GOOD_ROWS)), stdout=out)
     assert "新建 4 人" in out.getvalue()
+    # The one-time passwords land beside the roster, readable by its owner only, never in the cwd.
+    (passwords,) = tmp_path.glob("新账号初始密码-*.xlsx")
+    assert passwords.stat().st_mode & 0o777 == 0o600
+    accounts = [row[1].value for row in load_workbook(passwords).active.iter_rows(min_row=3)]
+    assert len([a for a in accounts if a]) == 4
     bad = xlsx_file(tmp_path, [["", "x1", "", "测试工委/甲党委/甲一支部", "", "", "", "", ""]])
     err = io.StringIO()
     with pytest.raises(CommandError, match="未导入任何数据"):

@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--passwords-file",
             default="",
-            help="新账号一次性初始密码表（.xlsx）的保存路径（默认：当前目录下的“新账号初始密码-时间.xlsx”）",
+            help="新账号一次性初始密码表（.xlsx）的保存路径（默认：名册所在目录下的“新账号初始密码-时间.xlsx”）",
         )
 
     def handle(self, *args, **options):
@@ -37,7 +37,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"导入完成：新建 {len(result.created)} 人，更新 {len(result.updated)} 人"))
         if result.initial_passwords:
             stamp = timezone.localtime().strftime("%Y%m%d%H%M")
-            out = Path(options["passwords_file"] or f"新账号初始密码-{stamp}.xlsx")
+            out = Path(options["passwords_file"] or path.with_name(f"新账号初始密码-{stamp}.xlsx"))
             out.write_bytes(initial_passwords_xlsx(result))
             out.chmod(0o600)
             self.stdout.write(f"新账号一次性初始密码已写入：{out}（请逐人发放后删除该文件）")
