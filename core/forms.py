@@ -118,3 +118,13 @@ class ChooserWidget(forms.SelectMultiple):
         context["widget"]["source"] = str(self.source)
         context["widget"]["placeholder"] = self.placeholder
         return context
+
+
+def add_errors_from(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: a field's errors beside that field, the rest
+    (and errors naming no field) above the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

@@ -19,6 +19,7 @@ from wagtail.admin.views import generic
 from wagtail.models import Page
 
 from core.downloads import PDF, ZIP, SafeExportMixin, file_response
+from core.forms import add_errors_from
 from learning.certificates.issuing import revoke
 from learning.certificates.models import CertificateKind, PrintJobStatus
 from learning.certificates.printing import create_print_job, select_by_criterion, select_by_serials
@@ -197,11 +198,7 @@ def print_certificates(request: HttpRequest) -> HttpResponse:
                 request.user, org, selection, want_zip=data["want_zip"], base_url=request.build_absolute_uri("/")
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
+            add_errors_from(form, exc)
         else:
             return redirect("learning_certificate_print_job", pk=job.pk)
     jobs = managed_print_jobs(request.user).select_related("organization", "created_by")[:20]

@@ -16,13 +16,12 @@ from learning.hours.forms import CorrectionForm
 from learning.hours.ledger import adjust
 from learning.hours.models import LedgerEntry, LedgerKind
 from learning.hours.scoping import managed_hour_rules, managed_ledger_entries
+from learning.members.admin_scoping import organization_owned_views
 from learning.members.models import Organization
 from learning.members.scoping import (
     managed_branches,
     managed_members,
-    organized_organizations,
     require_manager,
-    scope_for,
 )
 
 
@@ -52,35 +51,9 @@ class LedgerInspectView(generic.InspectView):
         return get_object_or_404(managed_ledger_entries(self.request.user), pk=self.pk)
 
 
-class _ScopedRuleForm:
-    def get_form(self, form_class=None):
-        form = super().get_form(form_class)
-        field = form.fields["organization"]
-        field.queryset = organized_organizations(self.request.user)
-        if not scope_for(self.request.user).is_admin:
-            # Only a site admin sets the site-wide rule (no organization).
-            field.required = True
-            field.empty_label = None
-        return form
-
-
-class HourRuleIndexView(generic.IndexView):
-    def get_base_queryset(self):
-        return managed_hour_rules(self.request.user).select_related("organization")
-
-
-class HourRuleCreateView(_ScopedRuleForm, generic.CreateView):
-    pass
-
-
-class HourRuleEditView(_ScopedRuleForm, generic.EditView):
-    def get_object(self, queryset=None):
-        return get_object_or_404(managed_hour_rules(self.request.user), pk=self.kwargs["pk"])
-
-
-class HourRuleDeleteView(generic.DeleteView):
-    def get_object(self, queryset=None):
-        return get_object_or_404(managed_hour_rules(self.request.user), pk=self.kwargs["pk"])
+HourRuleIndexView, HourRuleCreateView, HourRuleEditView, HourRuleDeleteView = organization_owned_views(
+    managed_hour_rules
+)
 
 
 class AdminCorrectionForm(CorrectionForm):

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from core.choosers import chooser_response, matching, search_terms
 from core.collation import pinyin
 from core.downloads import xlsx_response
+from core.forms import add_errors_from
 from learning.hours.items import ItemKind, kind_of
 from learning.members.choices import OrgKind
 from learning.members.models import Member, Organization
@@ -286,8 +287,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
                 items=items,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_errors_from(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.forms import add_errors_from
 from learning.members.scoping import own_member, require_manager, scope_for, scoped_view
 from learning.seminars import services
 from learning.seminars.forms import ModerateForm, PostForm, ReflectionForm, ReportForm, ReviewForm, TopicForm
@@ -104,8 +105,7 @@ def topic_new(request: HttpRequest) -> HttpResponse:
                 plan_required=data["plan_required"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_errors_from(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
