@@ -51,3 +51,12 @@ def test_related_terms_come_only_from_readable_pages(world, library):
     assert {"纪检", "通报"} & set(unmasked), unmasked  # the restricted page's title words, when not masked
     masked = backend.related_terms(query, hidden_paths=hidden)
     assert not {"纪检", "通报"} & set(masked), masked
+
+
+def test_a_restriction_added_after_the_archive_was_listed_hides_the_page_at_once(world, site, archive):
+    later = add_material(archive, "稍后设限的材料", "内容。", summary="稍后设限的摘要")
+    visitor = Client()
+    assert "稍后设限的材料" in visitor.get("/theory/").content.decode()  # the archive's order is now cached
+    PageViewRestriction.objects.create(page=later, restriction_type=PageViewRestriction.LOGIN)
+    html = visitor.get("/theory/").content.decode()
+    assert "稍后设限的材料" not in html and "稍后设限的摘要" not in html
