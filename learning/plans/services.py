@@ -425,7 +425,9 @@ def roster(members: QuerySet[Member], year: int, today: dt.date | None = None) -
 
 def branch_totals(branches: QuerySet[Organization], year: int, today: dt.date | None = None) -> list[dict]:
     """Per branch: members, hours this year, members at target, exams passed, plan pairs done/total,
-    overdue items. Two grouped queries, whatever the number of branches or members."""
+    overdue items. Three queries, whatever the number of branches or members: the member figures (one
+    GROUP BY per figure over the subtree, joined by member), the item counts of the plans reaching the
+    subtree, and the (plan, member) pairs' progress grouped by branch."""
     from django.db import connection
 
     today = today or timezone.localdate()
