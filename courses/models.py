@@ -187,16 +187,19 @@ class TheoryIndexPage(Page):
     def materials(self) -> QuerySet:
         return TheoryMaterialPage.objects.child_of(self).live()
 
-    def archive_tags(self) -> list[Tag]:
-        """The most used tags of this archive, with their counts (one aggregate query, cached)."""
-        key = f"courses:archive-tags:{self.pk}:{archive_cache_version()}"
-        return cache.get_or_set(key, lambda: list(self._archive_tags_query()), ARCHIVE_CACHE_SECONDS)
+    def archive_tags(self, request: HttpRequest | None = None) -> list[Tag]:
+        """The most used tags of what ``request``'s visitor may see of this archive, with their counts
+        (one aggregate query, cached per visitor class): a tag only restricted pages carry is a word of
+        those pages, and is not offered to a visitor who may not read them."""
+        hidden = hashlib.md5(",".join(hidden_paths(request) if request else ("public",)).encode()).hexdigest()
+        key = f"courses:archive-tags:{self.pk}:{archive_cache_version()}:{hidden}"
+        return cache.get_or_set(key, lambda: list(self._archive_tags_query(request)), ARCHIVE_CACHE_SECONDS)
 
-    def _archive_tags_query(self) -> QuerySet:
+    def _archive_tags_query(self, request: HttpRequest | None) -> QuerySet:
+        # One filter() call: the count runs over the same (visible) tag rows the filter kept.
         return (
             Tag.objects.filter(
-                courses_theorymaterialtag_items__content_object__path__startswith=self.path,
-                courses_theorymaterialtag_items__content_object__live=True,
+                courses_theorymaterialtag_items__content_object__in=visible_pages(self.materials(), request)
             )
             .annotate(num=models.Count("courses_theorymaterialtag_items"))
             .order_by("-num", "name")[:ARCHIVE_TAG_CHOICES]
@@ -245,7 +248,7 @@ class TheoryIndexPage(Page):
             {
                 "materials": page_obj,
                 "active": active,
-                "tags": self.archive_tags(),
+                "tags": self.archive_tags(request),
                 "all_series": Series.objects.all(),
                 "sorts": [(key, label) for key, (label, _order) in ARCHIVE_SORTS.items()],
             }
