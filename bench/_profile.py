@@ -3,6 +3,8 @@
     .venv/bin/python -m bench._profile report [N]      # N study reports (and N floor requests)
     .venv/bin/python -m bench._profile autosave [N]    # N exam autosaves
     .venv/bin/python -m bench._profile start [N]       # N exam starts (N members)
+    .venv/bin/python -m bench._profile subtree [N]     # N requests of the organizer's subtree workbench
+                                                       # (200 branches / 10,000 members), and of its floor
 
 Not a benchmark (no ``run``): it prints pyinstrument's text report of N requests of the path,
 and the query count of one request next to the trivial view's, for the closing note of a miss.
@@ -106,12 +108,38 @@ def exam(n: int, what: str) -> None:
     profile(save, n, "exam autosave")
 
 
+def subtree(n: int) -> None:
+    from django.db import connection
+
+    from bench.harness import template_floor
+    from bench.workbench import SIZES, build
+
+    _secretary, organizer, _big, committee, _plan = build(SIZES["default"])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    client = _client_for(organizer.user)
+    url = f"/workbench/org/{committee.pk}/"
+    floor_url = template_floor(client, url)
+
+    def page():
+        assert client.get(url).status_code == 200
+
+    def floor():
+        assert client.get(floor_url).status_code == 200
+
+    print(f"queries: subtree page {_queries(page)}, its floor {_queries(floor)}")
+    profile(floor, n, "template floor (same template, context prepared in memory)")
+    profile(page, n, url)
+
+
 def main() -> None:
     what = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 200
     setup_django(f"profile_{what}")
     if what == "report":
         report(n)
+    elif what == "subtree":
+        subtree(n)
     else:
         exam(n, what)
 

@@ -260,7 +260,8 @@ def fresh_database_url(name: str) -> str:
     """A new database for benchmark `name`, a copy of the migrated template: its URL."""
     template = ensure_template()
     if postgres_answers():
-        db = f"bench_{name}"
+        # BENCH_DB_SUFFIX keeps side-by-side checkouts (several helpers on one server) apart.
+        db = f"bench_{name}{os.environ.get('BENCH_DB_SUFFIX', '')}"
         with _pg_admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{db}" TEMPLATE "{template}"')

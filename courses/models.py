@@ -14,12 +14,10 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.core.paginator import Page as PaginatorPage
-from django.core.paginator import Paginator
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, QuerySet
 from django.http import HttpRequest
-from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -31,6 +29,7 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from core.converters import parse_id
+from core.pager import OrderedIdsPaginator
 from core.privacy import hidden_paths, visible_pages
 from courses.blocks import StudyBodyBlock
 from learning.hours.items import CompletedBy, ItemKind, StudyItem
@@ -135,7 +134,7 @@ class CourseCategory(models.Model):
         return self.name
 
 
-# Tag counts and result counts of the archive are cached for this long, and dropped as
+# Tag counts and the order of each filtered list of the archive are cached for this long, and dropped as
 # soon as a material is published, unpublished, moved, deleted or imported (see
 # courses/signal_handlers.py); at 20,000 materials they are the slowest queries of a listing.
 ARCHIVE_CACHE_SECONDS = 300
@@ -152,21 +151,24 @@ def bump_archive_cache() -> None:
         cache.set("courses:archive-version", 2, None)
 
 
-class CachedCountPaginator(Paginator):
-    """A paginator whose total is cached under a key naming the archive, filters and data version."""
-
-    def __init__(self, object_list, per_page, *, cache_key: str, **kwargs) -> None:
-        super().__init__(object_list, per_page, **kwargs)
-        self.cache_key = cache_key
-
-    @cached_property
-    def count(self) -> int:
-        return cache.get_or_set(self.cache_key, lambda: self.object_list.count(), ARCHIVE_CACHE_SECONDS)
+# What a material's card (courses/includes/material_card.html) reads: its link, its meta line, its
+# summary, its hours (the study-item protocol: reading minutes or the editor's hours), series and tags.
+MATERIAL_CARD_FIELDS = (
+    "title",
+    "url_path",
+    "original_date",
+    "source",
+    "summary",
+    "reading_minutes",
+    "credit_hours",
+    "series__name",
+)
 
 
 def material_cards(queryset: QuerySet) -> QuerySet:
-    """What a listing card needs, without the (possibly large) body: two queries in all."""
-    return queryset.defer("body", "content_hash").select_related("series").prefetch_related("tags")
+    """What a listing card needs and nothing more (no body, no Wagtail bookkeeping): two queries in all,
+    the cards with their series, and the tags of every card on the page in one."""
+    return queryset.only(*MATERIAL_CARD_FIELDS).select_related("series").prefetch_related("tags")
 
 
 class TheoryIndexPage(Page):
@@ -185,16 +187,19 @@ class TheoryIndexPage(Page):
     def materials(self) -> QuerySet:
         return TheoryMaterialPage.objects.child_of(self).live()
 
-    def archive_tags(self) -> list[Tag]:
-        """The most used tags of this archive, with their counts (one aggregate query, cached)."""
-        key = f"courses:archive-tags:{self.pk}:{archive_cache_version()}"
-        return cache.get_or_set(key, lambda: list(self._archive_tags_query()), ARCHIVE_CACHE_SECONDS)
+    def archive_tags(self, request: HttpRequest | None = None) -> list[Tag]:
+        """The most used tags of what ``request``'s visitor may see of this archive, with their counts
+        (one aggregate query, cached per visitor class): a tag only restricted pages carry is a word of
+        those pages, and is not offered to a visitor who may not read them."""
+        hidden = hashlib.md5(",".join(hidden_paths(request) if request else ("public",)).encode()).hexdigest()
+        key = f"courses:archive-tags:{self.pk}:{archive_cache_version()}:{hidden}"
+        return cache.get_or_set(key, lambda: list(self._archive_tags_query(request)), ARCHIVE_CACHE_SECONDS)
 
-    def _archive_tags_query(self) -> QuerySet:
+    def _archive_tags_query(self, request: HttpRequest | None) -> QuerySet:
+        # One filter() call: the count runs over the same (visible) tag rows the filter kept.
         return (
             Tag.objects.filter(
-                courses_theorymaterialtag_items__content_object__path__startswith=self.path,
-                courses_theorymaterialtag_items__content_object__live=True,
+                courses_theorymaterialtag_items__content_object__in=visible_pages(self.materials(), request)
             )
             .annotate(num=models.Count("courses_theorymaterialtag_items"))
             .order_by("-num", "name")[:ARCHIVE_TAG_CHOICES]
@@ -223,19 +228,27 @@ class TheoryIndexPage(Page):
         queryset, active = self.filtered_materials(request.GET, request)
         filters = (
             f"t={active['tag'].pk if active['tag'] else request.GET.get('tag', '')}:s={request.GET.get('series', '')}"
-            f":h={','.join(hidden_paths(request))}"  # visitors who may see different pages count differently
+            f":h={','.join(hidden_paths(request))}"  # visitors who may see different pages get different lists
         )
-        paginator = CachedCountPaginator(
-            material_cards(queryset),
+        # The archive's order (ids only) is read once per filter and data version, and a page is the
+        # 20 cards at its position fetched by id: the 1,000th page costs what the first does, and no
+        # COUNT(*) runs per request (core/pager.py).
+        paginator = OrderedIdsPaginator(
+            queryset,
             ARCHIVE_PAGE_SIZE,
-            cache_key=f"courses:archive-count:{self.pk}:{archive_cache_version()}:{hashlib.md5(filters.encode()).hexdigest()}",
+            cache_key=(
+                f"courses:archive-order:{self.pk}:{archive_cache_version()}:{active['sort']}"
+                f":{hashlib.md5(filters.encode()).hexdigest()}"
+            ),
+            timeout=ARCHIVE_CACHE_SECONDS,
+            rows=material_cards,
         )
         page_obj: PaginatorPage = paginator.get_page(request.GET.get("page"))
         context.update(
             {
                 "materials": page_obj,
                 "active": active,
-                "tags": self.archive_tags(),
+                "tags": self.archive_tags(request),
                 "all_series": Series.objects.all(),
                 "sorts": [(key, label) for key, (label, _order) in ARCHIVE_SORTS.items()],
             }

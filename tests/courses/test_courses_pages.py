@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page
 
 from courses.models import (
+    ARCHIVE_SORTS,
     CourseIndexPage,
     CoursePage,
     HomePage,
@@ -107,6 +111,54 @@ def test_the_archive_is_paginated(client, site):
     second = client.get("/theory/", {"tag": "分页", "sort": "title", "page": 2}).content.decode()
     assert "分页资料24" in second and "分页资料00" not in second
     assert client.get("/theory/", {"page": 999}).status_code == 200
+
+
+@pytest.mark.parametrize("sort", ["date", "title"])
+def test_every_page_of_the_archive_lists_the_next_materials_in_order(client, site, sort):
+    index = archive(site)
+    for number in range(47):
+        date = None if number % 9 == 0 else datetime.date(2000 + number % 5, 1 + number % 12, 1)
+        add_material(index, f"顺序资料{(number * 7) % 47:02d}", date=date)
+    expected = list(
+        index.materials().order_by(*ARCHIVE_SORTS[sort][1]).values_list("title", flat=True)
+    )  # the archive's own order, read without paging
+    listed = []
+    for number in (1, 2, 3):
+        html = client.get("/theory/", {"sort": sort, "page": number}).content.decode()
+        assert "共 47 篇" in html and f"第 {number} / 3 页" in html
+        listed += re.findall(r'class="material-title"><a href="[^"]+">([^<]+)</a>', html)
+    assert listed == expected
+    # Past the last page: the last page (Django's get_page), as before.
+    html = client.get("/theory/", {"sort": sort, "page": 999}).content.decode()
+    assert re.findall(r'class="material-title"><a href="[^"]+">([^<]+)</a>', html) == expected[40:]
+
+
+def test_a_deep_page_costs_the_queries_of_the_first_and_never_counts_or_skips_rows(client, site):
+    index = archive(site)
+    for number in range(45):
+        add_material(index, f"深页资料{number:02d}", tags=["深页"])
+    cache.clear()
+    pages = {}
+    for number in (1, 3):
+        client.get("/theory/", {"page": number, "tag": "深页"})  # the order and the tag counts are read once
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/theory/", {"page": number, "tag": "深页"}).status_code == 200
+        pages[number] = [query["sql"] for query in captured.captured_queries]
+    assert len(pages[3]) == len(pages[1])
+    for sql in pages[1] + pages[3]:
+        assert "COUNT(" not in sql.upper() and "OFFSET" not in sql.upper(), sql
+        assert '"body"' not in sql, "a card does not read the body"
+
+
+def test_a_material_unpublished_after_the_order_was_read_is_not_listed(client, site):
+    index = archive(site)
+    first = add_material(index, "先读后撤资料", date=datetime.date(2025, 1, 1))
+    add_material(index, "留下的资料", date=datetime.date(2024, 1, 1))
+    assert "先读后撤资料" in client.get("/theory/").content.decode()
+    # Behind the signals' back (a bulk update): the cached order still names it, the page does not.
+    TheoryMaterialPage.objects.filter(pk=first.pk).update(live=False)
+    html = client.get("/theory/").content.decode()
+    assert "先读后撤资料" not in html and "留下的资料" in html
 
 
 def test_a_material_page_has_a_table_of_contents_tags_breadcrumbs_and_print_styles(client, demo_site):

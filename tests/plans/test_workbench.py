@@ -464,3 +464,29 @@ def test_the_nav_shows_plans_and_the_workbench_by_role(client, world):
     assert "我的学习计划" in body and "支部工作台" not in body
     body = login(client, world.secretary_a1).get("/plans/").content.decode()
     assert "支部工作台" in body
+
+
+def test_the_subtree_figures_are_the_sums_of_each_branchs_roster(world, plan, pages):
+    """branch_totals groups over the whole subtree at once; the roster computes each member apart:
+    the two must agree, branch by branch."""
+    from learning.members.models import Member
+    from learning.plans.services import branch_totals, roster
+
+    HourRule.objects.create(organization=world.branch_a2, annual_target=Decimal("2"))
+    mark_complete(world.member_a1, pages[0], "material")
+    credit(world.member_a1, 1, LedgerKind.MATERIAL, source_key="a", occurred_on=dt.date(2026, 6, 2))
+    credit(world.member_a2, 3, LedgerKind.MATERIAL, source_key="b", occurred_on=dt.date(2026, 3, 2))
+    make_plan(world.organizer_a.user, world.committee_a, pages, required=[True, True], due=dt.date(2026, 5, 31))
+    totals = branch_totals(world.committee_a.branches(), 2026)
+    assert [t["id"] for t in totals] == [world.branch_a1.pk, world.branch_a2.pk]
+    for t in totals:
+        rows = list(roster(Member.objects.filter(branch_id=t["id"], is_active=True), 2026))
+        assert t["members"] == len(rows)
+        assert t["hours"] == sum(r.hours_year for r in rows)
+        assert t["at_target"] == sum(r.target_met for r in rows)
+        assert t["exams_passed"] == sum(r.exams_passed for r in rows)
+        assert t["plans_total"] == sum(r.plans_total for r in rows)
+        assert t["plans_done"] == sum(r.plans_done for r in rows)
+        assert t["overdue_items"] == sum(r.overdue_items for r in rows)
+    assert sum(t["hours"] for t in totals) == 4 and sum(t["plans_done"] for t in totals) >= 1
+    assert sum(t["overdue_items"] for t in totals) > 0 and sum(t["at_target"] for t in totals) >= 1
