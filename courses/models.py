@@ -28,6 +28,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from core import versions
 from core.converters import parse_id
 from core.pager import OrderedIdsPaginator
 from core.privacy import hidden_paths, visible_pages
@@ -138,17 +139,17 @@ class CourseCategory(models.Model):
 # soon as a material is published, unpublished, moved, deleted or imported (see
 # courses/signal_handlers.py); at 20,000 materials they are the slowest queries of a listing.
 ARCHIVE_CACHE_SECONDS = 300
+ARCHIVE_VERSION = "courses:archive"
 
 
-def archive_cache_version() -> int:
-    return cache.get_or_set("courses:archive-version", 1, None)
+def archive_cache_version(request: HttpRequest | None = None) -> int:
+    """The archive's data version: kept in the database, so a publish in one app server or worker
+    process drops the cached lists of every other at once (core/versions.py)."""
+    return versions.current(ARCHIVE_VERSION, request)
 
 
 def bump_archive_cache() -> None:
-    try:
-        cache.incr("courses:archive-version")
-    except ValueError:
-        cache.set("courses:archive-version", 2, None)
+    versions.bump(ARCHIVE_VERSION)
 
 
 # What a material's card (courses/includes/material_card.html) reads: its link, its meta line, its
@@ -192,7 +193,7 @@ class TheoryIndexPage(Page):
         (one aggregate query, cached per visitor class): a tag only restricted pages carry is a word of
         those pages, and is not offered to a visitor who may not read them."""
         hidden = hashlib.md5(",".join(hidden_paths(request) if request else ("public",)).encode()).hexdigest()
-        key = f"courses:archive-tags:{self.pk}:{archive_cache_version()}:{hidden}"
+        key = f"courses:archive-tags:{self.pk}:{archive_cache_version(request)}:{hidden}"
         return cache.get_or_set(key, lambda: list(self._archive_tags_query(request)), ARCHIVE_CACHE_SECONDS)
 
     def _archive_tags_query(self, request: HttpRequest | None) -> QuerySet:
@@ -237,7 +238,7 @@ class TheoryIndexPage(Page):
             queryset,
             ARCHIVE_PAGE_SIZE,
             cache_key=(
-                f"courses:archive-order:{self.pk}:{archive_cache_version()}:{active['sort']}"
+                f"courses:archive-order:{self.pk}:{archive_cache_version(request)}:{active['sort']}"
                 f":{hashlib.md5(filters.encode()).hexdigest()}"
             ),
             timeout=ARCHIVE_CACHE_SECONDS,

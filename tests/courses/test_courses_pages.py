@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime
 import re
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page
 
+from core.models import DataVersion
 from courses.models import (
     ARCHIVE_SORTS,
+    ARCHIVE_VERSION,
     CourseIndexPage,
     CoursePage,
     HomePage,
@@ -159,6 +163,22 @@ def test_a_material_unpublished_after_the_order_was_read_is_not_listed(client, s
     TheoryMaterialPage.objects.filter(pk=first.pk).update(live=False)
     html = client.get("/theory/").content.decode()
     assert "先读后撤资料" not in html and "留下的资料" in html
+
+
+def test_a_publish_in_another_process_drops_this_process_cached_listing(client, site):
+    """Each gunicorn worker keeps its own memory cache: the archive's data version lives in the database,
+    so a material published through another worker is listed here at once, not after the cache expires."""
+    index = archive(site)
+    add_material(index, "早先的资料", date=datetime.date(2024, 1, 1))
+    assert "早先的资料" in client.get("/theory/").content.decode()  # the order is cached here
+    # The other worker's publish: its page row and its bump of the version, none of this process's cache.
+    with mock.patch("courses.signal_handlers.bump_archive_cache"):
+        later = add_material(index, "另一进程发布的资料", date=datetime.date(2025, 1, 1))
+    assert "另一进程发布的资料" not in client.get("/theory/").content.decode()  # nothing moved the version
+    DataVersion.objects.filter(key=ARCHIVE_VERSION).update(value=F("value") + 1)
+    html = client.get("/theory/").content.decode()
+    assert "另一进程发布的资料" in html and "共 2 篇" in html
+    assert later.live
 
 
 def test_a_material_page_has_a_table_of_contents_tags_breadcrumbs_and_print_styles(client, demo_site):
