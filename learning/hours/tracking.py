@@ -33,8 +33,8 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
-from django.db import transaction
-from django.db.models import CharField, Exists, ExpressionWrapper, F, OuterRef, Value
+from django.db import connection, transaction
+from django.db.models import CharField, Exists, ExpressionWrapper, F, FilteredRelation, OuterRef, Q, Value
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from wagtail.models import Page, PageViewRestriction
@@ -275,29 +275,113 @@ def _number(data: dict, key: str, default=None, *, integer: bool = False):
     return int(value) if integer else float(value)
 
 
-def _visible_by_id(request, page_id: int) -> bool:
-    """Cheap visibility check for the hot path: one query, restrictions loaded only when some exist.
-
-    "A restriction applies" is "its page's path is a prefix of this page's path" (treebeard's
-    materialized paths), asked as an EXISTS next to the page's own columns.
-    """
-    restricted = PageViewRestriction.objects.annotate(
-        target=ExpressionWrapper(OuterRef("path"), output_field=CharField())
-    ).filter(target__startswith=F("page__path"))
-    row = (
-        Page.objects.filter(pk=page_id)
-        .annotate(restricted=Exists(restricted))
-        .values_list("live", "expired", "path", "restricted")
-        .first()
-    )
-    if row is None or not row[0] or row[1]:
-        return False
-    if not row[3]:
-        return True
+def _restrictions_accept(request, path: str) -> bool:
+    """Every privacy restriction on the page at ``path`` or above it accepts the request."""
     step = Page.steplen
-    paths = [row[2][:i] for i in range(step, len(row[2]) + 1, step)]
+    paths = [path[:i] for i in range(step, len(path) + 1, step)]
     restrictions = PageViewRestriction.objects.filter(page__path__in=paths).select_related("page")
     return all(restriction.accept_request(request) for restriction in restrictions)
+
+
+def _locked_lock(request, member_id: int, now: dt.datetime) -> StudyLock | None:
+    """The member's ``StudyLock`` row, locked (it serializes all of the member's reports), if the
+    member and the account are still active; annotated: whether the login session the token was
+    issued to still exists (not logged out, not expired)."""
+    return (
+        StudyLock.objects.select_for_update(of=("self",))
+        .filter(member_id=member_id, member__is_active=True, member__user__is_active=True)
+        .annotate(logged_in=login_session_alive(request, now))
+        .only("member_id", "session_id", "last_credit_at")
+        .first()
+    )
+
+
+def _session_state(session_id: int, member_id: int, page_id: int) -> StudySession | None:
+    """The report's session with the member's progress on the page (``p_*``) and the page's
+    visibility (``page_*``; "a restriction applies" is "its page's path is a prefix of this page's
+    path", treebeard's materialized paths, asked as an EXISTS), in one query.
+
+    Read after the member's lock is taken, so that it sees what the report before it wrote (a
+    row joined to the locking query would be the version from before the wait).
+    """
+    restricted = PageViewRestriction.objects.annotate(
+        target=ExpressionWrapper(OuterRef("page__path"), output_field=CharField())
+    ).filter(target__startswith=F("page__path"))
+    return (
+        StudySession.objects.filter(pk=session_id, member_id=member_id, page_id=page_id)
+        .annotate(
+            progress=FilteredRelation("member__study_progress", condition=Q(member__study_progress__page_id=page_id)),
+            p_id=F("progress__id"),
+            p_seconds=F("progress__seconds"),
+            p_required=F("progress__required_seconds"),
+            p_video=F("progress__video_watched"),
+            p_completed_at=F("progress__completed_at"),
+            p_updated_at=F("progress__updated_at"),
+            page_live=F("page__live"),
+            page_expired=F("page__expired"),
+            page_path=F("page__path"),
+            page_restricted=Exists(restricted),
+        )
+        .first()
+    )
+
+
+def _progress_of(state: StudySession | None, member_id: int, page_id: int) -> StudyProgress:
+    if state is None or state.p_id is None:
+        progress = StudyProgress.objects.filter(member_id=member_id, page_id=page_id).first()
+        if progress is None:
+            raise StudyError("学习内容不存在", 404, "not_found")
+        return progress
+    progress = StudyProgress(
+        pk=state.p_id,
+        member_id=member_id,
+        page_id=page_id,
+        seconds=state.p_seconds,
+        required_seconds=state.p_required,
+        video_watched=state.p_video,
+        completed_at=state.p_completed_at,
+        updated_at=state.p_updated_at,
+    )
+    progress._state.adding = False
+    return progress
+
+
+def _save_report(session: StudySession, lock: StudyLock, progress: StudyProgress) -> None:
+    """Write the report's three rows: on PostgreSQL in one statement (one round trip instead of three)."""
+    if connection.vendor != "postgresql":
+        session.save(update_fields=["last_seq", "last_report_at"])
+        lock.save(update_fields=["last_credit_at"])
+        progress.save(update_fields=["seconds", "video_watched", "updated_at"])
+        return
+    q = connection.ops.quote_name
+
+    def table(model) -> str:
+        return q(model._meta.db_table)
+
+    def col(model, name: str) -> str:
+        return q(model._meta.get_field(name).column)
+
+    S, L, P = StudySession, StudyLock, StudyProgress
+    sql = (
+        f"WITH s AS (UPDATE {table(S)} SET {col(S, 'last_seq')} = %s, {col(S, 'last_report_at')} = %s"
+        f" WHERE {col(S, 'id')} = %s),"
+        f" l AS (UPDATE {table(L)} SET {col(L, 'last_credit_at')} = %s WHERE {col(L, 'member')} = %s)"
+        f" UPDATE {table(P)} SET {col(P, 'seconds')} = %s, {col(P, 'video_watched')} = %s,"
+        f" {col(P, 'updated_at')} = %s WHERE {col(P, 'id')} = %s"
+    )
+    params = [
+        session.last_seq,
+        session.last_report_at,
+        session.pk,
+        lock.last_credit_at,
+        lock.member_id,
+        progress.seconds,
+        progress.video_watched,
+        progress.updated_at,
+        progress.pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def record_report(request, data: dict, *, member: Member | None = None, now: dt.datetime | None = None) -> ReportResult:
@@ -306,7 +390,9 @@ def record_report(request, data: dict, *, member: Member | None = None, now: dt.
     The report authenticates with its session token (bound to the member, the page and
     the browser's login cookie); the login session behind that cookie must still exist and
     the member and account be active, checked inside the one query that locks the member's
-    ``StudyLock`` row (which serializes all of the member's reports).
+    ``StudyLock`` row (which serializes all of the member's reports); one more query reads the
+    session, the progress and the page. Then one write (three rows; one statement on PostgreSQL)
+    and, only when the time required is reached, the completion and its one credit.
     """
     if not isinstance(data, dict):
         raise StudyError("报告格式无效")
@@ -324,25 +410,18 @@ def record_report(request, data: dict, *, member: Member | None = None, now: dt.
     now = now or timezone.now()
 
     with transaction.atomic():
-        # One query, as before: the member's lock, joined to the member and account (both still
-        # active) and checked against the login session the token was issued to (not logged out,
-        # not expired). A report after logout or deactivation credits nothing.
-        lock = (
-            StudyLock.objects.select_for_update(of=("self",))
-            .select_related("session")
-            .filter(member_id=member_id, member__is_active=True, member__user__is_active=True)
-            .annotate(logged_in=login_session_alive(request, now))
-            .first()
-        )
+        lock = _locked_lock(request, member_id, now)
         if lock is None or not lock.logged_in:
             raise StudyError("登录已失效，请重新登录后继续学习", 403, "logged_out")
-        progress = StudyProgress.objects.get(member_id=member_id, page_id=page_id)
-        session = lock.session
-        if session is None or session.pk != session_id:
+        session = _session_state(session_id, member_id, page_id)
+        progress = _progress_of(session, member_id, page_id)
+        if session is None or lock.session_id != session_id:
             return ReportResult("superseded", 0, progress, message="您已在其他页面或设备上学习，本页已暂停计时")
         if seq <= session.last_seq:
             return ReportResult("replay", 0, progress, message="重复或过期的报告，未计时")
-        if not _visible_by_id(request, page_id):
+        if not session.page_live or session.page_expired:
+            raise StudyError("您无权学习该内容", 403, "forbidden")
+        if session.page_restricted and not _restrictions_accept(request, session.page_path):
             raise StudyError("您无权学习该内容", 403, "forbidden")
         gap = (now - session.last_report_at).total_seconds()
         session.last_seq = seq
@@ -371,10 +450,9 @@ def record_report(request, data: dict, *, member: Member | None = None, now: dt.
         credited = round(progress.seconds - before, 3)
         lock.last_credit_at = now
         progress.updated_at = now
-        session.save(update_fields=["last_seq", "last_report_at"])
-        lock.save(update_fields=["last_credit_at"])
-        progress.save(update_fields=["seconds", "video_watched", "updated_at"])
+        _save_report(session, lock, progress)
         completed_now = False
+        # The ledger is written only when the time required is crossed (then once: unique constraints).
         if progress.completed_at is None and progress.seconds >= progress.required_seconds:
             member = member or Member.objects.select_related("branch").get(pk=member_id)
             completed_now = _complete(member, progress, _study_page(page_id), now)
