@@ -283,77 +283,67 @@ def _restrictions_accept(request, path: str) -> bool:
     return all(restriction.accept_request(request) for restriction in restrictions)
 
 
-def _locked_lock(request, member_id: int, now: dt.datetime) -> StudyLock | None:
-    """The member's ``StudyLock`` row, locked (it serializes all of the member's reports), if the
-    member and the account are still active; annotated: whether the login session the token was
-    issued to still exists (not logged out, not expired)."""
-    return (
-        StudyLock.objects.select_for_update(of=("self",))
-        .filter(member_id=member_id, member__is_active=True, member__user__is_active=True)
-        .annotate(logged_in=login_session_alive(request, now))
-        .only("member_id", "session_id", "last_credit_at")
-        .first()
-    )
+def _report_state(request, member_id: int, page_id: int, now: dt.datetime) -> StudyLock | None:
+    """The report's one read: the member's ``StudyLock`` row with everything a report decides on.
 
-
-def _session_state(session_id: int, member_id: int, page_id: int) -> StudySession | None:
-    """The report's session with the member's progress on the page (``p_*``) and the page's
-    visibility (``page_*``; "a restriction applies" is "its page's path is a prefix of this page's
-    path", treebeard's materialized paths, asked as an EXISTS), in one query.
-
-    Read after the member's lock is taken, so that it sees what the report before it wrote (a
-    row joined to the locking query would be the version from before the wait).
+    Joined to it: the member and the account (both still active, else no row), the session the
+    lock points to, the member's progress on the page (``p_*``) and the visibility of the session's
+    page (``page_*``; "a restriction applies" is "its page's path is a prefix of this page's path",
+    treebeard's materialized paths, asked as an EXISTS); annotated: whether the login session the
+    token was issued to still exists (not logged out, not expired).
     """
     restricted = PageViewRestriction.objects.annotate(
-        target=ExpressionWrapper(OuterRef("page__path"), output_field=CharField())
+        target=ExpressionWrapper(OuterRef("session__page__path"), output_field=CharField())
     ).filter(target__startswith=F("page__path"))
     return (
-        StudySession.objects.filter(pk=session_id, member_id=member_id, page_id=page_id)
+        StudyLock.objects.select_related("session")
+        .filter(member_id=member_id, member__is_active=True, member__user__is_active=True)
         .annotate(
             progress=FilteredRelation("member__study_progress", condition=Q(member__study_progress__page_id=page_id)),
+            logged_in=login_session_alive(request, now),
             p_id=F("progress__id"),
             p_seconds=F("progress__seconds"),
             p_required=F("progress__required_seconds"),
             p_video=F("progress__video_watched"),
             p_completed_at=F("progress__completed_at"),
             p_updated_at=F("progress__updated_at"),
-            page_live=F("page__live"),
-            page_expired=F("page__expired"),
-            page_path=F("page__path"),
+            page_live=F("session__page__live"),
+            page_expired=F("session__page__expired"),
+            page_path=F("session__page__path"),
             page_restricted=Exists(restricted),
         )
         .first()
     )
 
 
-def _progress_of(state: StudySession | None, member_id: int, page_id: int) -> StudyProgress:
-    if state is None or state.p_id is None:
-        progress = StudyProgress.objects.filter(member_id=member_id, page_id=page_id).first()
-        if progress is None:
-            raise StudyError("学习内容不存在", 404, "not_found")
-        return progress
+def _progress_of(lock: StudyLock, member_id: int, page_id: int) -> StudyProgress:
+    if lock.p_id is None:
+        raise StudyError("学习内容不存在", 404, "not_found")
     progress = StudyProgress(
-        pk=state.p_id,
+        pk=lock.p_id,
         member_id=member_id,
         page_id=page_id,
-        seconds=state.p_seconds,
-        required_seconds=state.p_required,
-        video_watched=state.p_video,
-        completed_at=state.p_completed_at,
-        updated_at=state.p_updated_at,
+        seconds=lock.p_seconds,
+        required_seconds=lock.p_required,
+        video_watched=lock.p_video,
+        completed_at=lock.p_completed_at,
+        updated_at=lock.p_updated_at,
     )
     progress._state.adding = False
     return progress
 
 
-def _save_report(session: StudySession, lock: StudyLock, progress: StudyProgress) -> None:
-    """Write the report's three rows: on PostgreSQL in one statement (one round trip instead of three)."""
-    if connection.vendor != "postgresql":
-        session.save(update_fields=["last_seq", "last_report_at"])
-        lock.save(update_fields=["last_credit_at"])
-        progress.save(update_fields=["seconds", "video_watched", "updated_at"])
-        return
-    q = connection.ops.quote_name
+def _save_report(lock: StudyLock, read_credit_at: dt.datetime, session: StudySession, progress: StudyProgress) -> bool:
+    """Write the report's three rows if the member's lock row is as the report read it; False if not.
+
+    Every accepted report moves ``StudyLock.last_credit_at`` and a new page or device moves
+    ``StudyLock.session``: a lock row unchanged since the read means no other report or session
+    of the member came in between, so what this report computed from its read still holds (a
+    compare-and-set on the one row that serializes the member's reports, instead of holding it
+    locked across the request). The three rows change together or not at all: on PostgreSQL one
+    statement (one round trip), elsewhere a transaction. Study time only grows (``GREATEST``).
+    """
+    q, when = connection.ops.quote_name, connection.ops.adapt_datetimefield_value
 
     def table(model) -> str:
         return q(model._meta.db_table)
@@ -362,26 +352,41 @@ def _save_report(session: StudySession, lock: StudyLock, progress: StudyProgress
         return q(model._meta.get_field(name).column)
 
     S, L, P = StudySession, StudyLock, StudyProgress
-    sql = (
-        f"WITH s AS (UPDATE {table(S)} SET {col(S, 'last_seq')} = %s, {col(S, 'last_report_at')} = %s"
-        f" WHERE {col(S, 'id')} = %s),"
-        f" l AS (UPDATE {table(L)} SET {col(L, 'last_credit_at')} = %s WHERE {col(L, 'member')} = %s)"
-        f" UPDATE {table(P)} SET {col(P, 'seconds')} = %s, {col(P, 'video_watched')} = %s,"
+    set_lock = (
+        f"UPDATE {table(L)} SET {col(L, 'last_credit_at')} = %s"
+        f" WHERE {col(L, 'member')} = %s AND {col(L, 'session')} = %s AND {col(L, 'last_credit_at')} = %s"
+    )
+    lock_params = [when(lock.last_credit_at), lock.member_id, session.pk, when(read_credit_at)]
+    set_session = (
+        f"UPDATE {table(S)} SET {col(S, 'last_seq')} = %s, {col(S, 'last_report_at')} = %s WHERE {col(S, 'id')} = %s"
+    )
+    session_params = [session.last_seq, when(session.last_report_at), session.pk]
+    seconds, video = col(P, "seconds"), col(P, "video_watched")
+    set_progress = (
+        f"UPDATE {table(P)} SET {seconds} = GREATEST({seconds}, %s), {video} = GREATEST({video}, %s),"
         f" {col(P, 'updated_at')} = %s WHERE {col(P, 'id')} = %s"
     )
-    params = [
-        session.last_seq,
-        session.last_report_at,
-        session.pk,
-        lock.last_credit_at,
-        lock.member_id,
-        progress.seconds,
-        progress.video_watched,
-        progress.updated_at,
-        progress.pk,
-    ]
+    progress_params = [progress.seconds, progress.video_watched, when(progress.updated_at), progress.pk]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH l AS ({set_lock} RETURNING 1),"
+                f" s AS ({set_session} AND EXISTS (SELECT 1 FROM l) RETURNING 1)"
+                f" {set_progress} AND EXISTS (SELECT 1 FROM l) RETURNING 1",
+                [*lock_params, *session_params, *progress_params],
+            )
+            return cursor.fetchone() is not None
+        with transaction.atomic():
+            cursor.execute(set_lock, lock_params)
+            if cursor.rowcount != 1:
+                return False
+            cursor.execute(set_session, session_params)
+            # SQLite spells GREATEST as the two-argument MAX.
+            cursor.execute(set_progress.replace("GREATEST(", "MAX("), progress_params)
+            return True
+
+
+REPORT_ATTEMPTS = 3
 
 
 def record_report(request, data: dict, *, member: Member | None = None, now: dt.datetime | None = None) -> ReportResult:
@@ -389,10 +394,11 @@ def record_report(request, data: dict, *, member: Member | None = None, now: dt.
 
     The report authenticates with its session token (bound to the member, the page and
     the browser's login cookie); the login session behind that cookie must still exist and
-    the member and account be active, checked inside the one query that locks the member's
-    ``StudyLock`` row (which serializes all of the member's reports); one more query reads the
-    session, the progress and the page. Then one write (three rows; one statement on PostgreSQL)
-    and, only when the time required is reached, the completion and its one credit.
+    the member and account be active. One query reads all of it with the member's
+    ``StudyLock`` row, the session, the progress and the page; one statement writes the three
+    rows if the lock row is still as read (``_save_report``; another report of the member
+    came in between: read again). The ledger is written only when the time required is
+    crossed, once (``_complete``).
     """
     if not isinstance(data, dict):
         raise StudyError("报告格式无效")
@@ -408,56 +414,71 @@ def record_report(request, data: dict, *, member: Member | None = None, now: dt.
     if member is not None and member.pk != member_id:
         raise StudyError("学习会话无效", 403, "forged")
     now = now or timezone.now()
+    for _ in range(REPORT_ATTEMPTS):
+        result = _try_report(
+            request, member, member_id, page_id, session_id, seq, active, video_position, video_rate, now
+        )
+        if result is not None:
+            return result
+    # Reports of the member kept coming in between (a script hammering the endpoint): this one counts nothing.
+    progress = _progress_of(_report_state(request, member_id, page_id, now), member_id, page_id)
+    return ReportResult("replay", 0, progress, message="重复或过期的报告，未计时")
 
-    with transaction.atomic():
-        lock = _locked_lock(request, member_id, now)
-        if lock is None or not lock.logged_in:
-            raise StudyError("登录已失效，请重新登录后继续学习", 403, "logged_out")
-        session = _session_state(session_id, member_id, page_id)
-        progress = _progress_of(session, member_id, page_id)
-        if session is None or lock.session_id != session_id:
-            return ReportResult("superseded", 0, progress, message="您已在其他页面或设备上学习，本页已暂停计时")
-        if seq <= session.last_seq:
-            return ReportResult("replay", 0, progress, message="重复或过期的报告，未计时")
-        if not session.page_live or session.page_expired:
-            raise StudyError("您无权学习该内容", 403, "forbidden")
-        if session.page_restricted and not _restrictions_accept(request, session.page_path):
-            raise StudyError("您无权学习该内容", 403, "forbidden")
-        gap = (now - session.last_report_at).total_seconds()
-        session.last_seq = seq
-        session.last_report_at = max(now, session.last_report_at)
 
-        status = "counted"
-        message = ""
-        if gap > idle_seconds() or gap < 0:
+def _try_report(
+    request, member, member_id, page_id, session_id, seq, active, video_position, video_rate, now
+) -> ReportResult | None:
+    """One read-compute-write round of ``record_report``; None if the member's lock row moved meanwhile."""
+    lock = _report_state(request, member_id, page_id, now)
+    if lock is None or not lock.logged_in:
+        raise StudyError("登录已失效，请重新登录后继续学习", 403, "logged_out")
+    progress = _progress_of(lock, member_id, page_id)
+    session = lock.session
+    if session is None or session.pk != session_id:
+        return ReportResult("superseded", 0, progress, message="您已在其他页面或设备上学习，本页已暂停计时")
+    if seq <= session.last_seq:
+        return ReportResult("replay", 0, progress, message="重复或过期的报告，未计时")
+    if not lock.page_live or lock.page_expired:
+        raise StudyError("您无权学习该内容", 403, "forbidden")
+    if lock.page_restricted and not _restrictions_accept(request, lock.page_path):
+        raise StudyError("您无权学习该内容", 403, "forbidden")
+    gap = (now - session.last_report_at).total_seconds()
+    session.last_seq = seq
+    session.last_report_at = max(now, session.last_report_at)
+
+    status = "counted"
+    message = ""
+    if gap > idle_seconds() or gap < 0:
+        seconds = 0.0
+        status, message = "idle", "长时间未操作，本段时间不计入学时"
+    else:
+        wall = min(gap, (now - lock.last_credit_at).total_seconds())
+        seconds = max(0.0, min(active, report_interval() * 2, wall))
+    if video_position is not None and session.kind == ItemKind.LESSON:
+        if video_rate is not None and video_rate > 1.0001:
             seconds = 0.0
-            status, message = "idle", "长时间未操作，本段时间不计入学时"
-        else:
-            wall = min(gap, (now - lock.last_credit_at).total_seconds())
-            seconds = max(0.0, min(active, report_interval() * 2, wall))
-        if video_position is not None and session.kind == ItemKind.LESSON:
-            if video_rate is not None and video_rate > 1.0001:
-                seconds = 0.0
-                status, message = "counted", "倍速播放不计入学时"
-            allowed = progress.video_watched + max(gap, 0) + VIDEO_TOLERANCE_SECONDS
-            if video_position > allowed:
-                seconds = 0.0
-                status, message = "seek_back", "不能跳过未观看的视频内容"
-            elif video_position > progress.video_watched and (video_rate is None or video_rate <= 1.0001):
-                progress.video_watched = min(video_position, progress.video_watched + max(gap, 0))
-        before = progress.seconds
-        progress.seconds = round(min(max(session.max_seconds, before), before + seconds), 3)
-        credited = round(progress.seconds - before, 3)
-        lock.last_credit_at = now
-        progress.updated_at = now
-        _save_report(session, lock, progress)
-        completed_now = False
-        # The ledger is written only when the time required is crossed (then once: unique constraints).
-        if progress.completed_at is None and progress.seconds >= progress.required_seconds:
-            member = member or Member.objects.select_related("branch").get(pk=member_id)
+            status, message = "counted", "倍速播放不计入学时"
+        allowed = progress.video_watched + max(gap, 0) + VIDEO_TOLERANCE_SECONDS
+        if video_position > allowed:
+            seconds = 0.0
+            status, message = "seek_back", "不能跳过未观看的视频内容"
+        elif video_position > progress.video_watched and (video_rate is None or video_rate <= 1.0001):
+            progress.video_watched = min(video_position, progress.video_watched + max(gap, 0))
+    before = progress.seconds
+    progress.seconds = round(min(max(session.max_seconds, before), before + seconds), 3)
+    credited = round(progress.seconds - before, 3)
+    read_credit_at = lock.last_credit_at
+    lock.last_credit_at = now
+    progress.updated_at = now
+    if not _save_report(lock, read_credit_at, session, progress):
+        return None
+    completed_now = False
+    if progress.completed_at is None and progress.seconds >= progress.required_seconds:
+        member = member or Member.objects.select_related("branch").get(pk=member_id)
+        with transaction.atomic():
             completed_now = _complete(member, progress, _study_page(page_id), now)
-            status = "complete"
-        return ReportResult(status, credited, progress, completed_now, message)
+        status = "complete"
+    return ReportResult(status, credited, progress, completed_now, message)
 
 
 # --- completion ---------------------------------------------------------------------
