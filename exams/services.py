@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -299,39 +299,88 @@ def save_answer(
     now: dt.datetime | None = None,
     displayed: bool = False,
 ) -> AttemptQuestion:
+    """Autosave one answer of ``member``'s attempt (see ``save_own_answer``)."""
+    items = AttemptQuestion.objects.filter(attempt__member=member)
+    return save_own_answer(items, attempt_id, item_id, response, now=now, displayed=displayed)
+
+
+def save_own_answer(
+    own_items: QuerySet[AttemptQuestion],
+    attempt_id: int,
+    item_id: int,
+    response: Any,
+    *,
+    now: dt.datetime | None = None,
+    displayed: bool = False,
+) -> AttemptQuestion:
     """Autosave one answer. Accepted until the deadline plus a short grace for answers in flight.
+
+    ``own_items``: the requester's own attempt items (a scoped queryset). One read (the item with
+    its question's type and the attempt's status and deadline) and one write of the one answer;
+    the write takes a row lock on the attempt inside the UPDATE itself (``FOR NO KEY UPDATE`` on
+    PostgreSQL) and stores the answer only if the attempt is still open: a submission, which locks
+    the attempt before grading, and a late autosave never interleave, and an answer acknowledged
+    is one the grading sees.
 
     ``displayed``: a choice answer in the letters the page showed (the answer page never sees the
     question's own letters); stored translated back through the attempt's option order.
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        attempt = (
-            Attempt.objects.select_for_update()
-            .only("pk", "status", "deadline", "member_id")
-            .filter(pk=attempt_id, member=member)
-            .first()
-        )
-        if attempt is None:
+    item = (
+        own_items.filter(pk=item_id, attempt_id=attempt_id)
+        .select_related("question", "attempt")
+        .only("pk", "option_order", "question__qtype", "question__answer", "attempt__status", "attempt__deadline")
+        .first()
+    )
+    if item is None:
+        if not own_items.filter(attempt_id=attempt_id).exists():
             raise AttemptNotFound()
-        if not attempt.is_in_progress:
-            raise ExamError("已交卷，不能再修改答案")
-        if now > attempt.deadline + dt.timedelta(seconds=GRACE_SECONDS):
-            raise ExamError("答题时间已到，答案未保存")
-        item = (
-            AttemptQuestion.objects.select_related("question")
-            .only("pk", "option_order", "question__qtype", "question__answer")
-            .filter(pk=item_id, attempt_id=attempt.pk)
-            .first()
-        )
-        if item is None:
-            raise ExamError("该题不属于本答卷")
-        if displayed and item.question.qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-            response = original_response(item.option_order, response)
-        item.response = validate_response(item.question, len(item.option_order), response)
-        item.answered_at = now
-        item.save(update_fields=["response", "answered_at"])
+        raise ExamError("该题不属于本答卷")
+    _check_open(item.attempt, now)
+    if displayed and item.question.qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+        response = original_response(item.option_order, response)
+    item.response = validate_response(item.question, len(item.option_order), response)
+    item.answered_at = now
+    if not _write_answer(item, attempt_id, now):  # submitted (or expired) between the read and the write
+        _check_open(Attempt.objects.only("status", "deadline").get(pk=attempt_id), now)
+        raise ExamError("已交卷，不能再修改答案")
     return item
+
+
+def _write_answer(item: AttemptQuestion, attempt_id: int, now: dt.datetime) -> bool:
+    """UPDATE the one answer if its attempt is still open, locking the attempt row inside the
+    statement (PostgreSQL; SQLite serializes writers itself). One statement, its own transaction:
+    the lock is held just while it runs, and no BEGIN/COMMIT round trips (Django refuses a
+    ``select_for_update()`` subquery outside ``atomic()``, hence the SQL)."""
+    q, item_meta, attempt_meta = connection.ops.quote_name, AttemptQuestion._meta, Attempt._meta
+
+    def col(meta, name: str) -> str:
+        return q(meta.get_field(name).column)
+
+    lock = " FOR NO KEY UPDATE" if connection.vendor == "postgresql" else ""
+    sql = (
+        f"UPDATE {q(item_meta.db_table)} SET {col(item_meta, 'response')} = %s, {col(item_meta, 'answered_at')} = %s"
+        f" WHERE {col(item_meta, 'id')} = %s AND {col(item_meta, 'attempt')} IN (SELECT {col(attempt_meta, 'id')} FROM {q(attempt_meta.db_table)}"
+        f" WHERE {col(attempt_meta, 'id')} = %s AND {col(attempt_meta, 'status')} = %s AND {col(attempt_meta, 'deadline')} >= %s{lock})"
+    )
+    params = [
+        item_meta.get_field("response").get_db_prep_save(item.response, connection),
+        connection.ops.adapt_datetimefield_value(now),
+        item.pk,
+        attempt_id,
+        AttemptStatus.IN_PROGRESS,
+        connection.ops.adapt_datetimefield_value(now - dt.timedelta(seconds=GRACE_SECONDS)),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
+
+
+def _check_open(attempt: Attempt, now: dt.datetime) -> None:
+    if not attempt.is_in_progress:
+        raise ExamError("已交卷，不能再修改答案")
+    if now > attempt.deadline + dt.timedelta(seconds=GRACE_SECONDS):
+        raise ExamError("答题时间已到，答案未保存")
 
 
 def record_tab_switch(attempt: Attempt, *, now: dt.datetime | None = None) -> Attempt:
