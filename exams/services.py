@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from exams.choices import (
@@ -43,15 +43,18 @@ MAX_BLANK_LENGTH = 200
 
 
 def audience_q(exam: ExamPage, prefix: str = "") -> Q:
-    """Q over Member (``prefix`` e.g. "member__") for the exam's audience."""
-    org_paths = list(exam.audience_organizations.values_list("path", flat=True))
-    member_ids = list(exam.audience_members.values_list("pk", flat=True))
-    if not org_paths and not member_ids:
-        return Q(**{f"{prefix}is_active": True})
-    q = Q(**{f"{prefix}pk__in": member_ids}) if member_ids else Q(pk__in=[])
-    for path in org_paths:
-        q |= Q(**{f"{prefix}branch__path__startswith": path})
-    return q
+    """Q over Member (``prefix`` e.g. "member__") for the exam's audience: no query of its own.
+
+    An exam without an audience is for every member on the roll; else the member is named, or
+    their branch is in the subtree of a named organization (treebeard's materialized paths).
+    """
+    organizations = ExamPage.audience_organizations.through.objects.filter(exampage_id=exam.pk)
+    members = ExamPage.audience_members.through.objects.filter(exampage_id=exam.pk)
+    in_subtree = organizations.annotate(
+        branch_path=ExpressionWrapper(OuterRef(f"{prefix}branch__path"), output_field=CharField())
+    ).filter(branch_path__startswith=F("organization__path"))
+    everyone = Q(~Exists(organizations), ~Exists(members), **{f"{prefix}is_active": True})
+    return everyone | Q(Exists(members.filter(member_id=OuterRef(f"{prefix}pk")))) | Q(Exists(in_subtree))
 
 
 def notify_exam_published(sender, instance: ExamPage, **kwargs) -> int:
@@ -162,26 +165,29 @@ def exams_for_member(
 # --- drawing questions -------------------------------------------------------------
 
 
-def draw_questions(exam: ExamPage, rng: random.Random) -> list[tuple[Question, Decimal]]:
-    """The questions of one attempt with their points: the fixed list, or drawn by each rule."""
+def draw_questions(exam: ExamPage) -> list[tuple[Question, Decimal]]:
+    """The questions of one attempt with their points: the fixed list, or drawn by each rule.
+
+    One query for a fixed paper; for a drawn one, the rules with their banks and knowledge points
+    (three queries) and one query a rule that draws in SQL (``ORDER BY random() LIMIT count``),
+    whatever the size of the bank.
+    """
     paper = exam.paper
     if paper.mode == PaperMode.FIXED:
         chosen = [(pq.question, pq.effective_points) for pq in paper.fixed_questions.select_related("question")]
     else:
         chosen = []
         taken: set[int] = set()
-        for rule in paper.rules.all():
-            ids = list(rule.candidates().exclude(pk__in=taken).values_list("pk", flat=True))
-            if len(ids) < rule.count:
+        for rule in paper.rules.prefetch_related("banks", "knowledge_points"):
+            picked = list(rule.candidates().exclude(pk__in=taken).order_by("?")[: rule.count])
+            if len(picked) < rule.count:
                 raise ExamError(
                     f"题库中符合规则（{rule.get_qtype_display()}"
-                    f"{'，' + rule.get_difficulty_display() if rule.difficulty else ''}）的试题只有 {len(ids)} 道，"
+                    f"{'，' + rule.get_difficulty_display() if rule.difficulty else ''}）的试题只有 {len(picked)} 道，"
                     f"不足 {rule.count} 道，请联系组织员调整试卷"
                 )
-            picked = rng.sample(ids, rule.count)
-            taken.update(picked)
-            by_id = Question.objects.in_bulk(picked)
-            chosen.extend((by_id[i], rule.points) for i in picked)
+            taken.update(q.pk for q in picked)
+            chosen.extend((q, rule.points) for q in picked)
     if not chosen:
         raise ExamError("试卷中没有试题，请联系组织员")
     return chosen
@@ -200,11 +206,13 @@ def start_attempt(exam: ExamPage, member: Member, *, now: dt.datetime | None = N
     now = now or timezone.now()
     if not in_audience(exam, member):
         raise NotInAudience()
-    submit_if_expired_for(exam, member, now=now)
     try:
         with transaction.atomic():
             Member.objects.select_for_update().filter(pk=member.pk).first()
-            existing = list(Attempt.objects.filter(exam=exam, member=member).order_by("number"))
+            # An open attempt past its deadline (and grace) is submitted first, as on any access.
+            existing = [
+                expire_if_due(a, now=now) for a in Attempt.objects.filter(exam=exam, member=member).order_by("number")
+            ]
             open_attempt = next((a for a in existing if a.is_in_progress), None)
             if open_attempt is not None:
                 return open_attempt
@@ -215,7 +223,7 @@ def start_attempt(exam: ExamPage, member: Member, *, now: dt.datetime | None = N
             if len(existing) >= exam.max_attempts:
                 raise ExamError(f"本次考试最多允许作答 {exam.max_attempts} 次，您已用完")
             rng = random.Random()
-            drawn = draw_questions(exam, rng)
+            drawn = draw_questions(exam)
             if exam.shuffle_questions:
                 rng.shuffle(drawn)
             deadline = min(now + dt.timedelta(minutes=exam.time_limit_minutes), exam.closes_at)

@@ -38,16 +38,16 @@ from exams.services import (
 from exams.validation import format_answer
 from exams.views.errors import answers_errors
 from learning.members.models import Member
-from learning.members.scoping import own_member_id, own_user_records, scoped_view
+from learning.members.scoping import own_member, own_member_id, own_user_records, scoped_view
 
 MAX_BODY = 20_000
 
 
 def _own_member(request: HttpRequest) -> Member:
-    member_id = own_member_id(request.user)
-    if not member_id:
+    member = own_member(request.user)
+    if member is None:
         raise PermissionDenied("只有党员账号可以参加考试")
-    return Member.objects.select_related("branch").get(pk=member_id)
+    return member
 
 
 # --- the exam pages (served by ExamIndexPage.serve / ExamPage.serve, see ExamsConfig.ready) -------
@@ -101,7 +101,7 @@ def exam_page(request: HttpRequest, exam: ExamPage) -> HttpResponse:
 @require_POST
 @answers_errors()
 def start(request: HttpRequest, exam_id: int) -> HttpResponse:
-    exam = get_object_or_404(ExamPage.objects.live(), pk=exam_id)
+    exam = get_object_or_404(ExamPage.objects.live().select_related("paper"), pk=exam_id)
     attempt = start_attempt(exam, _own_member(request))
     return redirect("exams:take", attempt.pk)
 

@@ -326,6 +326,20 @@ def test_an_autosave_is_one_read_and_one_write(world, exam, django_assert_num_qu
     assert AttemptQuestion.objects.get(pk=item.pk).response == "B"
 
 
+def test_a_start_takes_a_constant_number_of_queries(world, site, django_assert_num_queries):
+    """However many questions: session, user, the exam with its paper, the member, the audience
+    (one EXISTS), then in one transaction the member's lock, their attempts, the paper's questions,
+    the attempt and its items (one INSERT); savepoint and release around it."""
+    _, qs = make_bank()
+    exam = make_exam(site, fixed_paper(list(qs.values())), title="计数考试", audience_organizations=[world.branch_a1])
+    c = client_for(world.member_a1)
+    with django_assert_num_queries(12):
+        resp = c.post(reverse("exams:start", args=[exam.pk]))
+    attempt = Attempt.objects.get(member=world.member_a1)
+    assert resp["Location"] == reverse("exams:take", args=[attempt.pk])
+    assert attempt.items.count() == len(qs)
+
+
 def test_an_autosave_after_the_submission_is_refused_and_not_stored(world, exam):
     """The write itself checks the attempt is still open: an answer read before a submission
     and written after it is refused, not silently left out of the grading."""
