@@ -201,9 +201,13 @@ class Examinee(threading.Thread):
             self.errors.append(f"start {resp.status}")
             return
         self.attempt_id = int(match.group(1))
-        resp, data = self.request("GET", f"/exams/attempt/{self.attempt_id}/")  # the test page itself
-        resp, data = self.request("GET", f"/exams/attempt/{self.attempt_id}/state.json")
-        items = json.loads(data)["items"]
+        # The test page itself: like the browser (take.js), read the items from the state it embeds.
+        resp, data = self.request("GET", f"/exams/attempt/{self.attempt_id}/")
+        embedded = re.search(rb'<script id="exam-state" type="application/json">(.*?)</script>', data, re.S)
+        if resp.status != 200 or not embedded:
+            self.errors.append(f"take page {resp.status}")
+            return
+        items = json.loads(embedded.group(1))["items"]
         csrf = self.cookies.get("csrftoken", csrf)
         for item in items:
             time.sleep(self.rng.uniform(*self.think))
