@@ -4,8 +4,9 @@ A study page opens a session (``start_session``) and then reports activity while
 it is visible and the member is active (``record_report``). What counts:
 
 - never more than the wall-clock time since the member's last accepted report
-  (``StudyLock.last_credit_at``, one row per member, locked while a report is
-  processed) nor since this session's last report;
+  (``StudyLock.last_credit_at``, one row per member; a report writes only if that
+  row is still as it read it, so the member's reports count one after the other)
+  nor since this session's last report;
 - one item and one device at a time: opening another page or device takes the
   member's lock over, and reports of the old session credit nothing;
 - nothing after a gap longer than ``STUDY_IDLE_SECONDS`` (the page asks
@@ -421,8 +422,10 @@ def record_report(request, data: dict, *, member: Member | None = None, now: dt.
         if result is not None:
             return result
     # Reports of the member kept coming in between (a script hammering the endpoint): this one counts nothing.
-    progress = _progress_of(_report_state(request, member_id, page_id, now), member_id, page_id)
-    return ReportResult("replay", 0, progress, message="重复或过期的报告，未计时")
+    lock = _report_state(request, member_id, page_id, now)
+    if lock is None or not lock.logged_in:
+        raise StudyError("登录已失效，请重新登录后继续学习", 403, "logged_out")
+    return ReportResult("replay", 0, _progress_of(lock, member_id, page_id), message="重复或过期的报告，未计时")
 
 
 def _try_report(

@@ -108,3 +108,25 @@ def test_a_report_that_lost_the_race_for_the_lock_row_reads_again(world, pages, 
     assert len(calls) == 2
     assert response.json()["credited"] == 0  # the wall clock since the other report: nothing
     assert seconds(world, pages) == 30
+
+
+def test_a_report_that_keeps_losing_the_race_counts_nothing(world, pages, clock, studying):
+    from learning.hours import tracking
+
+    client, session = studying
+    clock.shift(15)
+    real_save = tracking._save_report
+    calls = []
+
+    def always_late(*args):
+        calls.append(1)
+        return False
+
+    tracking._save_report = always_late
+    try:
+        response = report(client, session, 2)
+    finally:
+        tracking._save_report = real_save
+    assert len(calls) == tracking.REPORT_ATTEMPTS
+    assert response.json()["status"] == "replay" and response.json()["credited"] == 0
+    assert seconds(world, pages) == 15
