@@ -5,6 +5,7 @@
     .venv/bin/python -m bench._profile start [N]       # N exam starts (N members)
     .venv/bin/python -m bench._profile subtree [N]     # N requests of the organizer's subtree workbench
                                                        # (200 branches / 10,000 members), and of its floor
+    .venv/bin/python -m bench._profile costs [N]       # CPU, wall and queries of each request of an examinee
 
 Not a benchmark (no ``run``): it prints pyinstrument's text report of N requests of the path,
 and the query count of one request next to the trivial view's, for the closing note of a miss.
@@ -132,6 +133,55 @@ def subtree(n: int) -> None:
     profile(page, n, url)
 
 
+def costs(n: int) -> None:
+    """What one examinee of bench/exam_load.py costs the server, request by request (median of N
+    examinees after the first): the budget a burst of them spends, next to the trivial view's."""
+    import time
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.exam_load import build_world
+    from exams.models import ExamPage
+    from learning.members.models import Member
+
+    exam_url, _ = build_world(n, 20)
+    exam_page = ExamPage.objects.get(slug="load-test")
+    figures: dict[str, list[tuple[float, float, int]]] = {}
+
+    def timed(name, fn):
+        with CaptureQueriesContext(connection) as ctx:
+            cpu, wall = time.process_time(), time.perf_counter()
+            response = fn()
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        figures.setdefault(name, []).append((cpu * 1000, wall * 1000, len(ctx.captured_queries)))
+        return response
+
+    for member in Member.objects.select_related("user").order_by("pk")[:n]:
+        client = _client_for(member.user)
+        timed("trivial view", lambda c=client: c.post("/bench/trivial/", "{}", content_type="application/json"))
+        timed("exam page", lambda c=client: c.get(exam_url))
+        location = timed("start", lambda c=client: c.post(f"/exams/{exam_page.pk}/start/"))["Location"]
+        attempt = location.rstrip("/").split("/")[-1]
+        timed("test page", lambda c=client, u=f"/exams/attempt/{attempt}/": c.get(u))
+        items = client.get(f"/exams/attempt/{attempt}/state.json").json()["items"]
+        for item in items:
+            body = json.dumps({"item": item["id"], "response": None})
+            url = f"/exams/attempt/{attempt}/answer/"
+            timed("autosave", lambda c=client, u=url, b=body: c.post(u, b, content_type="application/json"))
+        url = f"/exams/attempt/{attempt}/submit/"
+        timed(
+            "submit",
+            lambda c=client, u=url: c.post(u, "", content_type="application/json", HTTP_ACCEPT="application/json"),
+        )
+    print(f"{'request':14s} {'CPU ms':>8s} {'wall ms':>8s} {'queries':>8s}   (median of {n - 1} examinees)")
+    for name, rows in figures.items():
+        rows = rows[1:] if len(rows) > 2 else rows  # the first examinee's requests are cold
+        cpu = sorted(r[0] for r in rows)[len(rows) // 2]
+        wall = sorted(r[1] for r in rows)[len(rows) // 2]
+        print(f"{name:14s} {cpu:8.1f} {wall:8.1f} {rows[-1][2]:8d}")
+
+
 def main() -> None:
     what = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 200
@@ -140,6 +190,8 @@ def main() -> None:
         report(n)
     elif what == "subtree":
         subtree(n)
+    elif what == "costs":
+        costs(n)
     else:
         exam(n, what)
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.harness --only activity [--size smoke|default|full]
 
-Starts gunicorn (2 sync workers, production settings) on a fresh database, signs in the
+Starts gunicorn as deployed (gunicorn.conf.py: gthread, workers per core; production settings) on a fresh database, signs in the
 simulated members (sessions written straight into the session store), opens a study
 session for each, then drives it from concurrent clients in three phases: the floor, the
 path, the floor again. The floor is a trivial JSON view (bench/urls.py: reads the session
@@ -99,7 +99,7 @@ def run(size: str) -> list[Row]:
     people = prepare(spec["members"])
     close_connections()
     print(f"  database and {len(people)} members ready in {time.perf_counter() - started:.1f} s", flush=True)
-    with Gunicorn(url, workers=2) as server:
+    with Gunicorn(url) as server:
         print(f"  {server.label} up at {time.perf_counter() - started:.1f} s", flush=True)
         sessions = []
         for person in people:

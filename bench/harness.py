@@ -41,6 +41,7 @@ import hashlib
 import http.client
 import json
 import os
+import runpy
 import shutil
 import socket
 import statistics
@@ -413,12 +414,25 @@ def free_port() -> int:
 class Gunicorn:
     """gunicorn serving the project with the benchmark settings; a context manager.
 
-    with Gunicorn(url, workers=2) as server: … server.port …
+    with Gunicorn(url) as server: … server.port …
+
+    By default the server is configured as in production, by gunicorn.conf.py (workers per core,
+    gthread); ``workers``/``worker_class``/``threads`` override it for a comparison.
     """
 
-    def __init__(self, database_url: str, *, workers: int = 2, worker_class: str = "sync", threads: int = 1):
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        workers: int | None = None,
+        worker_class: str | None = None,
+        threads: int | None = None,
+    ):
         self.database_url = database_url
-        self.workers, self.worker_class, self.threads = workers, worker_class, threads
+        conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+        self.workers = workers or conf["workers"]
+        self.worker_class = worker_class or conf["worker_class"]
+        self.threads = threads or (conf["threads"] if self.worker_class == "gthread" else 1)
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
@@ -433,6 +447,8 @@ class Gunicorn:
         cmd = [
             str(Path(PYTHON).parent / "gunicorn"),
             "config.wsgi",
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
@@ -441,8 +457,6 @@ class Gunicorn:
             self.worker_class,
             "--threads",
             str(self.threads),
-            "--backlog",
-            "2048",
             "--log-level",
             "warning",
         ]

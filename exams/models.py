@@ -242,13 +242,14 @@ class PaperRule(Orderable, ClusterableModel):
     ]
 
     def candidates(self) -> models.QuerySet[Question]:
+        """The questions this rule may draw (no DISTINCT: a drawing orders them at random in SQL)."""
         qs = Question.objects.filter(qtype=self.qtype)
         bank_ids = [b.pk for b in self.banks.all()]
         if bank_ids:
             qs = qs.filter(bank_id__in=bank_ids)
         kp_ids = [k.pk for k in self.knowledge_points.all()]
         if kp_ids:
-            qs = qs.filter(knowledge_points__in=kp_ids).distinct()
+            qs = qs.filter(pk__in=Question.objects.filter(knowledge_points__in=kp_ids).values("pk"))
         if self.difficulty:
             qs = qs.filter(difficulty=self.difficulty)
         return qs

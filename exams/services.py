@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db import IntegrityError, connection, transaction
+from django.db.models import CharField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from exams.choices import (
@@ -43,15 +43,18 @@ MAX_BLANK_LENGTH = 200
 
 
 def audience_q(exam: ExamPage, prefix: str = "") -> Q:
-    """Q over Member (``prefix`` e.g. "member__") for the exam's audience."""
-    org_paths = list(exam.audience_organizations.values_list("path", flat=True))
-    member_ids = list(exam.audience_members.values_list("pk", flat=True))
-    if not org_paths and not member_ids:
-        return Q(**{f"{prefix}is_active": True})
-    q = Q(**{f"{prefix}pk__in": member_ids}) if member_ids else Q(pk__in=[])
-    for path in org_paths:
-        q |= Q(**{f"{prefix}branch__path__startswith": path})
-    return q
+    """Q over Member (``prefix`` e.g. "member__") for the exam's audience: no query of its own.
+
+    An exam without an audience is for every member on the roll; else the member is named, or
+    their branch is in the subtree of a named organization (treebeard's materialized paths).
+    """
+    organizations = ExamPage.audience_organizations.through.objects.filter(exampage_id=exam.pk)
+    members = ExamPage.audience_members.through.objects.filter(exampage_id=exam.pk)
+    in_subtree = organizations.annotate(
+        branch_path=ExpressionWrapper(OuterRef(f"{prefix}branch__path"), output_field=CharField())
+    ).filter(branch_path__startswith=F("organization__path"))
+    everyone = Q(~Exists(organizations), ~Exists(members), **{f"{prefix}is_active": True})
+    return everyone | Q(Exists(members.filter(member_id=OuterRef(f"{prefix}pk")))) | Q(Exists(in_subtree))
 
 
 def notify_exam_published(sender, instance: ExamPage, **kwargs) -> int:
@@ -162,26 +165,29 @@ def exams_for_member(
 # --- drawing questions -------------------------------------------------------------
 
 
-def draw_questions(exam: ExamPage, rng: random.Random) -> list[tuple[Question, Decimal]]:
-    """The questions of one attempt with their points: the fixed list, or drawn by each rule."""
+def draw_questions(exam: ExamPage) -> list[tuple[Question, Decimal]]:
+    """The questions of one attempt with their points: the fixed list, or drawn by each rule.
+
+    One query for a fixed paper; for a drawn one, the rules with their banks and knowledge points
+    (three queries) and one query a rule that draws in SQL (``ORDER BY random() LIMIT count``),
+    whatever the size of the bank.
+    """
     paper = exam.paper
     if paper.mode == PaperMode.FIXED:
         chosen = [(pq.question, pq.effective_points) for pq in paper.fixed_questions.select_related("question")]
     else:
         chosen = []
         taken: set[int] = set()
-        for rule in paper.rules.all():
-            ids = list(rule.candidates().exclude(pk__in=taken).values_list("pk", flat=True))
-            if len(ids) < rule.count:
+        for rule in paper.rules.prefetch_related("banks", "knowledge_points"):
+            picked = list(rule.candidates().exclude(pk__in=taken).order_by("?")[: rule.count])
+            if len(picked) < rule.count:
                 raise ExamError(
                     f"题库中符合规则（{rule.get_qtype_display()}"
-                    f"{'，' + rule.get_difficulty_display() if rule.difficulty else ''}）的试题只有 {len(ids)} 道，"
+                    f"{'，' + rule.get_difficulty_display() if rule.difficulty else ''}）的试题只有 {len(picked)} 道，"
                     f"不足 {rule.count} 道，请联系组织员调整试卷"
                 )
-            picked = rng.sample(ids, rule.count)
-            taken.update(picked)
-            by_id = Question.objects.in_bulk(picked)
-            chosen.extend((by_id[i], rule.points) for i in picked)
+            taken.update(q.pk for q in picked)
+            chosen.extend((q, rule.points) for q in picked)
     if not chosen:
         raise ExamError("试卷中没有试题，请联系组织员")
     return chosen
@@ -200,11 +206,13 @@ def start_attempt(exam: ExamPage, member: Member, *, now: dt.datetime | None = N
     now = now or timezone.now()
     if not in_audience(exam, member):
         raise NotInAudience()
-    submit_if_expired_for(exam, member, now=now)
     try:
         with transaction.atomic():
             Member.objects.select_for_update().filter(pk=member.pk).first()
-            existing = list(Attempt.objects.filter(exam=exam, member=member).order_by("number"))
+            # An open attempt past its deadline (and grace) is submitted first, as on any access.
+            existing = [
+                expire_if_due(a, now=now) for a in Attempt.objects.filter(exam=exam, member=member).order_by("number")
+            ]
             open_attempt = next((a for a in existing if a.is_in_progress), None)
             if open_attempt is not None:
                 return open_attempt
@@ -215,7 +223,7 @@ def start_attempt(exam: ExamPage, member: Member, *, now: dt.datetime | None = N
             if len(existing) >= exam.max_attempts:
                 raise ExamError(f"本次考试最多允许作答 {exam.max_attempts} 次，您已用完")
             rng = random.Random()
-            drawn = draw_questions(exam, rng)
+            drawn = draw_questions(exam)
             if exam.shuffle_questions:
                 rng.shuffle(drawn)
             deadline = min(now + dt.timedelta(minutes=exam.time_limit_minutes), exam.closes_at)
@@ -299,39 +307,88 @@ def save_answer(
     now: dt.datetime | None = None,
     displayed: bool = False,
 ) -> AttemptQuestion:
+    """Autosave one answer of ``member``'s attempt (see ``save_own_answer``)."""
+    items = AttemptQuestion.objects.filter(attempt__member=member)
+    return save_own_answer(items, attempt_id, item_id, response, now=now, displayed=displayed)
+
+
+def save_own_answer(
+    own_items: QuerySet[AttemptQuestion],
+    attempt_id: int,
+    item_id: int,
+    response: Any,
+    *,
+    now: dt.datetime | None = None,
+    displayed: bool = False,
+) -> AttemptQuestion:
     """Autosave one answer. Accepted until the deadline plus a short grace for answers in flight.
+
+    ``own_items``: the requester's own attempt items (a scoped queryset). One read (the item with
+    its question's type and the attempt's status and deadline) and one write of the one answer;
+    the write takes a row lock on the attempt inside the UPDATE itself (``FOR NO KEY UPDATE`` on
+    PostgreSQL) and stores the answer only if the attempt is still open: a submission, which locks
+    the attempt before grading, and a late autosave never interleave, and an answer acknowledged
+    is one the grading sees.
 
     ``displayed``: a choice answer in the letters the page showed (the answer page never sees the
     question's own letters); stored translated back through the attempt's option order.
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        attempt = (
-            Attempt.objects.select_for_update()
-            .only("pk", "status", "deadline", "member_id")
-            .filter(pk=attempt_id, member=member)
-            .first()
-        )
-        if attempt is None:
+    item = (
+        own_items.filter(pk=item_id, attempt_id=attempt_id)
+        .select_related("question", "attempt")
+        .only("pk", "option_order", "question__qtype", "question__answer", "attempt__status", "attempt__deadline")
+        .first()
+    )
+    if item is None:
+        if not own_items.filter(attempt_id=attempt_id).exists():
             raise AttemptNotFound()
-        if not attempt.is_in_progress:
-            raise ExamError("已交卷，不能再修改答案")
-        if now > attempt.deadline + dt.timedelta(seconds=GRACE_SECONDS):
-            raise ExamError("答题时间已到，答案未保存")
-        item = (
-            AttemptQuestion.objects.select_related("question")
-            .only("pk", "option_order", "question__qtype", "question__answer")
-            .filter(pk=item_id, attempt_id=attempt.pk)
-            .first()
-        )
-        if item is None:
-            raise ExamError("该题不属于本答卷")
-        if displayed and item.question.qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-            response = original_response(item.option_order, response)
-        item.response = validate_response(item.question, len(item.option_order), response)
-        item.answered_at = now
-        item.save(update_fields=["response", "answered_at"])
+        raise ExamError("该题不属于本答卷")
+    _check_open(item.attempt, now)
+    if displayed and item.question.qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+        response = original_response(item.option_order, response)
+    item.response = validate_response(item.question, len(item.option_order), response)
+    item.answered_at = now
+    if not _write_answer(item, attempt_id, now):  # submitted (or expired) between the read and the write
+        _check_open(Attempt.objects.only("status", "deadline").get(pk=attempt_id), now)
+        raise ExamError("已交卷，不能再修改答案")
     return item
+
+
+def _write_answer(item: AttemptQuestion, attempt_id: int, now: dt.datetime) -> bool:
+    """UPDATE the one answer if its attempt is still open, locking the attempt row inside the
+    statement (PostgreSQL; SQLite serializes writers itself). One statement, its own transaction:
+    the lock is held just while it runs, and no BEGIN/COMMIT round trips (Django refuses a
+    ``select_for_update()`` subquery outside ``atomic()``, hence the SQL)."""
+    q, item_meta, attempt_meta = connection.ops.quote_name, AttemptQuestion._meta, Attempt._meta
+
+    def col(meta, name: str) -> str:
+        return q(meta.get_field(name).column)
+
+    lock = " FOR NO KEY UPDATE" if connection.vendor == "postgresql" else ""
+    sql = (
+        f"UPDATE {q(item_meta.db_table)} SET {col(item_meta, 'response')} = %s, {col(item_meta, 'answered_at')} = %s"
+        f" WHERE {col(item_meta, 'id')} = %s AND {col(item_meta, 'attempt')} IN (SELECT {col(attempt_meta, 'id')} FROM {q(attempt_meta.db_table)}"
+        f" WHERE {col(attempt_meta, 'id')} = %s AND {col(attempt_meta, 'status')} = %s AND {col(attempt_meta, 'deadline')} >= %s{lock})"
+    )
+    params = [
+        item_meta.get_field("response").get_db_prep_save(item.response, connection),
+        connection.ops.adapt_datetimefield_value(now),
+        item.pk,
+        attempt_id,
+        AttemptStatus.IN_PROGRESS,
+        connection.ops.adapt_datetimefield_value(now - dt.timedelta(seconds=GRACE_SECONDS)),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
+
+
+def _check_open(attempt: Attempt, now: dt.datetime) -> None:
+    if not attempt.is_in_progress:
+        raise ExamError("已交卷，不能再修改答案")
+    if now > attempt.deadline + dt.timedelta(seconds=GRACE_SECONDS):
+        raise ExamError("答题时间已到，答案未保存")
 
 
 def record_tab_switch(attempt: Attempt, *, now: dt.datetime | None = None) -> Attempt:

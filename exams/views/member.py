@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from exams.choices import OPTION_LETTERS, AttemptStatus, QuestionType, ReviewLevel
-from exams.errors import AttemptNotFound, ExamError
+from exams.errors import ExamError
 from exams.grading import display_letters, displayed_response, grade_response
 from exams.models import Attempt, AttemptQuestion, ExamIndexPage, ExamPage, PracticeRecord, Question
 from exams.scoping import get_own_attempt, manageable_exams
@@ -30,7 +30,7 @@ from exams.services import (
     in_audience,
     record_tab_switch,
     review_level,
-    save_answer,
+    save_own_answer,
     start_attempt,
     submit_attempt,
     validate_response,
@@ -38,16 +38,16 @@ from exams.services import (
 from exams.validation import format_answer
 from exams.views.errors import answers_errors
 from learning.members.models import Member
-from learning.members.scoping import own_member_id, scoped_view
+from learning.members.scoping import own_member, own_member_id, own_user_records, scoped_view
 
 MAX_BODY = 20_000
 
 
 def _own_member(request: HttpRequest) -> Member:
-    member_id = own_member_id(request.user)
-    if not member_id:
+    member = own_member(request.user)
+    if member is None:
         raise PermissionDenied("只有党员账号可以参加考试")
-    return Member.objects.select_related("branch").get(pk=member_id)
+    return member
 
 
 # --- the exam pages (served by ExamIndexPage.serve / ExamPage.serve, see ExamsConfig.ready) -------
@@ -101,7 +101,7 @@ def exam_page(request: HttpRequest, exam: ExamPage) -> HttpResponse:
 @require_POST
 @answers_errors()
 def start(request: HttpRequest, exam_id: int) -> HttpResponse:
-    exam = get_object_or_404(ExamPage.objects.live(), pk=exam_id)
+    exam = get_object_or_404(ExamPage.objects.live().select_related("paper"), pk=exam_id)
     attempt = start_attempt(exam, _own_member(request))
     return redirect("exams:take", attempt.pk)
 
@@ -192,17 +192,15 @@ def _json_body(request: HttpRequest) -> dict:
 def answer(request: HttpRequest, attempt_id: int) -> JsonResponse:
     """Autosave one answer: {"item": id, "response": …} → {"saved": true}.
 
-    The hottest request of an exam: the member's scope, then one locked transaction
-    (``save_answer`` checks the attempt is the member's own).
+    The hottest request of an exam: one read and one write (``save_own_answer``), scoped to the
+    user's own attempts inside the read.
     """
-    member_id = own_member_id(request.user)
-    if not member_id:
-        raise AttemptNotFound()
     data = _json_body(request)
     item_id = data.get("item")
     if not isinstance(item_id, int):
         raise ExamError("缺少题目编号")
-    item = save_answer(attempt_id, Member(pk=member_id), item_id, data.get("response"), displayed=True)
+    own_items = own_user_records(AttemptQuestion.objects.all(), request.user, "attempt__member__user")
+    item = save_own_answer(own_items, attempt_id, item_id, data.get("response"), displayed=True)
     return JsonResponse({"saved": True, "item": item.pk, "saved_at": item.answered_at.isoformat()})
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -307,17 +308,59 @@ def test_editors_can_open_the_admin_forms_for_papers_and_exam_pages(world, site)
     assert "exams.ExamIndexPage" in type(site).subpage_types and ExamIndexPage.objects.count() == 1
 
 
-def test_an_autosave_takes_a_small_constant_number_of_queries(world, exam, django_assert_max_num_queries):
+def test_an_autosave_is_one_read_and_one_write(world, exam, django_assert_num_queries):
     c = client_for(world.member_a1)
     attempt = start_attempt(exam, world.member_a1)
     url = reverse("exams:answer", args=[attempt.pk])
     item = attempt.items.get(question__qtype="single")
     post_json(c, url, {"item": item.pk, "response": "A"})
-    # session, user, the member id (scoping without the roles), then lock attempt, read item,
-    # update item (+ savepoint and release)
-    with django_assert_max_num_queries(8):
+    # session, user, then the item read with its question and attempt (scoped to the user's own
+    # attempts inside it), and one UPDATE of the one answer that locks the attempt row itself
+    with django_assert_num_queries(4) as queries:
         status, _ = post_json(c, url, {"item": item.pk, "response": "B"})
     assert status == 200
+    update = queries.captured_queries[-1]["sql"]
+    assert update.startswith("UPDATE") and '"exams_attempt"' in update
+    if connection.vendor == "postgresql":
+        assert "FOR NO KEY UPDATE" in update
+    assert AttemptQuestion.objects.get(pk=item.pk).response == "B"
+
+
+def test_a_start_takes_a_constant_number_of_queries(world, site, django_assert_num_queries):
+    """However many questions: session, user, the exam with its paper, the member, the audience
+    (one EXISTS), then in one transaction the member's lock, their attempts, the paper's questions,
+    the attempt and its items (one INSERT); savepoint and release around it."""
+    _, qs = make_bank()
+    exam = make_exam(site, fixed_paper(list(qs.values())), title="计数考试", audience_organizations=[world.branch_a1])
+    c = client_for(world.member_a1)
+    with django_assert_num_queries(12):
+        resp = c.post(reverse("exams:start", args=[exam.pk]))
+    attempt = Attempt.objects.get(member=world.member_a1)
+    assert resp["Location"] == reverse("exams:take", args=[attempt.pk])
+    assert attempt.items.count() == len(qs)
+
+
+def test_an_autosave_after_the_submission_is_refused_and_not_stored(world, exam):
+    """The write itself checks the attempt is still open: an answer read before a submission
+    and written after it is refused, not silently left out of the grading."""
+    c = client_for(world.member_a1)
+    attempt = start_attempt(exam, world.member_a1)
+    item = attempt.items.get(question__qtype="single")
+    from exams import services
+
+    real = services.validate_response
+
+    def submit_meanwhile(*args):  # the submission lands between the autosave's read and its write
+        submit_attempt(Attempt.objects.get(pk=attempt.pk))
+        return real(*args)
+
+    services.validate_response = submit_meanwhile
+    try:
+        status, data = post_json(c, reverse("exams:answer", args=[attempt.pk]), {"item": item.pk, "response": "B"})
+    finally:
+        services.validate_response = real
+    assert status == 400 and data["saved"] is False and "已交卷" in data["error"]
+    assert AttemptQuestion.objects.get(pk=item.pk).response is None
 
 
 def test_the_management_page_lists_only_exams_whose_audience_the_viewer_manages(world, site):
