@@ -39,7 +39,7 @@ def run_search(backend: SearchBackend, search: SearchRequest) -> tuple[SearchReq
     results = backend.search(search)
     ids = [hit.page_id for hit in results.hits]
     if ids:
-        live = set(Page.objects.filter(pk__in=ids, live=True).values_list("pk", flat=True))
+        live = set(Page.objects.filter(pk__in=ids, live=True).order_by().values_list("pk", flat=True))
         gone = [pk for pk in ids if pk not in live]
         if gone:
             enqueue_sync(gone)

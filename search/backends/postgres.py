@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, transaction
 
-from search.analysis import grams, normalize, terms
+from search.analysis import gram_set, grams, normalize, terms
 from search.backends.base import (
     SORT_DATE,
     Hit,
@@ -92,7 +92,7 @@ def words_vector(doc: SearchDocument) -> str:
 
 
 def grams_vector(text: str) -> str:
-    return " ".join(_lexeme(g) for g in dict.fromkeys(term.text for term in grams(text)))
+    return " ".join(_lexeme(g) for g in sorted(gram_set(text)))
 
 
 def keys_vector(title: str) -> str:
@@ -135,6 +135,7 @@ class PostgresBackend(SearchBackend):
 
     @staticmethod
     def _row(doc: SearchDocument) -> list:
+        content = gram_text(doc)
         return [
             doc.page_id,
             doc.path,
@@ -148,9 +149,9 @@ class PostgresBackend(SearchBackend):
             doc.date,
             doc.date.year if doc.date else None,
             doc.fingerprint(),
-            normalize(gram_text(doc)),
+            normalize(content),
             words_vector(doc),
-            grams_vector(gram_text(doc)),
+            grams_vector(content),
             keys_vector(doc.title),
         ]
 

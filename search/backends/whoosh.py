@@ -15,13 +15,13 @@ between requests and refreshes it only when the index's generation changed.
 from __future__ import annotations
 
 import datetime
-import os
 import re
 import threading
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
+from django.conf import settings
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh import sorting
@@ -50,6 +50,7 @@ TAG_SEPARATOR = ","
 TITLE_PREFIXES = ("中华人民共和国", "中国共产党")
 _TITLE_SUFFIX = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
 TITLE_KEY_BOOST = 20.0
+REBUILD_LIMIT_MB = 1024  # each rebuild writer's in-memory posting pool
 
 # Searchable text fields and how much a match in each counts.
 FIELD_BOOSTS = {"title": 6.0, "tagtext": 3.0, "headings": 2.0, "summary": 1.5, "body": 1.0}
@@ -228,12 +229,18 @@ class WhooshBackend(SearchBackend):
         writer.commit()
 
     def rebuild(self, documents: Iterable[SearchDocument], total: int, progress: Progress | None = None) -> int:
-        procs = max(1, min(os.cpu_count() or 1, 4))
         ix = self.index()
-        # Sub-processes analyse and write their own segments (both cores busy);
-        # CLEAR drops the old segments in the same commit, so readers switch
-        # from the old index to the new one at once.
-        writer = self._writer(ix, procs=procs, multisegment=True, limitmb=256) if procs > 1 else self._writer(ix)
+        # One writer by default: on a shared 2-core machine whoosh's multiprocessing writer was
+        # slower (it pickles every document to its sub-processes, and each has its own jieba
+        # cache); SEARCH_REBUILD_PROCS > 1 uses it where idle cores wait. The pool holds the whole
+        # rebuild in memory: whoosh otherwise spills sorted runs to disk and merges them again at
+        # commit (a third of the time on 2,000 pages). CLEAR drops the old segments in the same
+        # commit, so readers switch from the old index to the new one at once.
+        procs = max(1, int(getattr(settings, "SEARCH_REBUILD_PROCS", 1) or 1))
+        if procs > 1:
+            writer = self._writer(ix, procs=procs, multisegment=True, limitmb=REBUILD_LIMIT_MB)
+        else:
+            writer = self._writer(ix, limitmb=REBUILD_LIMIT_MB)
         count = 0
         try:
             for doc in documents:
