@@ -26,17 +26,19 @@ def hidden_paths(request: HttpRequest) -> tuple[str, ...]:
 
 
 def _hidden_paths(request: HttpRequest) -> tuple[str, ...]:
-    restrictions = list(PageViewRestriction.objects.select_related("page").prefetch_related("groups"))
+    # Plain rows, not restriction objects with their pages: every search and archive request asks,
+    # and building Wagtail's wide Page rows cost more than the (usually empty) answer.
+    restrictions = list(PageViewRestriction.objects.order_by().values_list("id", "restriction_type", "page__path"))
     if not restrictions:
         return ()
     user = request.user
     user_groups: set[int] | None = None
+    groups_of: dict[int, set[int]] | None = None
     passed = set(request.session.get(PageViewRestriction.passed_view_restrictions_session_key, []))
     hidden: list[str] = []
-    for restriction in restrictions:
-        kind = restriction.restriction_type
+    for restriction_id, kind, path in restrictions:
         if kind == PageViewRestriction.PASSWORD:
-            allowed = restriction.id in passed
+            allowed = restriction_id in passed
         elif kind == PageViewRestriction.LOGIN:
             allowed = user.is_authenticated
         elif kind == PageViewRestriction.GROUPS:
@@ -47,11 +49,16 @@ def _hidden_paths(request: HttpRequest) -> tuple[str, ...]:
             else:
                 if user_groups is None:
                     user_groups = set(user.groups.values_list("id", flat=True))
-                allowed = any(group.id in user_groups for group in restriction.groups.all())
+                if groups_of is None:
+                    groups_of = {}
+                    through = PageViewRestriction.groups.through
+                    for rid, group_id in through.objects.values_list("pageviewrestriction_id", "group_id"):
+                        groups_of.setdefault(rid, set()).add(group_id)
+                allowed = bool(groups_of.get(restriction_id, set()) & user_groups)
         else:
             allowed = True
         if not allowed:
-            hidden.append(restriction.page.path)
+            hidden.append(path)
     return tuple(sorted(set(hidden)))
 
 

@@ -117,7 +117,7 @@ _SKIP = re.compile(r"(\r\n|\s)", re.U)
 # Segmentation of a block and the index terms of a word depend on nothing else, and laws and
 # party documents repeat their clauses (a third of the blocks of the 1,584 laws occur more than
 # once): both are remembered, up to a bound.
-_CACHE_MAX = 300_000
+_CACHE_MAX = 500_000  # ~150 MB at most, in a rebuilding process; a web worker indexes a few pages
 _block_words: dict[str, tuple[str, ...]] = {}
 _word_parts: dict[str, tuple[tuple[str, int, int, int], ...]] = {}
 
