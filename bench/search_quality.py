@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 PG_SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 TARGETS = {"title_hit1": 1.0, "precision10": 0.99, "count_recall": 0.98}
-SMOKE_LAWS, SMOKE_QUERIES = 20, 5
+SMOKE_LAWS, SMOKE_QUERIES = 10, 5
 # The harness's sizes (run(size)): smoke proves it runs (< 20 s), default a random sample of the
 # laws, full every law (the issue's targets).
 HARNESS_SIZES = {"smoke": ("smoke", None, None), "default": ("default", 400, 100), "full": ("default", None, None)}
@@ -65,18 +65,14 @@ def postgres_answers() -> bool:
 
 
 def postgres_database(name: str) -> str:
-    """The URL of database ``name`` on the bench server (kept between runs: its index is reused).
-
-    Created as a copy of the harness's migrated template, so a first run does not migrate.
-    """
+    """The URL of database ``name`` on the bench server, created empty when missing (kept between runs:
+    its index is reused; the benchmark migrates it). Not a copy of the harness's template: the harness
+    drops every template but its own, and worktrees sharing the server would drop each other's."""
     import psycopg
-
-    from bench.harness import ensure_template
 
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            template = ensure_template()
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
     return f"{PG_SERVER}/{name}"
 
 
@@ -93,7 +89,7 @@ def setup_backend(backend: str, out: Path):
     from django.core.management import call_command
 
     if backend == "postgres":
-        call_command("migrate", "search", verbosity=0)
+        call_command("migrate", verbosity=0)  # the whole project once: post_migrate needs every table
     from search.backends import get_backend
 
     return get_backend()

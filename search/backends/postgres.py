@@ -225,14 +225,15 @@ class PostgresBackend(SearchBackend):
 
     @staticmethod
     def _clause_sql(clause: Clause, params: list) -> str:
-        """A WHERE condition: the clause's words, or its characters in a row."""
-        params.append(clause_words_query(clause))
-        sql = "words @@ %s::tsquery"
+        """A WHERE condition: the clause's characters in a row when it is one run of characters (its
+        bigrams narrow the rows through the index, ``content`` confirms), else its words (see
+        search.backends.whoosh.clause_query for why the words alone are not exact)."""
         if clause.grams:
             params.append(" & ".join(_lexeme(g) for g in dict.fromkeys(clause.grams)))
             params.append(_like(clause.chars))
-            sql = f"({sql} OR (grams @@ %s::tsquery AND content LIKE %s))"
-        return sql
+            return "(grams @@ %s::tsquery AND content LIKE %s)"
+        params.append(clause_words_query(clause))
+        return "words @@ %s::tsquery"
 
     def _where(self, request: SearchRequest, params: list, clauses: Iterable[Clause] | None = None) -> str:
         query = request.query

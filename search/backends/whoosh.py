@@ -48,7 +48,9 @@ INDEX_NAME = f"archive_v{SCHEMA_VERSION}"
 WRITER_TIMEOUT = 300.0  # seconds a writer waits for the lock (a full rebuild holds it ~1 minute)
 TAG_SEPARATOR = ","
 TITLE_PREFIXES = ("中华人民共和国", "中国共产党")
-_TITLE_SUFFIX = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
+# A trailing (date) or (修正) is left out of a title's short key; an ordinal is not: 解释（三） is
+# another document than 解释, and both must rank first for their own title.
+_TITLE_SUFFIX = re.compile(r"\s*[（(](?![一二三四五六七八九十]+[）)])[^（）()]*[）)]\s*$")
 TITLE_KEY_BOOST = 20.0
 REBUILD_LIMIT_MB = 1024  # each rebuild writer's in-memory posting pool
 
@@ -110,21 +112,29 @@ def gram_text(doc: SearchDocument) -> str:
 
 
 def clause_query(clause: Clause, fields: Iterable[str] = FIELD_BOOSTS, grams: bool = True) -> wq.Query:
-    """One part of the query: its words in any text field (an exact sequence when several words),
-    or its characters in a row (the phrase of its bigrams), scored far below the words."""
+    """One part of the query.
+
+    A part that is one run of characters matches exactly the documents containing those characters
+    in a row (the phrase of its bigrams), and its words, where the document has them as terms, decide
+    the ranking. The words alone would also match where they are not the typed characters: a phrase
+    of words skips stop words (人的生 → 人 生 matches 人生) and a sub-word shares its parent's position
+    (中国人 → 中国 人 matches 中国共产党人). Other parts (a single character, punctuation inside) match
+    by their words: in any text field, as an exact sequence when several.
+    """
     words = list(clause.words)
     if len(words) == 1:
         parts = [wq.Term(field, words[0]) for field in fields]
     else:
         parts = [wq.Phrase(field, words) for field in fields]
-    if grams and clause.grams:
-        gram_query = (
-            wq.Term("grams", clause.grams[0], boost=GRAM_BOOST)
-            if len(clause.grams) == 1
-            else wq.Phrase("grams", list(clause.grams), boost=GRAM_BOOST)
-        )
-        parts.append(gram_query)
-    return wq.Or(parts)
+    word_query = wq.Or(parts)
+    if not (grams and clause.grams):
+        return word_query
+    gram_query = (
+        wq.Term("grams", clause.grams[0], boost=GRAM_BOOST)
+        if len(clause.grams) == 1
+        else wq.Phrase("grams", list(clause.grams), boost=GRAM_BOOST)
+    )
+    return wq.AndMaybe(gram_query, word_query)
 
 
 def title_keys(title: str) -> list[str]:
