@@ -134,7 +134,9 @@ def clause_query(clause: Clause, fields: Iterable[str] = FIELD_BOOSTS, grams: bo
         if len(clause.grams) == 1
         else wq.Phrase("grams", list(clause.grams), boost=GRAM_BOOST)
     )
-    return wq.AndMaybe(gram_query, word_query)
+    # "The bigram phrase, and the words if present" as Or(grams, And(grams, words)): whoosh's AndMaybe
+    # over a phrase lost matches (大会: 69 of 252 documents found in the 1,584 laws).
+    return wq.Or([gram_query, wq.And([gram_query, word_query])])
 
 
 def title_keys(title: str) -> list[str]:
@@ -317,7 +319,9 @@ class WhooshBackend(SearchBackend):
             }
             kwargs["maptype"] = sorting.Count
         limit = request.page * request.per_page
-        results = searcher.search(query, limit=limit, **kwargs)
+        # limit=None: every match is scored anyway (optimize=False), and Whoosh-Reloaded 2.7.5's
+        # top-N collector miscounts an Or over a phrase (大会 in the 1,584 laws: 69 of 252).
+        results = searcher.search(query, limit=None, **kwargs)
         terms = request.query.highlight_terms
         hits: list[Hit] = []
         offset = (request.page - 1) * request.per_page
@@ -377,7 +381,7 @@ class WhooshBackend(SearchBackend):
         mask = self._mask(hidden_paths, excluded_ids)
         counts = []
         for clause in query.required:
-            results = searcher.search(clause_query(clause), limit=1, mask=mask, optimize=False)
+            results = searcher.search(clause_query(clause), limit=None, mask=mask, optimize=False)  # see search()
             counts.append((clause.text, len(results)))
         return counts
 
