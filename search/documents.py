@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from typing import Any, Protocol, runtime_checkable
 
 from django.apps import apps
@@ -64,15 +65,26 @@ def search_type_of(model: type) -> str:
 
 
 def searchable_page_models() -> list[type]:
+    return list(_searchable_page_models())
+
+
+@cache
+def _searchable_page_models() -> tuple[type, ...]:
+    # Page classes are fixed once the apps are loaded; every search request asks.
     from wagtail.models import Page, get_page_models
 
-    return [
+    return tuple(
         model
         for model in get_page_models()
         if model is not Page and callable(getattr(model, "search_document", None)) and apps.is_installed("search")
-    ]
+    )
 
 
 def search_types() -> dict[str, str]:
     """{type: Chinese label} for every searchable page type."""
-    return {search_type_of(model): str(model._meta.verbose_name) for model in searchable_page_models()}
+    return dict(_search_types())
+
+
+@cache
+def _search_types() -> tuple[tuple[str, str], ...]:
+    return tuple((search_type_of(model), str(model._meta.verbose_name)) for model in _searchable_page_models())

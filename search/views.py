@@ -8,13 +8,12 @@ from dataclasses import replace
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
-from wagtail.models import Page
 
 from learning.members.scoping import public_view
 from search.backends import get_backend
 from search.backends.base import SORTS, SearchBackend, SearchRequest, SearchResults
 from search.documents import search_types
-from search.indexing import unpublished_page_ids
+from search.indexing import live_page_ids, unpublished_page_ids
 from search.params import ParamError, search_request
 from search.query import QueryError
 from search.signals import enqueue_sync
@@ -39,7 +38,7 @@ def run_search(backend: SearchBackend, search: SearchRequest) -> tuple[SearchReq
     results = backend.search(search)
     ids = [hit.page_id for hit in results.hits]
     if ids:
-        live = set(Page.objects.filter(pk__in=ids, live=True).values_list("pk", flat=True))
+        live = live_page_ids(ids)
         gone = [pk for pk in ids if pk not in live]
         if gone:
             enqueue_sync(gone)

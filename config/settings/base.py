@@ -180,6 +180,8 @@ LEARNING_FIRST_YEAR = envint("LEARNING_FIRST_YEAR", 2010)
 SEARCH_INDEX_DIR = Path(envstr("SEARCH_INDEX_DIR", str(VAR_DIR / "search-index")))
 # whoosh (a folder on this server) or postgres (a table in the shared PostgreSQL database).
 SEARCH_BACKEND = envstr("SEARCH_BACKEND", "whoosh")
+# whoosh rebuilds: 1 writer (fastest on a busy 2-core server); more uses whoosh's sub-processes.
+SEARCH_REBUILD_PROCS = envint("SEARCH_REBUILD_PROCS", 1)
 
 # Background work: immediate by default; TASKS_BACKEND=database queues work in
 # the database for `manage.py db_worker` processes on any machine.

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, transaction
 
-from search.analysis import grams, normalize, terms
+from search.analysis import gram_set, grams, normalize, terms
 from search.backends.base import (
     SORT_DATE,
     Hit,
@@ -92,7 +92,7 @@ def words_vector(doc: SearchDocument) -> str:
 
 
 def grams_vector(text: str) -> str:
-    return " ".join(_lexeme(g) for g in dict.fromkeys(term.text for term in grams(text)))
+    return " ".join(_lexeme(g) for g in sorted(gram_set(text)))
 
 
 def keys_vector(title: str) -> str:
@@ -135,6 +135,7 @@ class PostgresBackend(SearchBackend):
 
     @staticmethod
     def _row(doc: SearchDocument) -> list:
+        content = gram_text(doc)
         return [
             doc.page_id,
             doc.path,
@@ -148,9 +149,9 @@ class PostgresBackend(SearchBackend):
             doc.date,
             doc.date.year if doc.date else None,
             doc.fingerprint(),
-            normalize(gram_text(doc)),
+            normalize(content),
             words_vector(doc),
-            grams_vector(gram_text(doc)),
+            grams_vector(content),
             keys_vector(doc.title),
         ]
 
@@ -224,14 +225,15 @@ class PostgresBackend(SearchBackend):
 
     @staticmethod
     def _clause_sql(clause: Clause, params: list) -> str:
-        """A WHERE condition: the clause's words, or its characters in a row."""
-        params.append(clause_words_query(clause))
-        sql = "words @@ %s::tsquery"
+        """A WHERE condition: the clause's characters in a row when it is one run of characters (its
+        bigrams narrow the rows through the index, ``content`` confirms), else its words (see
+        search.backends.whoosh.clause_query for why the words alone are not exact)."""
         if clause.grams:
             params.append(" & ".join(_lexeme(g) for g in dict.fromkeys(clause.grams)))
             params.append(_like(clause.chars))
-            sql = f"({sql} OR (grams @@ %s::tsquery AND content LIKE %s))"
-        return sql
+            return "(grams @@ %s::tsquery AND content LIKE %s)"
+        params.append(clause_words_query(clause))
+        return "words @@ %s::tsquery"
 
     def _where(self, request: SearchRequest, params: list, clauses: Iterable[Clause] | None = None) -> str:
         query = request.query

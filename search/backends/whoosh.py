@@ -15,13 +15,13 @@ between requests and refreshes it only when the index's generation changed.
 from __future__ import annotations
 
 import datetime
-import os
 import re
 import threading
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
+from django.conf import settings
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh import sorting
@@ -48,8 +48,11 @@ INDEX_NAME = f"archive_v{SCHEMA_VERSION}"
 WRITER_TIMEOUT = 300.0  # seconds a writer waits for the lock (a full rebuild holds it ~1 minute)
 TAG_SEPARATOR = ","
 TITLE_PREFIXES = ("中华人民共和国", "中国共产党")
-_TITLE_SUFFIX = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
+# A trailing (date) or (修正) is left out of a title's short key; an ordinal is not: 解释（三） is
+# another document than 解释, and both must rank first for their own title.
+_TITLE_SUFFIX = re.compile(r"\s*[（(](?![一二三四五六七八九十]+[）)])[^（）()]*[）)]\s*$")
 TITLE_KEY_BOOST = 20.0
+REBUILD_LIMIT_MB = 1024  # each rebuild writer's in-memory posting pool
 
 # Searchable text fields and how much a match in each counts.
 FIELD_BOOSTS = {"title": 6.0, "tagtext": 3.0, "headings": 2.0, "summary": 1.5, "body": 1.0}
@@ -109,21 +112,31 @@ def gram_text(doc: SearchDocument) -> str:
 
 
 def clause_query(clause: Clause, fields: Iterable[str] = FIELD_BOOSTS, grams: bool = True) -> wq.Query:
-    """One part of the query: its words in any text field (an exact sequence when several words),
-    or its characters in a row (the phrase of its bigrams), scored far below the words."""
+    """One part of the query.
+
+    A part that is one run of characters matches exactly the documents containing those characters
+    in a row (the phrase of its bigrams), and its words, where the document has them as terms, decide
+    the ranking. The words alone would also match where they are not the typed characters: a phrase
+    of words skips stop words (人的生 → 人 生 matches 人生) and a sub-word shares its parent's position
+    (中国人 → 中国 人 matches 中国共产党人). Other parts (a single character, punctuation inside) match
+    by their words: in any text field, as an exact sequence when several.
+    """
     words = list(clause.words)
     if len(words) == 1:
         parts = [wq.Term(field, words[0]) for field in fields]
     else:
         parts = [wq.Phrase(field, words) for field in fields]
-    if grams and clause.grams:
-        gram_query = (
-            wq.Term("grams", clause.grams[0], boost=GRAM_BOOST)
-            if len(clause.grams) == 1
-            else wq.Phrase("grams", list(clause.grams), boost=GRAM_BOOST)
-        )
-        parts.append(gram_query)
-    return wq.Or(parts)
+    word_query = wq.Or(parts)
+    if not (grams and clause.grams):
+        return word_query
+    gram_query = (
+        wq.Term("grams", clause.grams[0], boost=GRAM_BOOST)
+        if len(clause.grams) == 1
+        else wq.Phrase("grams", list(clause.grams), boost=GRAM_BOOST)
+    )
+    # "The bigram phrase, and the words if present" as Or(grams, And(grams, words)): whoosh's AndMaybe
+    # over a phrase lost matches (大会: 69 of 252 documents found in the 1,584 laws).
+    return wq.Or([gram_query, wq.And([gram_query, word_query])])
 
 
 def title_keys(title: str) -> list[str]:
@@ -228,12 +241,18 @@ class WhooshBackend(SearchBackend):
         writer.commit()
 
     def rebuild(self, documents: Iterable[SearchDocument], total: int, progress: Progress | None = None) -> int:
-        procs = max(1, min(os.cpu_count() or 1, 4))
         ix = self.index()
-        # Sub-processes analyse and write their own segments (both cores busy);
-        # CLEAR drops the old segments in the same commit, so readers switch
-        # from the old index to the new one at once.
-        writer = self._writer(ix, procs=procs, multisegment=True, limitmb=256) if procs > 1 else self._writer(ix)
+        # One writer by default: on a shared 2-core machine whoosh's multiprocessing writer was
+        # slower (it pickles every document to its sub-processes, and each has its own jieba
+        # cache); SEARCH_REBUILD_PROCS > 1 uses it where idle cores wait. The pool holds the whole
+        # rebuild in memory: whoosh otherwise spills sorted runs to disk and merges them again at
+        # commit (a third of the time on 2,000 pages). CLEAR drops the old segments in the same
+        # commit, so readers switch from the old index to the new one at once.
+        procs = max(1, int(getattr(settings, "SEARCH_REBUILD_PROCS", 1) or 1))
+        if procs > 1:
+            writer = self._writer(ix, procs=procs, multisegment=True, limitmb=REBUILD_LIMIT_MB)
+        else:
+            writer = self._writer(ix, limitmb=REBUILD_LIMIT_MB)
         count = 0
         try:
             for doc in documents:
@@ -300,7 +319,9 @@ class WhooshBackend(SearchBackend):
             }
             kwargs["maptype"] = sorting.Count
         limit = request.page * request.per_page
-        results = searcher.search(query, limit=limit, **kwargs)
+        # limit=None: every match is scored anyway (optimize=False), and Whoosh-Reloaded 2.7.5's
+        # top-N collector miscounts an Or over a phrase (大会 in the 1,584 laws: 69 of 252).
+        results = searcher.search(query, limit=None, **kwargs)
         terms = request.query.highlight_terms
         hits: list[Hit] = []
         offset = (request.page - 1) * request.per_page
@@ -360,7 +381,7 @@ class WhooshBackend(SearchBackend):
         mask = self._mask(hidden_paths, excluded_ids)
         counts = []
         for clause in query.required:
-            results = searcher.search(clause_query(clause), limit=1, mask=mask, optimize=False)
+            results = searcher.search(clause_query(clause), limit=None, mask=mask, optimize=False)  # see search()
             counts.append((clause.text, len(results)))
         return counts
 
