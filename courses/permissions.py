@@ -18,7 +18,7 @@ section page or a role group is created, and after ``migrate`` for existing site
 from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models.signals import post_migrate, post_save
 from wagtail.models import GroupApprovalTask, GroupPagePermission, Page, Workflow, WorkflowPage, WorkflowTask
 
@@ -87,7 +87,10 @@ def _group_created(sender, role: str, group: Group, **kwargs) -> None:
             _group_created.busy = False
 
 
-def _after_migrate(sender, **kwargs) -> None:
+def _after_migrate(sender, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+    # Only the site's own database holds its groups (a migrate of another alias has no auth tables).
+    if using != DEFAULT_DB_ALIAS:
+        return
     if sender.name == "courses" and Permission.objects.filter(content_type__app_label="wagtailcore").exists():
         grant_all_sections()
 

@@ -93,6 +93,9 @@ class BodyBuilder:
         self.blocks: list[dict] = []
         self._paragraphs: list[str] = []
 
+    def has_content(self) -> bool:
+        return bool(self.blocks or self._paragraphs)
+
     def heading(self, text: str, level: str = "h2") -> None:
         text = " ".join(text.split())[:200]
         if not text:
@@ -344,6 +347,10 @@ def _read_blocks(root, builder: BodyBuilder, title: str, metadata: list[str] | N
         name = element.name
         if name == "h1" and not title:
             title = text
+        elif name == "h1" and metadata is not None and not metadata and not builder.has_content():
+            # A second title line before any metadata names the part of a code the file holds
+            # (# 中华人民共和国民法典 / # 人格权编): every part would otherwise carry the same title.
+            title = f"{title}·{text}"
         elif name in _HEADING_LEVELS:
             builder.heading(text, _HEADING_LEVELS[name])
         elif metadata is not None:

@@ -85,3 +85,17 @@ def test_an_html_file_keeps_its_emphasis_and_loses_its_scripts(tmp_path):
 def test_front_matter_is_skipped(tmp_path, text):
     document = parse(tmp_path, "c.md", text)
     assert document.title == "甲" and body_html(document) == "<p>正文</p>"
+
+
+def test_a_second_title_line_before_the_metadata_names_the_part_of_a_code(tmp_path):
+    # The parts of a code come one file each, every one under the code's name: 民法典/人格权编.md.
+    document = parse(
+        tmp_path,
+        "人格权编.md",
+        "# 某某法典\n\n# 人格权编\n\n2020年5月28日 通过\n\n<!-- INFO END -->\n\n## 第一章 一般规定\n\n第一条 正文。\n",
+    )
+    assert document.title == "某某法典·人格权编"
+    assert [b["value"]["text"] for b in document.body if b["type"] == "heading"] == ["第一章 一般规定"]
+    # A file with one title keeps it; a heading after the metadata is not part of the title.
+    single = parse(tmp_path, "单篇.md", "# 某某条例\n\n2020年 通过\n\n# 附件\n\n<!-- INFO END -->\n\n正文。\n")
+    assert single.title == "某某条例"
