@@ -68,6 +68,7 @@ from tests.demo_database import (  # noqa: E402,F401  (fixtures and the hook of 
     _demo_put_in,
     demo_database,
     demo_db,
+    django_db_modify_db_settings,
     django_db_setup,
     pytest_runtest_teardown,
 )

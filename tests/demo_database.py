@@ -13,6 +13,13 @@ as a copy made with SQLite's backup API, next to a copy of the freshly migrated 
 Putting the demo in or taking it out is copying one of them back: milliseconds, and the same for
 live-server tests (the live server shares the in-memory connection).
 
+Made once, not per process (``tests/db_cache.py``): migrating costs ~45 s and loading the demo
+~35 s per process. Both results are kept in ``var/test-cache/``, named after a hash of what made
+them (the migrations and installed packages; for the demo, also the project's sources and data),
+so every xdist worker of every run copies them in instead (milliseconds); whatever changes them
+makes a new one. On PostgreSQL the migrated database is kept as a template database that each
+worker's test database is created from.
+
 PostgreSQL: the demo is loaded inside an outer transaction that the row's tests nest their own
 in, and rolled back after the row. A live-server test cannot see an uncommitted demo: it loads
 the demo committed and its flush removes it, as such tests did before.
@@ -36,6 +43,8 @@ import time_machine
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import override_settings
+
+from tests import db_cache
 
 # The demo is loaded as on this day: dates the tests check (the study year, the last finished
 # quarter, overdue plans) do not move with the day the suite runs.
@@ -100,6 +109,16 @@ class DemoDatabase:
 
                 sync_pages(Page.objects.live().values_list("pk", flat=True))
 
+    def _load_sqlite(self) -> None:
+        """The demo into the (freshly migrated, committed) SQLite database: from the cache made by
+        an earlier process or run, else loaded here and put in the cache."""
+        self.loads += 1
+        self.index_dir, self.output = db_cache.demo_sqlite(_sqlite, self._build_for_cache)
+
+    def _build_for_cache(self, index_dir: Path) -> str:
+        with override_settings(SEARCH_INDEX_DIR=index_dir):
+            return load_demo()
+
     def put_in(self, mode: Mode) -> None:
         if connection.in_atomic_block and not self.outer:
             pytest.fail(
@@ -112,7 +131,8 @@ class DemoDatabase:
             if self.loaded is None:  # the first demo test of the process: load once, keep a copy
                 self.pristine.backup(_sqlite())  # onto a freshly migrated database, not a flushed one
                 _forget_cached_rows()
-                self._load()
+                self._load_sqlite()
+                _forget_cached_rows()
                 self.loaded = sqlite3.connect(":memory:")
                 _sqlite().backup(self.loaded)
             else:
@@ -148,9 +168,17 @@ _pristine: sqlite3.Connection | None = None
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings) -> None:
+    """Runs just before pytest-django creates the test database: from here until ``django_db_setup``
+    below, its ``migrate`` copies the cached migrated database in (``tests/db_cache.py``)."""
+    db_cache.intercept_migrate()
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker) -> None:
     """pytest-django's test database and, on SQLite, a copy of it as migrations left it (milliseconds)."""
     global _pristine
+    db_cache.stop_intercepting()
     if connection.vendor == "sqlite":
         with django_db_blocker.unblock():
             _pristine = sqlite3.connect(":memory:")

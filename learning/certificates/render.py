@@ -23,7 +23,7 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from core.pdf import FONT_FAMILY, font_face_css
+from core.pdf import FONT_FAMILY, fewer_collections, font_face_css
 from learning.certificates.models import (
     PLACEHOLDER_RE,
     TARGET_MET_PHRASE,
@@ -96,7 +96,8 @@ def qr_data_uri(url: str) -> str:
     """The QR code as a one-pixel-per-module PNG data URI (~300 bytes), scaled up crisply in the PDF.
 
     A fixed mask pattern skips qrcode's trial of all eight masks (the slow part), and a PNG
-    instead of an SVG spares weasyprint drawing hundreds of vector squares per page.
+    instead of an SVG spares weasyprint drawing hundreds of vector squares per page. The PNG is
+    8-bit grey, which weasyprint embeds as it is (a 1-bit one it converts to RGB and re-encodes).
     """
     from PIL import Image
 
@@ -105,8 +106,8 @@ def qr_data_uri(url: str) -> str:
     qr.make(fit=True)
     matrix = qr.get_matrix()
     size = len(matrix)
-    image = Image.new("1", (size, size), 1)
-    image.putdata([0 if dark else 1 for row in matrix for dark in row])
+    image = Image.new("L", (size, size), 255)
+    image.putdata([0 if dark else 255 for row in matrix for dark in row])
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
@@ -185,13 +186,14 @@ def render_pdf(
     image_cache: dict = {}
     documents = []
     total = len(certs)
-    for start in range(0, total, chunk):
-        html = certificates_html(certs[start : start + chunk], base_url)
-        documents.append(weasyprint.HTML(string=html).render(font_config=font_config, cache=image_cache))
-        if progress:
-            progress(min(start + chunk, total), total)
-    pages = [page for document in documents for page in document.pages]
-    return documents[0].copy(pages).write_pdf()
+    with fewer_collections():
+        for start in range(0, total, chunk):
+            html = certificates_html(certs[start : start + chunk], base_url)
+            documents.append(weasyprint.HTML(string=html).render(font_config=font_config, cache=image_cache))
+            if progress:
+                progress(min(start + chunk, total), total)
+        pages = [page for document in documents for page in document.pages]
+        return documents[0].copy(pages).write_pdf()
 
 
 def render_one(cert: Certificate, base_url: str | None = None) -> bytes:
