@@ -65,7 +65,7 @@ def test_the_answer_sheet_flags_resume_and_the_submit_count(world, site, live_se
     )
     context = chromium.new_context(locale="zh-CN", viewport=viewport)
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(30_000)
     try:
         login(page, live_server.url, "member_a1", PASSWORD)
         page.goto(live_server.url + exam.url)

@@ -36,7 +36,7 @@ def vote_all_qualified(page, base, review_id):
 def new_page(chromium, **viewport):
     context = chromium.new_context(locale="zh-CN", **viewport)
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(30_000)
     return context, page
 
 
