@@ -195,11 +195,11 @@ def answer(request: HttpRequest, attempt_id: int) -> JsonResponse:
     The hottest request of an exam: one read and one write (``save_own_answer``), scoped to the
     user's own attempts inside the read.
     """
+    own_items = own_user_records(AttemptQuestion.objects.all(), request.user, "attempt__member__user")
     data = _json_body(request)
     item_id = data.get("item")
     if not isinstance(item_id, int):
         raise ExamError("缺少题目编号")
-    own_items = own_user_records(AttemptQuestion.objects.all(), request.user, "attempt__member__user")
     item = save_own_answer(own_items, attempt_id, item_id, data.get("response"), displayed=True)
     return JsonResponse({"saved": True, "item": item.pk, "saved_at": item.answered_at.isoformat()})
 
