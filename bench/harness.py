@@ -231,13 +231,23 @@ def ensure_template() -> str:
     """The migrated template for this checkout's migrations (made once, then reused)."""
     key = _migrations_hash()
     if postgres_answers():
+        import psycopg
+
         name = f"bench_tmpl_{key}"
         with _pg_admin() as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
             if exists:
                 return name
-            for (old,) in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'bench_tmpl_%%'"):
-                conn.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
+            # Older templates (other migrations) go, but never one being built or copied right now by
+            # another checkout's run on the same server: no FORCE, and an in-use one is left.
+            stale = conn.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'bench_tmpl_%%' AND datname NOT LIKE '%%_tmp'"
+            ).fetchall()
+            for (old,) in stale:
+                try:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{old}"')
+                except psycopg.errors.ObjectInUse:
+                    pass
             conn.execute(f'CREATE DATABASE "{name}_tmp"')
         print(f"[harness] migrating a PostgreSQL template ({name}) once…", flush=True)
         _migrate(f"{PG_URL}/{name}_tmp")
