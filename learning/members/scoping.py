@@ -27,7 +27,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from learning.members.choices import OrgKind, RoleKind
-from learning.members.models import Member, Organization, RoleAssignment
+from learning.members.models import Member, Organization
 
 ModelT = TypeVar("ModelT")
 
@@ -127,15 +127,40 @@ def _scope(user) -> Scope:
     else:
         organizer_paths: list[str] = []
         secretary_ids: list[int] = []
-        rows = RoleAssignment.objects.filter(user=user).values_list("role", "organization_id", "organization__path")
-        for role, org_id, path in rows:
+        # One query: a row per role (one row of NULL roles without any), each carrying the member ids.
+        rows = _roles_and_member(user)
+        member_ids = tuple(rows[0][3:]) if rows else (None, None)
+        for role, org_id, path, *_ in rows:
             if role == RoleKind.ORGANIZER:
                 organizer_paths.append(path)
             elif role == RoleKind.SECRETARY:
                 secretary_ids.append(org_id)
-        scope = Scope(False, tuple(sorted(organizer_paths)), tuple(sorted(secretary_ids)), *_member_ids(user))
+        scope = Scope(False, tuple(sorted(organizer_paths)), tuple(sorted(secretary_ids)), *member_ids)
     setattr(user, _CACHE_ATTR, scope)
     return scope
+
+
+def _roles_and_member(user) -> list[tuple]:
+    """(role, organization id, organization path, member id, member branch id) of ``user``: the role
+    assignments joined to the account (LEFT JOIN), with the member profile's ids as subqueries."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import OuterRef, Subquery
+
+    member = Member.objects.filter(user_id=OuterRef("pk")).order_by()
+    return list(
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(
+            member_id=Subquery(member.values("id")[:1]), member_branch_id=Subquery(member.values("branch_id")[:1])
+        )
+        .values_list(
+            "learning_roles__role",
+            "learning_roles__organization_id",
+            "learning_roles__organization__path",
+            "member_id",
+            "member_branch_id",
+        )
+    )
 
 
 def _member_ids(user) -> tuple[int | None, int | None]:
