@@ -327,6 +327,7 @@ _PROCESSOR_KEYS = {
     "sql_queries",
     "settings",
     "current_member",
+    "site_header",
 }
 
 

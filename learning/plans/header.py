@@ -12,12 +12,13 @@ keyed by a version read in this same statement (core/versions.py), so every proc
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 
 from core.models import DataVersion
 from learning.members.choices import RoleKind
@@ -67,45 +68,56 @@ def site_header(request) -> SiteHeader:
     return header
 
 
-def _admin_permission(**owner) -> Exists:
-    return Exists(Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin", **owner))
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+@functools.cache
+def _statement(keys: tuple[str, ...]) -> str:
+    """The header's SQL, written once per process (building it with the ORM on every page cost more
+    CPU than running it). Every subquery is by an indexed key: the notifications' (user, read_at)
+    index, the member's unique user, the role's user, the permission tables' user and group keys, the
+    versions' primary key."""
+    notification, member, role = _table(Notification), _table(Member), _table(RoleAssignment)
+    permission, content_type = _table(Permission), _table(ContentType)
+    user_permission = _table(get_user_model().user_permissions.through)
+    group_permission = _table(Group.permissions.through)
+    user_group = _table(get_user_model().groups.through)
+    admin_permission = (
+        f"JOIN {permission} p ON p.id = x.permission_id JOIN {content_type} ct ON ct.id = p.content_type_id"
+        " WHERE p.codename = 'access_admin' AND ct.app_label = 'wagtailadmin'"
+    )
+    versions = "".join(
+        f", COALESCE((SELECT value FROM {_table(DataVersion)} WHERE {connection.ops.quote_name('key')} = %(v{i})s), 0)"
+        for i in range(len(keys))
+    )
+    return (
+        f"SELECT (SELECT COUNT(*) FROM {notification} WHERE user_id = %(user)s AND read_at IS NULL),"
+        f" (SELECT id FROM {member} WHERE user_id = %(user)s),"
+        f" (SELECT name FROM {member} WHERE user_id = %(user)s),"
+        f" EXISTS (SELECT 1 FROM {role} WHERE user_id = %(user)s AND role IN (%(organizer)s, %(secretary)s)),"
+        f" EXISTS (SELECT 1 FROM {user_permission} x {admin_permission} AND x.user_id = %(user)s),"
+        f" EXISTS (SELECT 1 FROM {user_group} g JOIN {group_permission} x ON x.group_id = g.group_id"
+        f" {admin_permission} AND g.user_id = %(user)s)"
+        f"{versions}"
+    )
 
 
 def _read(user) -> SiteHeader:
-    user_pk = OuterRef("pk")
-    unread = (
-        Notification.objects.filter(user_id=user_pk, read_at__isnull=True)
-        .order_by()
-        .values("user_id")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    member = Member.objects.filter(user_id=user_pk).order_by()
-    annotations = {
-        "unread": Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),
-        "member_id": Subquery(member.values("id")[:1]),
-        "member_name": Subquery(member.values("name")[:1]),
-        # Scope.manages_anything (learning/members/scoping.py): admin, organizer or secretary.
-        "has_role": Exists(
-            RoleAssignment.objects.filter(user_id=user_pk, role__in=[RoleKind.ORGANIZER, RoleKind.SECRETARY])
-        ),
-        # user.has_perm("wagtailadmin.access_admin") as ModelBackend answers it.
-        "perm_own": _admin_permission(user=user_pk),
-        "perm_group": _admin_permission(group__user=user_pk),
-    }
-    keys = list(_HEADER_VERSIONS)
-    for i, key in enumerate(keys):
-        version = DataVersion.objects.filter(key=key).values("value")[:1]
-        annotations[f"version_{i}"] = Coalesce(Subquery(version), Value(0))
-    row = get_user_model().objects.filter(pk=user.pk).annotate(**annotations).values(*annotations).first()
-    if row is None:  # the account was deleted during the request
-        return _ANONYMOUS
+    keys = tuple(_HEADER_VERSIONS)
+    params = {"user": user.pk, "organizer": RoleKind.ORGANIZER.value, "secretary": RoleKind.SECRETARY.value}
+    params.update({f"v{i}": key for i, key in enumerate(keys)})
+    with connection.cursor() as cursor:
+        cursor.execute(_statement(keys), params)
+        unread, member_id, member_name, has_role, perm_own, perm_group, *version_values = cursor.fetchone()
     active = user.is_active
     return SiteHeader(
-        unread=row["unread"],
-        has_member=row["member_id"] is not None,
-        member_name=row["member_name"] or "",
-        manages_anything=active and (user.is_superuser or row["has_role"]),
-        admin=active and (user.is_superuser or row["perm_own"] or row["perm_group"]),
-        versions={key: row[f"version_{i}"] for i, key in enumerate(keys)},
+        unread=unread,
+        has_member=member_id is not None,
+        member_name=member_name or "",
+        # Scope.manages_anything (learning/members/scoping.py): admin, organizer or secretary.
+        manages_anything=active and (user.is_superuser or bool(has_role)),
+        # user.has_perm("wagtailadmin.access_admin") as ModelBackend answers it (own or a group's).
+        admin=active and (user.is_superuser or bool(perm_own) or bool(perm_group)),
+        versions=dict(zip(keys, version_values, strict=True)),
     )
