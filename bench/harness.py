@@ -337,6 +337,7 @@ _PROCESSOR_KEYS = {
     "sql_queries",
     "settings",
     "current_member",
+    "site_header",
 }
 
 

@@ -152,6 +152,16 @@ def bump_archive_cache() -> None:
     versions.bump(ARCHIVE_VERSION)
 
 
+# The site menu's 理论学习 / 业务培训 entries (courses_nav) are cached under this data version, read with the
+# site header (learning/plans/header.py) and moved on by any page or site change (courses/signal_handlers.py).
+NAV_VERSION = "courses:nav"
+NAV_CACHE_SECONDS = 3600
+
+
+def bump_nav_cache() -> None:
+    versions.bump(NAV_VERSION)
+
+
 # What a material's card (courses/includes/material_card.html) reads: its link, its meta line, its
 # summary, its hours (the study-item protocol: reading minutes or the editor's hours), series and tags.
 MATERIAL_CARD_FIELDS = (

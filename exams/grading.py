@@ -87,10 +87,19 @@ def grade_item(item: AttemptQuestion, multiple_scoring: str) -> None:
     item.graded_at = timezone.now()
 
 
-def finalize_scores(attempt: Attempt) -> bool:
-    """Sum item scores in SQL; the score is final when no essay awaits a grader. Returns "newly passed"."""
-    total = attempt.items.aggregate(total=Sum("score"))["total"] or Decimal("0")
-    pending = attempt.items.filter(question__qtype=QuestionType.ESSAY, graded_at__isnull=True).exists()
+def finalize_scores(attempt: Attempt, items: list[AttemptQuestion] | None = None, also_save: tuple = ()) -> bool:
+    """Sum item scores; the score is final when no essay awaits a grader. Returns "newly passed".
+
+    Summed in SQL, or — when the caller holds the attempt's row lock and passes ``items``, every item of
+    the attempt as it has just written them, with their questions — from those rows in memory (the same
+    sum, two queries fewer). ``also_save``: fields the caller set on ``attempt`` to write in the same UPDATE.
+    """
+    if items is None:
+        total = attempt.items.aggregate(total=Sum("score"))["total"] or Decimal("0")
+        pending = attempt.items.filter(question__qtype=QuestionType.ESSAY, graded_at__isnull=True).exists()
+    else:
+        total = sum((item.score for item in items if item.score is not None), Decimal("0"))
+        pending = any(item.question.qtype == QuestionType.ESSAY and item.graded_at is None for item in items)
     was_passed = attempt.passed
     attempt.score = total
     if pending:
@@ -100,7 +109,7 @@ def finalize_scores(attempt: Attempt) -> bool:
         attempt.status = AttemptStatus.GRADED
         threshold = attempt.max_score * attempt.exam.pass_percent / 100
         attempt.passed = total >= threshold
-    attempt.save(update_fields=["score", "status", "passed"])
+    attempt.save(update_fields=[*also_save, "score", "status", "passed"])
     return bool(attempt.passed) and not was_passed
 
 

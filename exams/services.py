@@ -424,12 +424,14 @@ def _submit_locked(attempt: Attempt, by: str, now: dt.datetime) -> Attempt:
     attempt.status = AttemptStatus.SUBMITTED
     attempt.submitted_at = min(now, attempt.deadline) if by == SubmittedBy.DEADLINE else now
     attempt.submitted_by = by
-    attempt.save(update_fields=["status", "submitted_at", "submitted_by"])
     items = list(attempt.items.select_related("question"))
     for item in items:
         grade_item(item, attempt.exam.multiple_scoring)
-    AttemptQuestion.objects.bulk_update(items, ["score", "is_correct", "graded_at"])
-    if finalize_scores(attempt):
+    objective = [item for item in items if item.question.qtype != QuestionType.ESSAY]
+    AttemptQuestion.objects.bulk_update(objective, ["score", "is_correct", "graded_at"])
+    # One UPDATE of the attempt (submission and score), summed from the items just written: the row
+    # is locked (submit_attempt, record_tab_switch), so no other writer moved them in between.
+    if finalize_scores(attempt, items, also_save=("submitted_at", "submitted_by")):
         on_passed(attempt)
     return attempt
 

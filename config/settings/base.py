@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
                 "learning.members.context_processors.current_member",
+                "learning.plans.context_processors.site_header",
             ],
         },
     },

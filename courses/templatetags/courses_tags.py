@@ -4,8 +4,11 @@ import hashlib
 
 from django import template
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.http import QueryDict
 from wagtail.models import Page
+
+from core import versions
 
 register = template.Library()
 
@@ -43,10 +46,23 @@ def breadcrumbs(context, page) -> dict:
 
 @register.inclusion_tag("courses/includes/nav.html", takes_context=True)
 def courses_nav(context) -> dict:
-    """Site navigation entries for the archive and the courses (one query)."""
-    from courses.models import CourseIndexPage, TheoryIndexPage
+    """Site navigation entries for the archive and the courses: cached under the pages' data version,
+    which the site header reads in its own statement, so no query of its own on a page (one on a miss)."""
+    from courses.models import NAV_CACHE_SECONDS, NAV_VERSION
 
     request = context.get("request")
+    host = request.get_host() if request is not None else ""
+    key = f"courses:nav:{versions.current(NAV_VERSION, request)}:{host}"
+    entries = cache.get(key)
+    if entries is None:
+        entries = _courses_nav_entries(request)
+        cache.set(key, entries, NAV_CACHE_SECONDS)
+    return {"entries": entries}
+
+
+def _courses_nav_entries(request) -> list[dict]:
+    from courses.models import CourseIndexPage, TheoryIndexPage
+
     entries = []
     labels = {
         ContentType.objects.get_for_model(TheoryIndexPage).pk: "理论学习",
@@ -57,4 +73,4 @@ def courses_nav(context) -> dict:
         if page.content_type_id not in seen:
             seen.add(page.content_type_id)
             entries.append({"label": labels[page.content_type_id], "url": page.get_url(request=request)})
-    return {"entries": entries}
+    return entries

@@ -340,6 +340,40 @@ def test_a_start_takes_a_constant_number_of_queries(world, site, django_assert_n
     assert attempt.items.count() == len(qs)
 
 
+def test_the_test_page_takes_a_constant_number_of_queries(world, exam, django_assert_num_queries):
+    """Session, user, the user's scope (roles and member in one), the attempt, its items with their
+    questions, and the site header (one statement): six, whatever the paper; no answer key in it."""
+    c = client_for(world.member_a1)
+    attempt = start_attempt(exam, world.member_a1)
+    url = reverse("exams:take", args=[attempt.pk])
+    c.get(url)  # the menu's entries are cached after the first page
+    with django_assert_num_queries(6):
+        resp = c.get(url)
+    assert resp.status_code == 200
+    page = resp.content.decode()
+    assert not any(secret in page for secret in SECRETS)
+
+
+def test_a_submission_takes_a_constant_number_of_queries(world, exam, django_assert_num_queries):
+    """Session, user, scope, the attempt; then under its row lock (savepoint and release around it):
+    the attempt again, its items with their questions, one UPDATE grading every objective item and
+    one UPDATE of the attempt's submission and score (summed from the items just written)."""
+    c = client_for(world.member_a1)
+    attempt = start_attempt(exam, world.member_a1)
+    for item in attempt.items.select_related("question"):
+        save_answer(attempt.pk, world.member_a1, item.pk, correct_response(item))
+    with django_assert_num_queries(10) as queries:
+        resp = c.post(reverse("exams:submit", args=[attempt.pk]), HTTP_ACCEPT="application/json")
+    assert resp.status_code == 200
+    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert len(updates) == 2
+    attempt.refresh_from_db()
+    graded = attempt.items.exclude(question__qtype="essay")
+    assert attempt.score == sum(item.score for item in graded) and attempt.score > 0
+    assert all(item.is_correct for item in graded)
+    assert attempt.status == "submitted" and attempt.passed is None  # the essay awaits a grader
+
+
 def test_an_autosave_after_the_submission_is_refused_and_not_stored(world, exam):
     """The write itself checks the attempt is still open: an answer read before a submission
     and written after it is refused, not silently left out of the grading."""
