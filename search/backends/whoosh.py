@@ -60,6 +60,8 @@ FIELD_BOOSTS = {"title": 6.0, "tagtext": 3.0, "headings": 2.0, "summary": 1.5, "
 # A document found only through the bigrams of a query word (its characters are there, but
 # jieba cut them into other words) ranks below every document that has the word itself.
 GRAM_BOOST = 0.001
+# How many of a run's bigrams (the rarest) select the candidates that its stored text then confirms.
+CANDIDATE_GRAMS = 3
 
 
 def build_schema(analyzer=None) -> Schema:
@@ -183,10 +185,15 @@ class CharsQuery(wq.WrappingQuery):
         return CharsQuery(child, self.chars, self.grams, self.word, self.verdicts)
 
     def matcher(self, searcher, context=None):
-        child = self.child.matcher(searcher, context)
+        reader = searcher.reader()
+        terms = list(self.child.children()) if isinstance(self.child, wq.And) else [self.child]
+        if len(terms) > CANDIDATE_GRAMS:
+            # The rarest few bigrams narrow the candidates as well as all of them (the text decides),
+            # and each bigram more is a level of whoosh's pure-Python intersection for every candidate.
+            terms = sorted(terms, key=lambda t: reader.doc_frequency(t.fieldname, t.text))[:CANDIDATE_GRAMS]
+        child = (wq.And(terms) if len(terms) > 1 else terms[0]).matcher(searcher, context)
         if not child.is_active():
             return child
-        reader = searcher.reader()
         verdicts = self.verdicts.get(id(reader))
         if verdicts is None:
             verdicts = self.verdicts[id(reader)] = {}
