@@ -70,6 +70,8 @@ def postgres_database(name: str) -> str:
     drops every template but its own, and worktrees sharing the server would drop each other's."""
     import psycopg
 
+    # BENCH_DB_SUFFIX keeps side-by-side checkouts apart (as in bench.harness).
+    name += os.environ.get("BENCH_DB_SUFFIX", "")
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')

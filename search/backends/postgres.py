@@ -228,6 +228,10 @@ class PostgresBackend(SearchBackend):
         """A WHERE condition: the clause's characters in a row when it is one run of characters (its
         bigrams narrow the rows through the index, ``content`` confirms), else its words (see
         search.backends.whoosh.clause_query for why the words alone are not exact)."""
+        if len(clause.grams) == 1:
+            # Two characters are one bigram: the bigram vector alone is exact (no detoasting of content).
+            params.append(_lexeme(clause.grams[0]))
+            return "grams @@ %s::tsquery"
         if clause.grams:
             params.append(" & ".join(_lexeme(g) for g in dict.fromkeys(clause.grams)))
             params.append(_like(clause.chars))

@@ -167,3 +167,24 @@ def test_characters_that_jieba_cuts_into_other_words_are_found_and_rank_below_th
     assert found(search_index, "能建") == ["效能材料"]
     assert found(search_index, '"实践中学习"') == ["实践材料"]
     assert found(search_index, "中学 -实践") == ["学校材料"]
+
+
+def test_a_run_of_characters_is_found_in_every_field_and_only_in_a_row(search_index):
+    from search.documents import SearchDocument
+
+    def doc(page_id, title, **fields):
+        return SearchDocument(
+            page_id=page_id, path=f"0001{page_id:08d}", type="material", title=title, url="/", **fields
+        )
+
+    search_index.update(
+        [
+            doc(990001, "标题甲", body="正文。", headings=("推进机关效能建设",)),  # only in a heading
+            doc(990002, "标题乙", body="机关效能；能建设"),  # 效能 and 能建, never 效能建
+            doc(990003, "标题丙", tags=("机关效能建设",)),
+            doc(990004, "标题丁", summary="机关ＡＢＣ效能建设"),
+        ]
+    )
+    assert sorted(found(search_index, "效能建")) == ["标题丁", "标题丙", "标题甲"]
+    assert found(search_index, "abc效能") == ["标题丁"]
+    assert sorted(found(search_index, "效能建 -标题丙")) == ["标题丁", "标题甲"]
