@@ -242,6 +242,12 @@ class PostgresBackend(SearchBackend):
     def _where(self, request: SearchRequest, params: list, clauses: Iterable[Clause] | None = None) -> str:
         query = request.query
         parts = [self._clause_sql(c, params) for c in (query.required if clauses is None else clauses)]
+        key = "" if clauses is not None or query.excluded else title_key("".join(c.text for c in query.required))
+        if key and parts:
+            # A title typed as readers write it (without 中华人民共和国, inside 《》 too) finds its page
+            # even where the title's own characters differ: the page's title key is the query's.
+            parts = [f"(({' AND '.join(parts)}) OR keys @@ %s::tsquery)"]
+            params.append(_lexeme(key))
         if clauses is None:
             for clause in query.excluded:
                 parts.append(f"NOT {self._clause_sql(clause, params)}")

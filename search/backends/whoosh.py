@@ -283,10 +283,16 @@ class _VerifiedMatcher(WrappingMatcher):
 
 
 def title_keys(title: str) -> list[str]:
-    """The forms of a title a reader types: in full, without 中华人民共和国, without a trailing (date)."""
+    """The forms of a title a reader types: in full, without 中华人民共和国 (also where it opens a law
+    quoted in the title: 实施《执业医师法》办法), without a trailing (date)."""
     keys = {title_key(title)}
     short = _TITLE_SUFFIX.sub("", title).strip()
+    forms = {title, short}
     for form in (title, short):
+        for prefix in TITLE_PREFIXES:
+            if f"《{prefix}" in form:
+                forms.add(form.replace(f"《{prefix}", "《"))
+    for form in forms:
         keys.add(title_key(form))
         for prefix in TITLE_PREFIXES:
             if form.startswith(prefix) and len(form) > len(prefix) + 1:
@@ -303,7 +309,9 @@ def build_query(parsed: ParsedQuery) -> wq.Query:
     if not parsed.excluded:
         key = title_key("".join(c.text for c in parsed.required))
         if key:
-            query = wq.AndMaybe(query, wq.Term("title_key", key, boost=TITLE_KEY_BOOST))
+            # The title key also finds a page whose title's own characters differ from the query
+            # (《中华人民共和国执业医师法》 typed as 《执业医师法》), and lifts it above the rest.
+            query = wq.Or([query, wq.Term("title_key", key, boost=TITLE_KEY_BOOST)])
     if parsed.excluded:
         query = wq.AndNot(query, wq.Or([clause_query(c) for c in parsed.excluded]))
     return query

@@ -123,6 +123,24 @@ def test_a_title_query_ranks_its_document_first(backend):
     assert titles(backend, "土壤污染防治法")[0] == "中华人民共和国土壤污染防治法"
 
 
+def test_a_title_quoting_a_law_ranks_first_for_the_name_readers_use(backend):
+    # Readers (and file names) drop 中华人民共和国 inside the book-title marks too.
+    backend.update(
+        [
+            doc(1, "中国人民解放军实施《中华人民共和国执业医师法》办法", "军队医师的执业注册。"),
+            doc(
+                2,
+                "军队卫生工作条例",
+                "中国人民解放军实施执业医师法办法 中国人民解放军实施执业医师法办法 执业医师法 实施办法。",
+            ),
+        ]
+    )
+    assert (
+        titles(backend, "中国人民解放军实施《执业医师法》办法")[0]
+        == "中国人民解放军实施《中华人民共和国执业医师法》办法"
+    )
+
+
 def test_filters_facets_sorting_and_privacy(backend):
     backend.update(
         [

@@ -102,6 +102,20 @@ def test_a_title_match_ranks_first(client, library):
     assert titles(api(client, q="生态环境保护法治读本"))[0] == "生态环境保护法治读本"
 
 
+def test_a_title_quoting_a_law_is_found_by_the_name_readers_type(client, archive):
+    # Readers (and the laws' file names) write 《执业医师法》 where the title says 《中华人民共和国执业医师法》.
+    pages = [
+        add_material(
+            archive, "军队实施《中华人民共和国执业医师法》办法", ("h2", "第一章 总则"), "军队医师的执业注册。"
+        ),
+        add_material(archive, "医疗卫生工作要点", ("h2", "一、要求"), "贯彻军队实施执业医师法办法，做好执业注册。"),
+    ]
+    sync_pages(page.pk for page in pages)
+    found = titles(api(client, q="军队实施《执业医师法》办法"))
+    assert found[0] == "军队实施《中华人民共和国执业医师法》办法"
+    assert api(client, q="军队实施《执业医师法》办法").json()["count"] == len(found)
+
+
 @pytest.mark.parametrize(
     "params, message",
     [
