@@ -29,6 +29,13 @@ def read_law(path: Path) -> Law | None:
     if not title:
         return None
     head, _, rest = text.partition("<!-- INFO END -->")
+    # As the importer titles it (courses/importers/documents.py): a second title line right after the
+    # first, before the metadata, names the part of a code (民法典/人格权编.md).
+    head_lines = [line.strip() for line in head.splitlines() if line.strip()] if rest else []
+    if len(head_lines) > 1 and head_lines[0] == f"# {title}" and head_lines[1].startswith("# "):
+        from courses.importers.documents import part_title
+
+        title = part_title(title, head_lines[1][2:].strip())
     if not rest:
         head, rest = "", text
     match = _DATE_IN_NAME.search(path.stem)

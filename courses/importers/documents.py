@@ -81,6 +81,11 @@ def split_title_date(title: str) -> tuple[str, datetime.date | None]:
     return title[: match.start()].strip(), find_date(match[1])
 
 
+def part_title(code: str, part: str) -> str:
+    """The title of one part of a code kept as a file of its own: 中华人民共和国民法典·人格权编."""
+    return f"{code}·{part}"
+
+
 class BodyBuilder:
     """Collects headings and paragraphs into StreamField data.
 
@@ -350,7 +355,7 @@ def _read_blocks(root, builder: BodyBuilder, title: str, metadata: list[str] | N
         elif name == "h1" and metadata is not None and not metadata and not builder.has_content():
             # A second title line before any metadata names the part of a code the file holds
             # (# 中华人民共和国民法典 / # 人格权编): every part would otherwise carry the same title.
-            title = f"{title}·{text}"
+            title = part_title(title, text)
         elif name in _HEADING_LEVELS:
             builder.heading(text, _HEADING_LEVELS[name])
         elif metadata is not None:

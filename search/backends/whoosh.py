@@ -284,10 +284,14 @@ class _VerifiedMatcher(WrappingMatcher):
 
 def title_keys(title: str) -> list[str]:
     """The forms of a title a reader types: in full, without 中华人民共和国 (also where it opens a law
-    quoted in the title: 实施《执业医师法》办法), without a trailing (date)."""
+    quoted in the title: 实施《执业医师法》办法), without a trailing (date); a part of a code by its own
+    name too (中华人民共和国民法典·人格权编: 人格权编)."""
     keys = {title_key(title)}
     short = _TITLE_SUFFIX.sub("", title).strip()
     forms = {title, short}
+    code, dot, part = short.rpartition("·")
+    if dot and code and len(part) > 1:
+        forms.add(part)
     for form in (title, short):
         for prefix in TITLE_PREFIXES:
             if f"《{prefix}" in form:

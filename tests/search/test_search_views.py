@@ -116,6 +116,15 @@ def test_a_title_quoting_a_law_is_found_by_the_name_readers_type(client, archive
     assert api(client, q="军队实施《执业医师法》办法").json()["count"] == len(found)
 
 
+def test_a_part_of_a_code_ranks_first_for_its_own_name(client, archive):
+    pages = [
+        add_material(archive, "某某法典·人格权编", ("h2", "第一章 一般规定"), "本编调整民事关系。"),
+        add_material(archive, "人格权保护工作要点", ("h2", "一、要求"), "学习人格权编，人格权编的要点，人格权编。"),
+    ]
+    sync_pages(page.pk for page in pages)
+    assert titles(api(client, q="人格权编"))[0] == "某某法典·人格权编"
+
+
 @pytest.mark.parametrize(
     "params, message",
     [
