@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from docx import Document
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn as _qn
 from docx.shared import Cm, Pt
 
@@ -187,12 +188,13 @@ class _Numbering:
         self.restart: dict[str, dict[int, int]] = {}
         self.counters: dict[str, dict[int, int]] = {}
         self.style_num: dict[str, tuple[str, int]] = {}
-        try:
-            numbering = document.part.numbering_part.element
-        # python-docx raises NotImplementedError (or KeyError) for a document without a numbering part:
-        # such a file simply has no automatic numbering.
-        except (KeyError, NotImplementedError, AttributeError):
-            numbering = None
+        # A document without a numbering part simply has no automatic numbering: look the part up
+        # by its relationship instead of asking python-docx for one it cannot make.
+        numbering = next(
+            (rel.target_part.element for rel in document.part.rels.values()
+             if rel.reltype == RT.NUMBERING and not rel.is_external),
+            None,
+        )  # fmt: skip
         if numbering is not None:
             abstract_levels: dict[str, dict[int, tuple[str, str, int]]] = {}
             for abstract in numbering.findall(qn("w:abstractNum")):
