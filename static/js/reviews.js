@@ -37,4 +37,14 @@
     timer = setTimeout(save, 1200);
   });
   form.addEventListener("submit", function () { pending = false; if (timer) clearTimeout(timer); });
+
+  // Text typed before this script ran (a slow phone, a deferred script) fired no "input" we heard:
+  // save it now rather than wait for the next keystroke.
+  var typedEarly = Array.prototype.some.call(form.querySelectorAll("textarea, input[type=text]"), function (field) {
+    return field.value !== field.defaultValue;
+  });
+  if (typedEarly) {
+    pending = true;
+    timer = setTimeout(save, 1200);
+  }
 })();

@@ -14,7 +14,7 @@
     var state = document.getElementById("autosave-state");
     var length = document.getElementById("draft-length");
     var timer = null;
-    var saved = area.value;
+    var saved = area.defaultValue;  // what the server has: text typed before this script ran is unsaved
 
     var save = function () {
       timer = null;
@@ -49,6 +49,7 @@
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState === "hidden") save();
     });
+    if (area.value !== saved) timer = setTimeout(save, 2000);
   }
 
   // --- reply to a post (one level) ---

@@ -108,3 +108,24 @@ def test_a_review_from_self_assessment_on_a_phone_to_the_result(live_server, chr
     result = phone.inner_text("#my-result")
     assert "合格" in result and "学习扎实，继续保持" in result
     assert dt.date.today().year >= review_round.year
+
+
+def test_text_typed_before_the_autosave_script_ran_is_saved(live_server, chromium, phone):
+    # A slow phone: the member types before the deferred script has run; the draft is saved anyway.
+    world = make_world()
+    open_round(world)
+    base = live_server.url
+    login(phone, base, "member_a1", PASSWORD)
+    held = []
+    phone.route(
+        "**/js/reviews.js*", lambda route: held.append(route)
+    )  # the script is held back until the text is typed
+    phone.goto(f"{base}/reviews/")
+    phone.click("text=个人自评", no_wait_after=True)
+    phone.wait_for_selector("#id_ideals")
+    phone.fill("#id_ideals", TEXTS["ideals"])
+    phone.wait_for_function("() => true")  # let the held request reach the handler
+    assert held, "the page asked for reviews.js"
+    held[0].continue_()
+    phone.wait_for_selector("text=草稿已自动保存")
+    assert SelfAssessment.objects.get(member=world.member_a1).ideals == TEXTS["ideals"]
