@@ -143,11 +143,9 @@ def _table(model) -> str:
 
 def _remove_fingerprints(cursor, document_id: int) -> None:
     fp, sh = _table(Fingerprint), _table(Shingle)
-    cursor.execute(f"SELECT DISTINCT hash FROM {fp} WHERE document_id = %s", [document_id])
-    old = [row[0] for row in cursor.fetchall()]
-    for chunk in _chunks(old, 500):
-        marks = ",".join(["%s"] * len(chunk))
-        cursor.execute(f"UPDATE {sh} SET df = df - 1 WHERE hash IN ({marks})", chunk)
+    cursor.execute(
+        f"UPDATE {sh} SET df = df - 1 WHERE hash IN (SELECT hash FROM {fp} WHERE document_id = %s)", [document_id]
+    )
     cursor.execute(f"DELETE FROM {fp} WHERE document_id = %s", [document_id])
 
 
@@ -178,13 +176,35 @@ def write_fingerprints(cursor, batch: Sequence[tuple[int, Sequence[tuple[int, in
     """Insert the fingerprints of several documents and count each distinct hash once per document."""
     fp, sh = _table(Fingerprint), _table(Shingle)
     rows = [(doc_id, h, pos) for doc_id, prints in batch for h, pos in prints]
+    counts = Counter(h for _doc, prints in batch for h in {h for h, _pos in prints})
+    if connection.vendor == "postgresql":
+        _write_fingerprints_postgres(cursor, rows, counts)
+        return
     if rows:
         cursor.executemany(f"INSERT INTO {fp} (document_id, hash, position) VALUES (%s, %s, %s)", rows)
-    counts = Counter(h for _doc, prints in batch for h in {h for h, _pos in prints})
     if counts:
         cursor.executemany(
             f"INSERT INTO {sh} (hash, df) VALUES (%s, %s) ON CONFLICT (hash) DO UPDATE SET df = {sh}.df + excluded.df",
             list(counts.items()),
+        )
+
+
+def _write_fingerprints_postgres(cursor, rows: list[tuple[int, int, int]], counts: Counter) -> None:
+    """The same rows as the portable path, in two statements: COPY for the fingerprints (a law of
+    6,000 characters has about 2,000) and one upsert of the document counts from two arrays. The
+    hashes are upserted in ascending order, so two hand-ins indexed at once lock shared rows in the
+    same order and cannot deadlock each other."""
+    fp, sh = _table(Fingerprint), _table(Shingle)
+    if rows:
+        with cursor.cursor.copy(f"COPY {fp} (document_id, hash, position) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    if counts:
+        hashes = sorted(counts)
+        cursor.execute(
+            f"INSERT INTO {sh} (hash, df) SELECT h, n FROM unnest(%s::integer[], %s::integer[]) AS t(h, n) "
+            f"ORDER BY h ON CONFLICT (hash) DO UPDATE SET df = {sh}.df + excluded.df",
+            [hashes, [counts[h] for h in hashes]],
         )
 
 

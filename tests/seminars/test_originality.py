@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from learning.seminars import originality
@@ -87,6 +89,8 @@ def test_reindexing_replaces_fingerprints_and_keeps_document_frequencies(indexed
     originality.index_document(DocumentKind.MATERIAL, 1, "学习型机关建设", SOURCE, url="/theory/a/")
     assert Fingerprint.objects.count() == before
     assert Shingle.objects.filter(df__gt=2).count() == 0
+    true_df = Counter(h for h, _doc in set(Fingerprint.objects.values_list("hash", "document_id")))
+    assert dict(Shingle.objects.filter(df__gt=0).values_list("hash", "df")) == dict(true_df)
     originality.remove_document(DocumentKind.MATERIAL, 1)
     assert not originality.check_text(MATERIAL_PARAGRAPHS[1]).matches
     assert not OriginalityDocument.objects.filter(object_id=1, kind=DocumentKind.MATERIAL).exists()
