@@ -6,6 +6,10 @@
     .venv/bin/python -m bench._profile subtree [N]     # N requests of the organizer's subtree workbench
                                                        # (200 branches / 10,000 members), and of its floor
     .venv/bin/python -m bench._profile costs [N]       # CPU, wall and queries of each request of an examinee
+    .venv/bin/python -m bench._profile archive_cold [N] # N first requests of /theory/ right after a publish
+                                                       # (20,000 materials), and N warm ones
+    .venv/bin/python -m bench._profile search_api [N]  # N /api/search requests (500 pages), and N raw
+                                                       # whoosh queries on the open searcher (its floor)
 
 Not a benchmark (no ``run``): it prints pyinstrument's text report of N requests of the path,
 and the query count of one request next to the trivial view's, for the closing note of a miss.
@@ -182,6 +186,75 @@ def costs(n: int) -> None:
         print(f"{name:14s} {cpu:8.1f} {wall:8.1f} {rows[-1][2]:8d}")
 
 
+def archive_cold(n: int) -> None:
+    from django.test import Client
+
+    from bench.archive_listing import SIZES, generate, make_archive
+    from courses.models import bump_archive_cache
+
+    index = make_archive()
+    generate(index, SIZES["default"][0])
+    index.refresh_from_db()
+    client = Client()
+    url = index.url
+
+    def warm():
+        assert client.get(url).status_code == 200
+
+    def cold():
+        bump_archive_cache()
+        assert client.get(url).status_code == 200
+
+    print(f"queries: first request after a publish {_queries(cold)}, warm {_queries(warm)}")
+    profile(warm, n, f"{url} warm (cached order and tag counts)")
+    profile(cold, n, f"{url} first request after a publish")
+
+
+def search_api(n: int) -> None:
+    import random
+
+    from django.core.management import call_command
+    from django.db.models.signals import post_save
+    from django.test import Client
+    from modelsearch.signal_handlers import post_save_signal_handler
+
+    from bench.corpus import add_law_pages, read_laws
+    from bench.harness import shared_data
+    from bench.search_api import QUERIES, SIZES
+    from courses.demo import load_home
+    from courses.models import TheoryIndexPage, TheoryMaterialPage
+    from search.backends import get_backend
+    from search.backends.whoosh import build_query
+    from search.query import parse_query
+
+    docs = SIZES["default"][0]
+    home = load_home()
+    index = home.add_child(instance=TheoryIndexPage(title="文库", slug="library"))
+    post_save.disconnect(post_save_signal_handler, sender=TheoryMaterialPage)
+    add_law_pages(index, read_laws(shared_data() / "laws", limit=max(20, docs // 5)), chunk_chars=1000, limit=docs)
+    call_command("rebuild_archive_index", verbosity=0)
+    client = Client(HTTP_HOST="localhost")
+    backend = get_backend()
+    rng = random.Random(7)
+    words = [rng.choice(QUERIES) for _ in range(n)]
+    state = {"i": 0}
+
+    def api():
+        q = words[state["i"] % n]
+        state["i"] += 1
+        assert client.get("/api/search", {"q": q}).status_code == 200
+
+    def floor():
+        q = words[state["i"] % n]
+        state["i"] += 1
+        for hit in backend.searcher().search(build_query(parse_query(q)), limit=10, optimize=False)[:10]:
+            hit.fields()
+
+    print(f"queries: one API request {_queries(api)}")
+    profile(floor, n, "raw whoosh query on the open searcher (the floor)")
+    profile(api, n, "/api/search")
+
+
 def main() -> None:
     what = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 200
@@ -192,6 +265,10 @@ def main() -> None:
         subtree(n)
     elif what == "costs":
         costs(n)
+    elif what == "archive_cold":
+        archive_cold(n)
+    elif what == "search_api":
+        search_api(n)
     else:
         exam(n, what)
 
