@@ -214,3 +214,29 @@ def test_moodle_export_writes_cloze_for_several_blanks_and_round_trips():
     twin = target.questions.get()
     assert (twin.stem, twin.answer) == (qs["blank"].stem, qs["blank"].answer)
     assert re.search(r"\{1:SHORTANSWER:=甲~=甲方\}", data)
+
+
+def test_html_fields_arrive_as_text_and_plain_text_fields_as_written(bank):
+    """Moodle marks every text with its format: HTML feedback and grader information become text (paragraphs
+    as lines, entities decoded); a plain_text field keeps what its author typed, angle brackets included."""
+    xml = r"""<quiz>
+    <question type="essay"><questiontext format="html"><text><![CDATA[<p>论述党的建设。</p>]]></text></questiontext>
+      <generalfeedback format="html"><text><![CDATA[<p>见党章&nbsp;&amp;&nbsp;党规</p>]]></text></generalfeedback>
+      <graderinfo format="html"><text><![CDATA[<p>要点一：政治建设。</p><p>要点二：思想建设。<br>（略）</p>]]></text></graderinfo>
+    </question>
+    <question type="shortanswer"><questiontext format="plain_text"><text>&lt;a&gt;与&lt;b&gt;之间的符号是？</text></questiontext>
+      <answer fraction="100" format="moodle_auto_format"><text>\*</text></answer></question>
+    <question type="multichoice"><questiontext format="html"><text><![CDATA[<p>选出&ldquo;甲&rdquo;</p>]]></text></questiontext>
+      <single>true</single>
+      <answer fraction="100" format="html"><text><![CDATA[<p>甲 &amp; 乙</p>]]></text></answer>
+      <answer fraction="0" format="plain_text"><text>&lt;b&gt;丙</text></answer></question>
+    </quiz>"""
+    result = import_file(bank, xml.encode(), "moodle.xml")
+    assert result.ok, result.errors
+    essay = bank.questions.get(qtype="essay")
+    assert essay.explanation == "见党章 & 党规"
+    assert essay.answer == "要点一：政治建设。\n要点二：思想建设。\n（略）"
+    short = bank.questions.get(qtype="blank")
+    assert short.stem_text == "<a>与<b>之间的符号是？" and short.answer == [["*"]]  # 「\*」 is a literal asterisk
+    single = bank.questions.get(qtype="single")
+    assert single.options == ["甲 & 乙", "<b>丙"] and single.stem_text == "选出“甲”"
