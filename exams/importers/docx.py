@@ -38,6 +38,7 @@ from core.richtext import plain_text_to_store
 from exams.choices import CHOICE_TYPES, OPTION_LETTERS, Difficulty, QuestionType
 from exams.importers.base import (
     DIFFICULTY_NAMES,
+    EMBED_ID,
     FALSE_WORDS,
     IMAGE_REF,
     TRUE_WORDS,
@@ -48,6 +49,7 @@ from exams.importers.base import (
     parse_difficulty,
     parse_knowledge_points,
     parse_points,
+    stem_images,
 )
 from exams.models import Question
 
@@ -1256,8 +1258,6 @@ def read_docx_with_notes(data: bytes) -> tuple[list[ParsedQuestion], list[str]]:
 
 SECTION_TITLES = ["单选题", "多选题", "判断题", "填空题", "简答题"]
 _ORDER = [QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE, QuestionType.BLANK, QuestionType.ESSAY]
-_EMBED = re.compile(r"<embed\b[^>]*>")
-_EMBED_ID = re.compile(r'\bid="(\d+)"')
 
 
 def _blank_answer_text(q: Question, number: int) -> str:
@@ -1280,7 +1280,7 @@ def export_docx(questions: list[Question]) -> bytes:
     by_type: dict[str, list[Question]] = {}
     for q in questions:
         by_type.setdefault(q.qtype, []).append(q)
-    images = _images_of(questions)
+    images = stem_images(questions)
     section = 0
     for qtype in _ORDER:
         group = by_type.get(qtype, [])
@@ -1293,15 +1293,6 @@ def export_docx(questions: list[Question]) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
-
-
-def _images_of(questions: list[Question]) -> dict[int, object]:
-    ids = {int(m) for q in questions if "<embed" in q.stem for m in _EMBED_ID.findall(" ".join(_EMBED.findall(q.stem)))}
-    if not ids:
-        return {}
-    from wagtail.images import get_image_model
-
-    return {img.pk: img for img in get_image_model().objects.filter(pk__in=ids)}
 
 
 def _write_question(document, q: Question, number: int, images: dict[int, object]) -> None:
@@ -1380,7 +1371,7 @@ def _stem_blocks(stem: str) -> list[tuple[str, object]]:
             text = re.sub(r"<[^>]+>", "", re.sub(r"<br\s*/?>", "\n", m.group(1)))
             blocks.append(("text", html.unescape(text)))
         else:
-            found = _EMBED_ID.search(m.group(2))
+            found = EMBED_ID.search(m.group(2))
             if found and 'embedtype="image"' in m.group(2):
                 blocks.append(("image", int(found.group(1))))
     return blocks or [("text", html.unescape(re.sub(r"<[^>]+>", "", stem)))]

@@ -13,6 +13,7 @@ import base64
 import html as html_lib
 import re
 import xml.etree.ElementTree as ET
+from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 from django.utils.html import strip_tags
@@ -20,6 +21,8 @@ from django.utils.html import strip_tags
 from core.richtext import html_to_plain_text, plain_text_to_store
 from exams.choices import OPTION_LETTERS, Difficulty, QuestionType
 from exams.importers.base import (
+    EMBED,
+    EMBED_ID,
     IMAGE_REF,
     ImportFileError,
     ParsedImage,
@@ -28,6 +31,7 @@ from exams.importers.base import (
     knowledge_point_names,
     parse_difficulty,
     parse_points,
+    stem_images,
 )
 from exams.models import Question
 
@@ -51,6 +55,7 @@ _CLOZE_MULTIPLE = {
     "MULTIRESPONSE_HS",
     "MRHS",
 }
+_ALT = re.compile(r'\balt="([^"]*)"')
 _PLUGINFILE_IMG = re.compile(r'<img\b[^>]*\bsrc="@@PLUGINFILE@@/([^"?]+)[^"]*"[^>]*>', re.I)
 IMAGE_TYPES = {"png", "jpg", "jpeg", "gif", "webp"}
 SKIP_NOTE = "选中“跳过无法导入的试题”可跳过它们，导入其余试题"
@@ -129,7 +134,9 @@ def _stem_images(pq: ParsedQuestion, el: ET.Element | None) -> None:
             return ""
         ref = IMAGE_REF.format(k=len(pq.images))
         pq.images.append(ParsedImage(name=name, data=data))
-        return f'<embed alt="{xml_escape(name)}" embedtype="image" format="fullwidth" id="{ref}"/>'
+        alt = _ALT.search(match.group(0))
+        alt_text = alt.group(1) if alt and alt.group(1).strip() else xml_escape(name)
+        return f'<embed alt="{alt_text}" embedtype="image" format="fullwidth" id="{ref}"/>'
 
     pq.stem = _PLUGINFILE_IMG.sub(embed, pq.stem)
 
@@ -366,11 +373,34 @@ def _cdata_text(tag: str, text: str, fmt: str | None = None) -> str:
     return f"<{tag}{attr}><text>{xml_escape(text)}</text></{tag}>"
 
 
+def _pictures_as_files(stem: str, images: dict[int, Any]) -> tuple[str, list[str]]:
+    """A stored stem's pictures the way Moodle embeds them: <img src="@@PLUGINFILE@@/…"> and a base64 <file>
+    inside the question text, so Moodle (and this importer, on any site) gets the pictures themselves."""
+    files: list[str] = []
+
+    def as_img(match: re.Match) -> str:
+        tag = match.group(0)
+        found = EMBED_ID.search(tag)
+        image = images.get(int(found.group(1))) if found and 'embedtype="image"' in tag else None
+        if image is None:
+            return ""  # the picture is gone from the site; the export cannot carry it
+        suffix = image.file.name.rsplit(".", 1)[-1].lower() if "." in image.file.name else "png"
+        name = f"image{len(files) + 1}.{suffix}"
+        with image.file.open("rb") as fh:
+            data = base64.b64encode(fh.read()).decode()
+        files.append(f'<file name="{name}" path="/" encoding="base64">{data}</file>')
+        alt = _ALT.search(tag)
+        return f'<img src="@@PLUGINFILE@@/{name}" alt="{alt.group(1) if alt else name}">'
+
+    return EMBED.sub(as_img, stem), files
+
+
 def export_moodle(questions: list[Question]) -> bytes:
     parts = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
+    images = stem_images(questions)
     for i, q in enumerate(questions, start=1):
         fmt = "html" if q.stem.lstrip().startswith("<") else "plain_text"
-        stem = q.stem
+        stem, files = _pictures_as_files(q.stem, images) if fmt == "html" else (q.stem, [])
         body: list[str] = []
         if q.qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
             mtype = "multichoice"
@@ -409,7 +439,7 @@ def export_moodle(questions: list[Question]) -> bytes:
         tags = [*knowledge_point_names(q), f"难度:{DIFFICULTY_LABEL[q.difficulty]}"]
         parts.append(f'<question type="{mtype}">')
         parts.append(_cdata_text("name", f"{i:05d} {strip_tags(q.stem)[:30]}"))
-        parts.append(_cdata_text("questiontext", stem, fmt))
+        parts.append(f'<questiontext format="{fmt}"><text>{xml_escape(stem)}</text>{"".join(files)}</questiontext>')
         parts.append(_cdata_text("generalfeedback", q.explanation, "plain_text"))
         parts.append(f"<defaultgrade>{q.points}</defaultgrade>")
         parts.extend(body)
