@@ -1,7 +1,7 @@
 """Import a 2,000-question Word bank (.docx) and time it.
 
-    .venv/bin/python bench/import_docx.py [--questions N]
-    BENCH_SMOKE=1 .venv/bin/python bench/import_docx.py      # 100 questions, a quick check
+    .venv/bin/python -m bench.import_docx [--questions N]
+    BENCH_SMOKE=1 .venv/bin/python -m bench.import_docx      # 100 questions, a quick check
 
 The document is built the way organizers type banks: a heading per type, 「1.」「（1）」「第1题」
 numbers, options one per line and four to a row, 答案 / 解析 / 分值 / 难度 / 知识点 lines, 判断

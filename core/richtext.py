@@ -15,7 +15,10 @@ templates use the ``rich_text`` filter of ``core_tags``.
 
 from __future__ import annotations
 
-from django.utils.html import escape, linebreaks
+import html
+import re
+
+from django.utils.html import escape, linebreaks, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from wagtail.rich_text import expand_db_html
 from wagtail.whitelist import DEFAULT_ELEMENT_RULES, Whitelister, attribute_rule, check_url
@@ -88,6 +91,33 @@ def clean_rich_text(text: str | None) -> str:
     if not is_markup(text):
         return text
     return _CLEANER.clean(text).strip()
+
+
+def plain_text_to_store(text: str | None) -> str:
+    """Text known to be plain (a Word paragraph, a Moodle ``plain_text`` field) in its stored form.
+
+    Stored text that starts with ``<`` is read as markup, so a plain text such as
+    「<a>与<b>的关系是」 would lose its letters to the allow-list: such a text is stored as
+    escaped paragraphs instead, one per line, and shows exactly as it was typed.
+    """
+    text = text or ""
+    if not is_markup(text):
+        return text
+    return "".join(f"<p>{escape(line)}</p>" for line in text.split("\n"))
+
+
+_BLOCK_END = re.compile(r"<br\s*/?>|</(?:p|div|li|h[1-6]|blockquote|tr)\s*>", re.I)
+
+
+def html_to_plain_text(markup: str) -> str:
+    """HTML's text: paragraphs and line breaks as lines, tags dropped, entities (「&amp;」「&nbsp;」) decoded."""
+    text = html.unescape(strip_tags(_BLOCK_END.sub("\n", markup))).replace("\xa0", " ")
+    return "\n".join(line.strip() for line in text.split("\n") if line.strip())
+
+
+def rich_text_plain(text: str | None) -> str:
+    """A stored text as a reader sees it, without markup (previews, titles): plain text stays as it is."""
+    return html_to_plain_text(text or "") if is_markup(text) else (text or "")
 
 
 def rich_text_html(text: str | None) -> SafeString:

@@ -29,7 +29,7 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 
-from core.richtext import clean_rich_text, rich_text_html
+from core.richtext import clean_rich_text, rich_text_html, rich_text_plain
 from exams.choices import (
     AttemptStatus,
     Difficulty,
@@ -154,7 +154,7 @@ class Question(models.Model):
 
     @property
     def stem_text(self) -> str:
-        return strip_tags(self.stem).strip()
+        return rich_text_plain(self.stem).strip()
 
     @property
     def blank_count(self) -> int:

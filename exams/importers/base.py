@@ -54,6 +54,8 @@ class ImportFileError(Exception):
 
 
 IMAGE_REF = "pending-image-{k}"  # a stem's image before it is stored: <embed embedtype="image" id="pending-image-0" …/>
+EMBED = re.compile(r"<embed\b[^>]*>")  # a stored stem's picture: <embed alt="…" embedtype="image" format="…" id="12"/>
+EMBED_ID = re.compile(r'\bid="(\d+)"')
 
 
 @dataclass
@@ -319,6 +321,22 @@ def save_questions(
             ]
             through.objects.bulk_create(links, batch_size=2000)
     return ImportResult(len(objs), [], review.skipped)
+
+
+def stem_images(questions: list[Question]) -> dict[int, Any]:
+    """The Wagtail images the stems of ``questions`` show, by id (for the exports that carry pictures)."""
+    ids = {
+        int(found.group(1))
+        for q in questions
+        if "<embed" in q.stem
+        for tag in EMBED.findall(q.stem)
+        if 'embedtype="image"' in tag and (found := EMBED_ID.search(tag))
+    }
+    if not ids:
+        return {}
+    from wagtail.images import get_image_model
+
+    return {img.pk: img for img in get_image_model().objects.filter(pk__in=ids)}
 
 
 def store_images(bank: QuestionBank, pq: ParsedQuestion, user=None) -> str:

@@ -34,9 +34,11 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn as _qn
 from docx.shared import Cm, Pt
 
+from core.richtext import plain_text_to_store
 from exams.choices import CHOICE_TYPES, OPTION_LETTERS, Difficulty, QuestionType
 from exams.importers.base import (
     DIFFICULTY_NAMES,
+    EMBED_ID,
     FALSE_WORDS,
     IMAGE_REF,
     TRUE_WORDS,
@@ -47,6 +49,7 @@ from exams.importers.base import (
     parse_difficulty,
     parse_knowledge_points,
     parse_points,
+    stem_images,
 )
 from exams.models import Question
 
@@ -932,9 +935,10 @@ def _finish(draft: _Draft) -> ParsedQuestion:
     stem_lines = [ln for ln in draft.stem if ln.text.strip() or ln.images]
     stem_text = "\n".join(ln.text.strip() for ln in stem_lines)
     options = [(letter, ln.text.strip(), ln) for letter, ln in draft.options]
+    whole = {ln.number: ln for ln in draft.lines}  # options are slices of a line; name the line as written
     for _, _text, ln in options:
         if ln.images:
-            problems.append((ln, "选项中的图片无法导入（只能保留题干中的图片）"))
+            problems.append((whole.get(ln.number, ln), "选项中的图片无法导入（只能保留题干中的图片）"))
     qtype = None
     type_word = draft.type_tag or (_fold(draft.fields["type"][0]) if "type" in draft.fields else None)
     if type_word is not None:
@@ -1048,10 +1052,12 @@ def _finish(draft: _Draft) -> ParsedQuestion:
     points_errors: list[str] = []
     points = (draft.fields.get("points") or [draft.section.points if draft.section else ""])[0]
     pq.points = parse_points(re.sub(r"\s*分$", "", _fold(points).strip()), points_errors)
+    problems.extend((draft.field_lines.get("points"), e) for e in points_errors)
+    difficulty_errors: list[str] = []
     difficulty = (draft.fields.get("difficulty") or [""])[0].strip()
-    pq.difficulty = parse_difficulty(_difficulty_word(difficulty), points_errors)
+    pq.difficulty = parse_difficulty(_difficulty_word(difficulty), difficulty_errors)
+    problems.extend((draft.field_lines.get("difficulty"), e) for e in difficulty_errors)
     pq.knowledge_points = parse_knowledge_points("、".join(draft.fields.get("knowledge_points", [])))
-    problems.extend((None, e) for e in points_errors)
 
     images = [img for ln in (stem_lines or draft.stem) for img in ln.images]
     for img in images:
@@ -1066,7 +1072,7 @@ def _finish(draft: _Draft) -> ParsedQuestion:
     if images and stem_lines is not None:
         pq.stem, pq.images = _stem_html(stem_lines)
     else:
-        pq.stem = stem_text.strip()
+        pq.stem = plain_text_to_store(stem_text.strip())
         if images:  # the stem text was rewritten (an answer taken out of it): pictures follow the text
             pq.stem, pq.images = _stem_html(
                 [Line(t, [0] * len(t)) for t in pq.stem.split("\n")] + [Line("", [], images=images)]
@@ -1252,8 +1258,6 @@ def read_docx_with_notes(data: bytes) -> tuple[list[ParsedQuestion], list[str]]:
 
 SECTION_TITLES = ["单选题", "多选题", "判断题", "填空题", "简答题"]
 _ORDER = [QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE, QuestionType.BLANK, QuestionType.ESSAY]
-_EMBED = re.compile(r"<embed\b[^>]*>")
-_EMBED_ID = re.compile(r'\bid="(\d+)"')
 
 
 def _blank_answer_text(q: Question, number: int) -> str:
@@ -1276,7 +1280,7 @@ def export_docx(questions: list[Question]) -> bytes:
     by_type: dict[str, list[Question]] = {}
     for q in questions:
         by_type.setdefault(q.qtype, []).append(q)
-    images = _images_of(questions)
+    images = stem_images(questions)
     section = 0
     for qtype in _ORDER:
         group = by_type.get(qtype, [])
@@ -1289,15 +1293,6 @@ def export_docx(questions: list[Question]) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
-
-
-def _images_of(questions: list[Question]) -> dict[int, object]:
-    ids = {int(m) for q in questions if "<embed" in q.stem for m in _EMBED_ID.findall(" ".join(_EMBED.findall(q.stem)))}
-    if not ids:
-        return {}
-    from wagtail.images import get_image_model
-
-    return {img.pk: img for img in get_image_model().objects.filter(pk__in=ids)}
 
 
 def _write_question(document, q: Question, number: int, images: dict[int, object]) -> None:
@@ -1372,11 +1367,11 @@ def _stem_blocks(stem: str) -> list[tuple[str, object]]:
     blocks: list[tuple[str, object]] = []
     for m in re.finditer(r"<p[^>]*>(.*?)</p>|(<embed\b[^>]*>)", stem, re.S):
         if m.group(1) is not None:
-            text = html.unescape(re.sub(r"<br\s*/?>", "\n", m.group(1)))
-            text = re.sub(r"<[^>]+>", "", text)
-            blocks.append(("text", text))
+            # Tags out first, then entities: 「&lt;a&gt;」 is text that reads 「<a>」, not a tag.
+            text = re.sub(r"<[^>]+>", "", re.sub(r"<br\s*/?>", "\n", m.group(1)))
+            blocks.append(("text", html.unescape(text)))
         else:
-            found = _EMBED_ID.search(m.group(2))
+            found = EMBED_ID.search(m.group(2))
             if found and 'embedtype="image"' in m.group(2):
                 blocks.append(("image", int(found.group(1))))
-    return blocks or [("text", re.sub(r"<[^>]+>", "", stem))]
+    return blocks or [("text", html.unescape(re.sub(r"<[^>]+>", "", stem)))]

@@ -13,12 +13,16 @@ import base64
 import html as html_lib
 import re
 import xml.etree.ElementTree as ET
+from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 from django.utils.html import strip_tags
 
+from core.richtext import html_to_plain_text, plain_text_to_store
 from exams.choices import OPTION_LETTERS, Difficulty, QuestionType
 from exams.importers.base import (
+    EMBED,
+    EMBED_ID,
     IMAGE_REF,
     ImportFileError,
     ParsedImage,
@@ -27,6 +31,7 @@ from exams.importers.base import (
     knowledge_point_names,
     parse_difficulty,
     parse_points,
+    stem_images,
 )
 from exams.models import Question
 
@@ -50,6 +55,7 @@ _CLOZE_MULTIPLE = {
     "MULTIRESPONSE_HS",
     "MRHS",
 }
+_ALT = re.compile(r'\balt="([^"]*)"')
 _PLUGINFILE_IMG = re.compile(r'<img\b[^>]*\bsrc="@@PLUGINFILE@@/([^"?]+)[^"]*"[^>]*>', re.I)
 IMAGE_TYPES = {"png", "jpg", "jpeg", "gif", "webp"}
 SKIP_NOTE = "选中“跳过无法导入的试题”可跳过它们，导入其余试题"
@@ -70,6 +76,30 @@ def _html_to_text(html: str) -> str:
 
 def _plain(html: str) -> str:
     return html_lib.unescape(strip_tags(html)).strip()
+
+
+# Moodle marks each text field with its format; these hold text as typed, never markup.
+_PLAIN_FORMATS = {"plain_text", "markdown"}
+_WILDCARD = re.compile(r"(?<!\\)\*")  # Moodle's short-answer wildcard; 「\*」 is a literal asterisk
+
+
+def _is_plain(el: ET.Element | None) -> bool:
+    return el is not None and el.get("format", "") in _PLAIN_FORMATS
+
+
+def _as_text(el: ET.Element | None) -> str:
+    """A Moodle text field (answer, feedback, grader information) as plain text.
+
+    A ``plain_text`` field is kept as written (「<b>」 or 「&amp;」 there are what the author typed);
+    an HTML one (``html``, or ``moodle_auto_format`` with tags) keeps its text, paragraphs and
+    line breaks as new lines, entities decoded.
+    """
+    raw = _node_text(el)
+    if _is_plain(el):
+        return raw
+    if "<" not in raw:
+        return html_lib.unescape(raw).strip()
+    return html_to_plain_text(raw)
 
 
 def _category_point(path: str) -> str:
@@ -104,14 +134,19 @@ def _stem_images(pq: ParsedQuestion, el: ET.Element | None) -> None:
             return ""
         ref = IMAGE_REF.format(k=len(pq.images))
         pq.images.append(ParsedImage(name=name, data=data))
-        return f'<embed alt="{xml_escape(name)}" embedtype="image" format="fullwidth" id="{ref}"/>'
+        alt = _ALT.search(match.group(0))
+        alt_text = alt.group(1) if alt and alt.group(1).strip() else xml_escape(name)
+        return f'<embed alt="{alt_text}" embedtype="image" format="fullwidth" id="{ref}"/>'
 
     pq.stem = _PLUGINFILE_IMG.sub(embed, pq.stem)
 
 
-def _cloze_parts(body: str) -> list[tuple[float, str]]:
-    """A cloze sub-question's answers: [(percent, text)], feedback dropped, escapes undone."""
-    parts: list[tuple[float, str]] = []
+def _cloze_parts(body: str, plain: bool = False) -> list[tuple[float, str, bool]]:
+    """A cloze sub-question's answers: [(percent, text, has a wildcard)], feedback dropped, escapes undone.
+
+    ``plain``: the question text is plain text, so an answer is taken as written (no tags, no entities).
+    """
+    parts: list[tuple[float, str, bool]] = []
     buf, i = [], 0
     pieces: list[str] = []
     while i < len(body):
@@ -136,13 +171,15 @@ def _cloze_parts(body: str) -> list[tuple[float, str]]:
             m = re.match(r"%(-?\d+(?:\.\d+)?)%", piece)
             if m:
                 weight, piece = float(m.group(1)), piece[m.end() :]
-        text = _plain(re.sub(r"\\(.)", r"\1", piece))
+        wildcard = bool(_WILDCARD.search(piece))
+        text = re.sub(r"\\(.)", r"\1", piece)
+        text = text.strip() if plain else _plain(text)
         if text or weight:
-            parts.append((weight, text))
+            parts.append((weight, text, wildcard))
     return parts
 
 
-def _read_cloze(pq: ParsedQuestion) -> None:
+def _read_cloze(pq: ParsedQuestion, plain: bool = False) -> None:
     subs = _CLOZE.findall(pq.stem)
     if not subs:
         pq.errors.append("完形填空（cloze）题中没有找到 {…} 形式的小题")
@@ -165,12 +202,12 @@ def _read_cloze(pq: ParsedQuestion) -> None:
         pq.stem = _CLOZE.sub("（　）", pq.stem)
     if choice:
         _, kind, body = subs[0]
-        parts = _cloze_parts(body)
-        pq.options = [text for _, text in parts]
-        right = [OPTION_LETTERS[i] for i, (w, _) in enumerate(parts) if w > 0 and i < len(OPTION_LETTERS)]
+        parts = _cloze_parts(body, plain)
+        pq.options = [text for _, text, _ in parts]
+        right = [OPTION_LETTERS[i] for i, (w, _, _) in enumerate(parts) if w > 0 and i < len(OPTION_LETTERS)]
         if kind in _CLOZE_SINGLE:
             pq.qtype = QuestionType.SINGLE
-            full = [OPTION_LETTERS[i] for i, (w, _) in enumerate(parts) if w >= 100 and i < len(OPTION_LETTERS)]
+            full = [OPTION_LETTERS[i] for i, (w, _, _) in enumerate(parts) if w >= 100 and i < len(OPTION_LETTERS)]
             pq.answer = full[0] if len(full) == 1 else ("".join(full) or None)
         else:
             pq.qtype = QuestionType.MULTIPLE
@@ -180,7 +217,7 @@ def _read_cloze(pq: ParsedQuestion) -> None:
     blanks = []
     for _, kind, body in subs:
         accepted = []
-        for weight, text in _cloze_parts(body):
+        for weight, text, wildcard in _cloze_parts(body, plain):
             if weight < 100:
                 continue
             if kind in _CLOZE_NUMERICAL:
@@ -188,7 +225,7 @@ def _read_cloze(pq: ParsedQuestion) -> None:
                 if tolerance.strip() and float(tolerance or 0) != 0:
                     pq.errors.append(f"数值小题“{text}”带有误差范围，本平台的填空题只能判断完全相同的答案")
                 text = value.strip()
-            elif "*" in text:
+            elif wildcard:
                 pq.errors.append(f"答案“{text}”含通配符 *，本平台的填空题只能判断完全相同的答案")
             accepted.append(text)
         blanks.append(accepted)
@@ -212,7 +249,7 @@ def _read_matching(el: ET.Element, number: int, base: ParsedQuestion) -> list[Pa
         pq = ParsedQuestion(
             number=number,
             qtype=QuestionType.SINGLE,
-            stem=f"{lead}\n{text}" if lead else text,
+            stem=plain_text_to_store(f"{lead}\n{text}" if lead else text),
             options=list(options),
             answer=OPTION_LETTERS[options.index(answer)] if answer in options else None,
             explanation=base.explanation,
@@ -247,8 +284,10 @@ def parse_moodle(data: bytes) -> list[ParsedQuestion]:
         pq = ParsedQuestion(number=number)
         name = _plain(_node_text(el.find("name")))
         pq.source = f"{mtype}：{name}" if name else mtype
-        pq.stem = _html_to_text(_node_text(el.find("questiontext")))
-        pq.explanation = strip_tags(_node_text(el.find("generalfeedback"))).strip()
+        questiontext = el.find("questiontext")
+        plain_stem = _is_plain(questiontext)  # HTML stays HTML (the allow-list cleans it on saving)
+        pq.stem = _node_text(questiontext) if plain_stem else _html_to_text(_node_text(questiontext))
+        pq.explanation = _as_text(el.find("generalfeedback"))
         pq.points = parse_points(cell_text(el.findtext("defaultgrade")) or "1", pq.errors)
         tags = [_node_text(t) for t in el.findall("tags/tag")]
         for tag in tags:
@@ -256,11 +295,11 @@ def parse_moodle(data: bytes) -> list[ParsedQuestion]:
                 pq.difficulty = parse_difficulty(tag[3:], pq.errors)
         points = [t for t in tags if t and not t.startswith("难度")]
         pq.knowledge_points = ([category] if category and category not in points else []) + points
-        _stem_images(pq, el.find("questiontext"))
-        answers = [(float(a.get("fraction", "0") or 0), _html_to_text(_node_text(a))) for a in el.findall("answer")]
+        _stem_images(pq, questiontext)
+        answers = [(float(a.get("fraction", "0") or 0), _as_text(a)) for a in el.findall("answer")]
         if mtype == "multichoice":
             single = (el.findtext("single") or "true").strip().lower() == "true"
-            pq.options = [_plain(text) if "<" in text else text for _, text in answers]
+            pq.options = [text for _, text in answers]
             right = [OPTION_LETTERS[i] for i, (frac, _) in enumerate(answers) if frac > 0 and i < len(OPTION_LETTERS)]
             if single:
                 pq.qtype = QuestionType.SINGLE
@@ -273,14 +312,17 @@ def parse_moodle(data: bytes) -> list[ParsedQuestion]:
                 pq.answer = right
         elif mtype == "truefalse":
             pq.qtype = QuestionType.TRUE_FALSE
-            right = [_plain(text).lower() for frac, text in answers if frac >= 100]
+            right = [text.lower() for frac, text in answers if frac >= 100]
             pq.answer = right[0] == "true" if right else None
         elif mtype == "shortanswer":
             pq.qtype = QuestionType.BLANK
-            accepted = [_plain(text) for frac, text in answers if frac >= 100]
-            for text in accepted:
-                if "*" in text:
+            accepted = []
+            for frac, text in answers:
+                if frac < 100:
+                    continue
+                if _WILDCARD.search(text):
                     pq.errors.append(f"答案“{text}”含通配符 *，本平台的填空题只能判断完全相同的答案")
+                accepted.append(text.replace("\\*", "*"))
             pq.answer = [accepted]
         elif mtype == "numerical":
             pq.qtype = QuestionType.BLANK
@@ -288,7 +330,7 @@ def parse_moodle(data: bytes) -> list[ParsedQuestion]:
             for a in el.findall("answer"):
                 if float(a.get("fraction", "0") or 0) < 100:
                     continue
-                value = _plain(_node_text(a))
+                value = _as_text(a)
                 tolerance = (a.findtext("tolerance") or "0").strip()
                 try:
                     exact = float(tolerance or 0) == 0
@@ -301,10 +343,10 @@ def parse_moodle(data: bytes) -> list[ParsedQuestion]:
                 accepted.append(value)
             pq.answer = [accepted]
         elif mtype in ("cloze", "multianswer"):
-            _read_cloze(pq)
+            _read_cloze(pq, plain=plain_stem)
         elif mtype == "essay":
             pq.qtype = QuestionType.ESSAY
-            pq.answer = _html_to_text(_node_text(el.find("graderinfo")))
+            pq.answer = _as_text(el.find("graderinfo"))
         elif mtype == "matching":
             parsed.extend(_read_matching(el, number, pq))
             continue
@@ -312,8 +354,18 @@ def parse_moodle(data: bytes) -> list[ParsedQuestion]:
             pq.errors.append("Moodle 的“说明文字”（description）不是试题")
         else:
             pq.errors.append(f"不支持的 Moodle 题型“{mtype}”")
+        if plain_stem:
+            pq.stem = plain_text_to_store(pq.stem)
         parsed.append(pq)
     return parsed
+
+
+def _cloze_escape(answer: str, html: bool) -> str:
+    """An answer inside {1:SHORTANSWER:=…}: the characters of the cloze syntax, and the wildcard, escaped
+    (and, inside an HTML question text, the HTML ones)."""
+    if html:
+        answer = html_lib.escape(answer, quote=False)
+    return re.sub(r"([\\}~#*])", r"\\\1", answer)
 
 
 def _cdata_text(tag: str, text: str, fmt: str | None = None) -> str:
@@ -321,11 +373,34 @@ def _cdata_text(tag: str, text: str, fmt: str | None = None) -> str:
     return f"<{tag}{attr}><text>{xml_escape(text)}</text></{tag}>"
 
 
+def _pictures_as_files(stem: str, images: dict[int, Any]) -> tuple[str, list[str]]:
+    """A stored stem's pictures the way Moodle embeds them: <img src="@@PLUGINFILE@@/…"> and a base64 <file>
+    inside the question text, so Moodle (and this importer, on any site) gets the pictures themselves."""
+    files: list[str] = []
+
+    def as_img(match: re.Match) -> str:
+        tag = match.group(0)
+        found = EMBED_ID.search(tag)
+        image = images.get(int(found.group(1))) if found and 'embedtype="image"' in tag else None
+        if image is None:
+            return ""  # the picture is gone from the site; the export cannot carry it
+        suffix = image.file.name.rsplit(".", 1)[-1].lower() if "." in image.file.name else "png"
+        name = f"image{len(files) + 1}.{suffix}"
+        with image.file.open("rb") as fh:
+            data = base64.b64encode(fh.read()).decode()
+        files.append(f'<file name="{name}" path="/" encoding="base64">{data}</file>')
+        alt = _ALT.search(tag)
+        return f'<img src="@@PLUGINFILE@@/{name}" alt="{alt.group(1) if alt else name}">'
+
+    return EMBED.sub(as_img, stem), files
+
+
 def export_moodle(questions: list[Question]) -> bytes:
     parts = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
+    images = stem_images(questions)
     for i, q in enumerate(questions, start=1):
         fmt = "html" if q.stem.lstrip().startswith("<") else "plain_text"
-        stem = q.stem
+        stem, files = _pictures_as_files(q.stem, images) if fmt == "html" else (q.stem, [])
         body: list[str] = []
         if q.qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
             mtype = "multichoice"
@@ -349,10 +424,14 @@ def export_moodle(questions: list[Question]) -> bytes:
         elif q.qtype == QuestionType.BLANK and len(q.answer) == 1:
             mtype = "shortanswer"
             for accepted in q.answer[0]:
-                body.append(f'<answer fraction="100"><text>{xml_escape(accepted)}</text></answer>')
+                literal = accepted.replace("*", r"\*")  # Moodle reads a bare * as a wildcard
+                body.append(f'<answer fraction="100"><text>{xml_escape(literal)}</text></answer>')
         elif q.qtype == QuestionType.BLANK:
             mtype = "cloze"  # Moodle's name for embedded answers in its XML
-            clozes = ["{1:SHORTANSWER:" + "~".join("=" + a for a in accepted) + "}" for accepted in q.answer]
+            clozes = [
+                "{1:SHORTANSWER:" + "~".join("=" + _cloze_escape(a, html=fmt == "html") for a in accepted) + "}"
+                for accepted in q.answer
+            ]
             stem = stem + "\n" + " ".join(clozes)
         else:
             mtype = "essay"
@@ -360,7 +439,7 @@ def export_moodle(questions: list[Question]) -> bytes:
         tags = [*knowledge_point_names(q), f"难度:{DIFFICULTY_LABEL[q.difficulty]}"]
         parts.append(f'<question type="{mtype}">')
         parts.append(_cdata_text("name", f"{i:05d} {strip_tags(q.stem)[:30]}"))
-        parts.append(_cdata_text("questiontext", stem, fmt))
+        parts.append(f'<questiontext format="{fmt}"><text>{xml_escape(stem)}</text>{"".join(files)}</questiontext>')
         parts.append(_cdata_text("generalfeedback", q.explanation, "plain_text"))
         parts.append(f"<defaultgrade>{q.points}</defaultgrade>")
         parts.extend(body)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from io import BytesIO
 
 from django.utils import timezone
-from django.utils.html import strip_tags
 
+from core.richtext import rich_text_plain
 from exams.choices import OPTION_LETTERS, Difficulty, QuestionType
 from exams.importers import FileFormat, detect_format
 from exams.importers.base import (
@@ -116,7 +116,7 @@ def _row(pq: ParsedQuestion, row_label: str, duplicate: str) -> PreviewRow:
     return PreviewRow(
         label=pq.label(row_label),
         qtype=TYPE_LABEL.get(pq.qtype, "（未能识别）"),
-        stem_text=strip_tags(pq.stem).strip(),
+        stem_text=rich_text_plain(pq.stem),
         options=list(zip(OPTION_LETTERS, pq.options, strict=False)),
         answer=answer,
         explanation=pq.explanation,

@@ -2,8 +2,8 @@
 
 ``build_docx`` takes a list of blocks:
 
-- a string is a paragraph; inside it ``**bold**``, ``!!red!!``, ``~~underlined~~`` and ``[[img]]`` (a
-  picture) mark runs, and ``\\n`` is a soft line break (Shift+Enter);
+- a string is a paragraph; inside it ``**bold**``, ``!!red!!``, ``==highlighted==``, ``~~underlined~~``
+  and ``[[img]]`` (a picture) mark runs, and ``\\n`` is a soft line break (Shift+Enter);
 - ``Heading("一、单选题")`` a Word heading; ``Table([[cell, …], …])`` a table whose cells are
   strings (a cell may hold several paragraphs separated by ``\\n\\n``);
 - ``Numbered(text, level_format)`` a paragraph numbered by Word itself (``decimal`` with ``%1.``,
@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from docx import Document
+from docx.enum.text import WD_COLOR_INDEX
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, RGBColor
@@ -48,7 +49,7 @@ def png(color=(200, 30, 30), size=(40, 20)) -> bytes:
     return out.getvalue()
 
 
-_TOKEN = re.compile(r"(\*\*.+?\*\*|!!.+?!!|~~.+?~~|\[\[img\]\]|\n)")
+_TOKEN = re.compile(r"(\*\*.+?\*\*|!!.+?!!|==.+?==|~~.+?~~|\[\[img\]\]|\n)")
 
 
 def _fill(paragraph, text: str, picture: bytes) -> None:
@@ -63,6 +64,8 @@ def _fill(paragraph, text: str, picture: bytes) -> None:
             paragraph.add_run(token[2:-2]).bold = True
         elif token.startswith("!!"):
             paragraph.add_run(token[2:-2]).font.color.rgb = RGBColor(0xFF, 0, 0)
+        elif token.startswith("=="):
+            paragraph.add_run(token[2:-2]).font.highlight_color = WD_COLOR_INDEX.YELLOW
         elif token.startswith("~~"):
             paragraph.add_run(token[2:-2]).underline = True
         else:

@@ -193,6 +193,7 @@ def test_without_headings_the_type_comes_from_a_tag_or_from_the_question_itself(
         (["1. 题干（ ）", "A.甲", "**B.乙**", "C.丙"], "B"),
         (["1. 题干（ ）", "A.甲", "B.!!乙!!", "C.丙"], "B"),
         (["1. 题干（ ）", "A.甲 B.!!乙!! C.丙"], "B"),
+        (["1. 题干（ ）", "A.甲", "B.==乙==", "C.丙"], "B"),
     ],
     ids=[
         "答案",
@@ -205,6 +206,7 @@ def test_without_headings_the_type_comes_from_a_tag_or_from_the_question_itself(
         "bold-letter",
         "red",
         "red-row",
+        "highlighted",
     ],
 )
 def test_single_choice_answers_in_every_inline_form(blocks, answer):
@@ -221,6 +223,22 @@ def test_true_false_answers_in_every_form(word, value):
     assert after.answer is value
     bracket = only([Heading("三、判断题"), f"1. 党员应当参加组织生活。（{word}）"])
     assert bracket.answer is value and bracket.stem == "党员应当参加组织生活。（\u3000）"
+
+
+def test_several_options_in_bold_or_colour_are_the_answer_of_a_multiple_choice_question():
+    q = only(
+        [
+            Heading("二、多选题"),
+            "1. 三大作风包括（ ）",
+            "A.**理论联系实际**",
+            "B.独立自主",
+            "C.!!密切联系群众!!",
+            "D.==批评与自我批评==",
+        ]
+    )
+    assert (q.qtype, q.answer) == ("multiple", ["A", "C", "D"])
+    chosen = only(["一、选择题", "1. 题（ ）", "A.**甲** B.乙 C.**丙**"])
+    assert (chosen.qtype, chosen.answer) == ("multiple", ["A", "C"])
 
 
 def test_true_false_questions_written_with_two_options_keep_the_meaning_of_the_letter():
@@ -419,6 +437,29 @@ def test_text_before_the_first_question_is_listed_not_imported():
     assert len(reading.questions) == 1
 
 
+def test_text_typed_with_angle_brackets_is_kept_as_typed(bank):
+    """A Word paragraph is text: 「<a>」 is two letters in brackets, not markup for the allow-list to remove."""
+    blocks = [
+        Heading("一、单选题"),
+        "1. <a>与<b>的关系是（ ）",
+        "A.并列 B.包含",
+        "答案：B",
+        Heading("五、简答题"),
+        '1. <img src=x onerror="alert(13)">这段文字是什么？',
+        "答案：一段 HTML",
+    ]
+    imported(bank, blocks)
+    single, essay = bank.questions.order_by("id")
+    assert single.stem == "<p>&lt;a&gt;与&lt;b&gt;的关系是（ ）</p>" and single.stem_text == "<a>与<b>的关系是（ ）"
+    assert essay.stem_text == '<img src=x onerror="alert(13)">这段文字是什么？'
+    assert "<img" not in str(essay.stem_html) and "&lt;img" in str(essay.stem_html)
+    back = QuestionBank.objects.create(name="导回")
+    assert import_file(back, export_questions(bank.questions.order_by("id"), "docx"), "back.docx").ok
+    assert sorted(back.questions.values_list("stem", flat=True)) == sorted(
+        bank.questions.values_list("stem", flat=True)
+    )
+
+
 # --- tables and pictures ----------------------------------------------------------------------
 
 
@@ -595,6 +636,35 @@ def test_a_bad_document_imports_nothing_and_names_question_line_and_text(bank):
         "“三、填空题”第 1 题（第 18 行「1. 两个空____和____。」）：第 19 行「答案：只有一个」：题干中有 2 个空" in text
     )
     assert "第 1 题" not in "\n".join(e for e in result.errors if e.startswith("“一、单选题”"))
+
+
+def test_bad_points_difficulty_and_pictures_outside_the_stem_name_their_line(bank):
+    blocks = [
+        Heading("一、单选题"),
+        "1. 分值错（ ）",
+        "A.甲 B.乙",
+        "答案：A",
+        "分值：若干",
+        "2. 难度错（ ）",
+        "A.甲 B.乙",
+        "答案：A　难度：很难",
+        "3. 选项里有图（ ）",
+        "A.[[img]]甲",
+        "B.乙",
+        "答案：A",
+        "4. 答案里有图（ ）",
+        "A.甲 B.乙",
+        "答案：A",
+        "解析：见图[[img]]",
+    ]
+    result = import_file(bank, build_docx(blocks), "坏.docx")
+    assert result.errors == [
+        "“一、单选题”第 1 题（第 2 行「1. 分值错（ ）」）：第 5 行「分值：若干」：分值“若干”不是数字",
+        "“一、单选题”第 2 题（第 6 行「2. 难度错（ ）」）：第 8 行「答案：A 难度：很难」：难度“很难”无法识别（应为 易、中、难 或 1–3）",
+        "“一、单选题”第 3 题（第 9 行「3. 选项里有图（ ）」）：第 10 行「A.甲」：选项中的图片无法导入（只能保留题干中的图片）",
+        "“一、单选题”第 4 题（第 13 行「4. 答案里有图（ ）」）：第 16 行「解析：见图」：解析中的图片无法导入（只能保留题干中的图片）",
+    ]
+    assert bank.questions.count() == 0 and get_image_model().objects.count() == 0
 
 
 def test_single_answer_with_two_letters_is_refused_under_a_single_choice_heading(bank):

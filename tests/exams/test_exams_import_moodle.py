@@ -9,7 +9,7 @@ from wagtail.images import get_image_model
 
 from exams.importers import export_questions, import_file
 from exams.models import QuestionBank
-from tests.exams.docx_builder import png
+from tests.exams.docx_builder import Heading, build_docx, png
 from tests.exams.factories import make_bank
 
 pytestmark = pytest.mark.django_db
@@ -214,3 +214,47 @@ def test_moodle_export_writes_cloze_for_several_blanks_and_round_trips():
     twin = target.questions.get()
     assert (twin.stem, twin.answer) == (qs["blank"].stem, qs["blank"].answer)
     assert re.search(r"\{1:SHORTANSWER:=甲~=甲方\}", data)
+
+
+def test_html_fields_arrive_as_text_and_plain_text_fields_as_written(bank):
+    """Moodle marks every text with its format: HTML feedback and grader information become text (paragraphs
+    as lines, entities decoded); a plain_text field keeps what its author typed, angle brackets included."""
+    xml = r"""<quiz>
+    <question type="essay"><questiontext format="html"><text><![CDATA[<p>论述党的建设。</p>]]></text></questiontext>
+      <generalfeedback format="html"><text><![CDATA[<p>见党章&nbsp;&amp;&nbsp;党规</p>]]></text></generalfeedback>
+      <graderinfo format="html"><text><![CDATA[<p>要点一：政治建设。</p><p>要点二：思想建设。<br>（略）</p>]]></text></graderinfo>
+    </question>
+    <question type="shortanswer"><questiontext format="plain_text"><text>&lt;a&gt;与&lt;b&gt;之间的符号是？</text></questiontext>
+      <answer fraction="100" format="moodle_auto_format"><text>\*</text></answer></question>
+    <question type="multichoice"><questiontext format="html"><text><![CDATA[<p>选出&ldquo;甲&rdquo;</p>]]></text></questiontext>
+      <single>true</single>
+      <answer fraction="100" format="html"><text><![CDATA[<p>甲 &amp; 乙</p>]]></text></answer>
+      <answer fraction="0" format="plain_text"><text>&lt;b&gt;丙</text></answer></question>
+    </quiz>"""
+    result = import_file(bank, xml.encode(), "moodle.xml")
+    assert result.ok, result.errors
+    essay = bank.questions.get(qtype="essay")
+    assert essay.explanation == "见党章 & 党规"
+    assert essay.answer == "要点一：政治建设。\n要点二：思想建设。\n（略）"
+    short = bank.questions.get(qtype="blank")
+    assert short.stem_text == "<a>与<b>之间的符号是？" and short.answer == [["*"]]  # 「\*」 is a literal asterisk
+    single = bank.questions.get(qtype="single")
+    assert single.options == ["甲 & 乙", "<b>丙"] and single.stem_text == "选出“甲”"
+
+
+def test_stem_pictures_go_out_as_moodle_files_and_come_back_as_pictures(bank):
+    """Moodle (and another site) gets the picture itself, not this site's image id."""
+    picture = png((5, 6, 7), (16, 12))
+    blocks = [Heading("一、单选题"), "1. 下图是（ ）[[img]]", "A.党徽 B.国徽", "答案：A"]
+    assert import_file(bank, build_docx(blocks, picture), "图.docx").ok
+    source = bank.questions.get()
+    data = export_questions([source], "moodle").decode()
+    assert '&lt;img src="@@PLUGINFILE@@/image1.png" alt="题图1"&gt;' in data and "embedtype" not in data
+    assert '<file name="image1.png" path="/" encoding="base64">' in data
+    target = QuestionBank.objects.create(name="另一题库")
+    assert import_file(target, data.encode(), "x.xml").ok
+    twin = target.questions.get()
+    assert twin.stem != source.stem  # a picture of its own …
+    assert re.sub(r'id="\d+"', "", twin.stem) == re.sub(r'id="\d+"', "", source.stem)  # … in the same place
+    with get_image_model().objects.get(pk=int(re.search(r'id="(\d+)"', twin.stem).group(1))).file.open("rb") as fh:
+        assert fh.read() == picture

@@ -78,6 +78,17 @@ def test_a_document_with_problems_shows_them_and_offers_no_confirmation(world, b
     assert bank.questions.count() == 0
 
 
+def test_the_preview_shows_stems_as_the_reader_will_see_them(world, bank):
+    """Markup-like text typed in Word and entities of a Moodle stem appear as text, escaped once."""
+    c = client_for(world.organizer_a)
+    word = upload(c, bank, build_docx([Heading("一、单选题"), "1. <a>与<b>的关系是（ ）", "A.并列 B.包含", "答案：B"]))
+    html = c.get(word["Location"]).content.decode()
+    assert '<div class="q-stem">&lt;a&gt;与&lt;b&gt;的关系是（ ）</div>' in html and "&amp;lt;" not in html
+    xml = '<quiz><question type="truefalse"><questiontext format="html"><text><![CDATA[<p>1&nbsp;&lt;&nbsp;2</p>]]></text></questiontext><answer fraction="100"><text>true</text></answer></question></quiz>'
+    moodle = upload(c, bank, xml.encode(), "moodle.xml")
+    assert '<div class="q-stem">1 &lt; 2</div>' in c.get(moodle["Location"]).content.decode()
+
+
 def test_an_unreadable_file_is_refused_at_upload(world, bank):
     c = client_for(world.organizer_a)
     html = upload(c, bank, b"not a zip").content.decode()

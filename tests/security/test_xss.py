@@ -1,6 +1,6 @@
 """Hostile HTML through every way text enters the site, checked where members read it.
 
-Question banks in every import format (Excel, JSON, Moodle XML, GIFT), theory materials through
+Question banks in every import format (Excel, JSON, Moodle XML, GIFT, Word), theory materials through
 the archive importer, and stems stored before the allow-list (the data migration): what is
 stored keeps the allow-listed markup and loses the rest, and the pages that show it (answering,
 result, mistakes, practice, grading, the material page) carry none of it.
@@ -65,7 +65,7 @@ def hostile_bank() -> list[Question]:
     return list(bank.questions.all())
 
 
-@pytest.mark.parametrize("fmt", ["xlsx", "json", "moodle", "gift"])
+@pytest.mark.parametrize("fmt", ["xlsx", "json", "moodle", "gift", "docx"])
 def test_every_import_format_stores_only_allow_listed_markup(fmt, world):
     from exams.importers import FORMATS
 
