@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from learning.members.choices import OrgKind
 from learning.members.models import Member, Organization
+from learning.members.scoping import ancestor_paths
 from learning.plans.notify import notify
 from learning.reviews.choices import NEEDS_RECTIFICATION, SELF_ASSESSMENT_HEADINGS, Grade, Stage
 from learning.reviews.models import (
@@ -73,6 +74,21 @@ def open_round(
         raise ReviewError("结束日期不能早于开始日期")
     if ReviewRound.objects.filter(organization=organization, year=year).exists():
         raise ReviewError(f"{organization.name}已开展{year}年度民主评议，不能重复开启")
+    # A branch is reviewed once a year: a round of an organization above or below this one
+    # already holds some of its branches (members would vote twice, indicators count twice).
+    overlapping = (
+        ReviewRound.objects.filter(year=year)
+        .filter(
+            Q(organization__path__in=ancestor_paths(organization.path))
+            | Q(organization__path__startswith=organization.path)
+        )
+        .select_related("organization")
+        .first()
+    )
+    if overlapping is not None:
+        raise ReviewError(
+            f"{overlapping.organization}已开展{year}年度民主评议，覆盖本组织的部分或全部支部，不能重复开启"
+        )
     with transaction.atomic():
         review_round = ReviewRound.objects.create(
             organization=organization,
@@ -330,6 +346,35 @@ def close_ballot(branch_review: BranchReview) -> BranchReview:
     return br
 
 
+def close_expired_ballots(today: dt.date | None = None) -> int:
+    """Close the ballots still open after their round's window (daily, ``send_review_reminders``).
+
+    After the window nobody can vote (``cast_ballot`` checks it), so closing takes nothing away;
+    left open, the box would keep its rows in voting order until a secretary remembers to close it.
+    Returns how many were closed; their secretaries are told the count is ready.
+    """
+    from learning.members.choices import RoleKind
+    from learning.members.models import RoleAssignment
+
+    today = today or timezone.localdate()
+    closed = 0
+    expired = BranchReview.objects.filter(stage=Stage.VOTING, round__closes_on__lt=today)
+    for br in expired.select_related("round", "branch").order_by("pk"):
+        try:
+            br = close_ballot(br)
+        except ReviewError:  # closed by its secretary in the meantime
+            continue
+        closed += 1
+        secretaries = RoleAssignment.objects.filter(role=RoleKind.SECRETARY, organization_id=br.branch_id)
+        notify(
+            secretaries.values_list("user_id", flat=True),
+            f"{br.branch.name}民主测评已随评议期结束自动计票",
+            f"评议期已于 {br.round.closes_on:%Y-%m-%d} 结束，民主测评已结束并计票，请进行组织评定。",
+            reverse("reviews:manage", args=[br.pk]),
+        )
+    return closed
+
+
 def _shake(branch_review: BranchReview) -> None:
     rows = list(
         BallotMark.objects.filter(ballot__branch_review=branch_review).values_list("ballot_id", "subject_id", "grade")
@@ -502,7 +547,6 @@ def submit_proposal(branch_review: BranchReview) -> BranchReview:
 def _organizer_user_ids(br: BranchReview) -> list[int]:
     from learning.members.choices import RoleKind
     from learning.members.models import RoleAssignment
-    from learning.members.scoping import ancestor_paths
 
     return list(
         RoleAssignment.objects.filter(

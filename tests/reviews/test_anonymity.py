@@ -95,6 +95,16 @@ def linked(ballot_order: list, receipt_voters: list, owner: dict) -> int:
     return sum(1 for b, voter in zip(ballot_order, receipt_voters, strict=True) if owner[normalise(b)] == voter)
 
 
+def same_transaction(br, owner: dict) -> int:
+    """PostgreSQL: how many ballots were written by the same transaction as their voter's receipt."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id::text, xmin::text FROM reviews_ballot WHERE branch_review_id = %s", [br.pk])
+        ballot_xmin = {normalise(key): xmin for key, xmin in cursor.fetchall()}
+        cursor.execute("SELECT voter_id, xmin::text FROM reviews_voterreceipt WHERE branch_review_id = %s", [br.pk])
+        receipt_xmin = dict(cursor.fetchall())
+    return sum(1 for ballot, voter in owner.items() if ballot_xmin[ballot] == receipt_xmin[voter])
+
+
 def test_ballots_carry_nothing_that_names_or_dates_the_voter():
     for model in (Ballot, BallotMark):
         fields = {f.name: f for f in model._meta.concrete_fields}
@@ -128,6 +138,9 @@ def test_an_administrator_with_the_database_and_the_log_cannot_link_ballots_to_v
     # The raw box, before it is closed: its physical order follows the voting order — the attack
     # this test mounts is a real one.
     assert linked(physical_order(Ballot), receipt_voters, owner) == VOTERS
+    if connection.vendor == "postgresql":
+        # Every row carries the transaction that wrote it (xmin): a ballot and its receipt share one.
+        assert same_transaction(br, owner) == VOTERS
     ids_while_open = set(owner)
 
     services.close_ballot(br)
@@ -147,6 +160,8 @@ def test_an_administrator_with_the_database_and_the_log_cannot_link_ballots_to_v
         if not mark_ballots or mark_ballots[-1] != ballot_id:
             mark_ballots.append(ballot_id)
     assert linked(mark_ballots, receipt_voters, owner) <= CHANCE_LIMIT
+    if connection.vendor == "postgresql":
+        assert same_transaction(br, owner) == 0  # rewritten by the closing transaction, all of them
 
     # The log: not a statement on the ballot tables, not a ballot key, not a grade beside a voter.
     every_id = set(owner) | ids_while_open

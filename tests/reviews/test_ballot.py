@@ -118,6 +118,32 @@ def test_tallies_and_turnout_are_hidden_until_the_ballot_closes(client, world):
     assert (t.eligible, t.voted_members, t.percent) == (5, 1, 20)
 
 
+def test_a_ballot_still_open_after_the_window_is_closed_and_shaken_by_the_daily_command(world):
+    import io
+
+    from django.core.management import call_command
+
+    from learning.plans.models import Notification
+    from learning.reviews.models import ReviewRound
+
+    br = voting_branch(world, extra=2)
+    for member in services.ballot_subjects(br)[:3]:
+        services.cast_ballot(br, all_qualified(br), voter=member)
+    keys_while_open = set(Ballot.objects.values_list("id", flat=True))
+    assert services.close_expired_ballots(br.round.closes_on) == 0  # the window's last day still counts
+    today = timezone.localdate()
+    ReviewRound.objects.filter(pk=br.round_id).update(closes_on=today - dt.timedelta(days=1))
+    out = io.StringIO()
+    call_command("send_review_reminders", stdout=out)
+    assert "自动结束 1 个支部的民主测评" in out.getvalue()
+    br.refresh_from_db()
+    assert br.stage == Stage.COUNTED
+    assert not keys_while_open & set(Ballot.objects.values_list("id", flat=True))  # the box was shaken
+    assert services.turnout(br).voted_members == 3
+    assert Notification.objects.filter(user=world.secretary_a1.user, title__contains="自动计票").exists()
+    assert services.close_expired_ballots(today) == 0
+
+
 def test_members_cannot_close_the_ballot(client, world):
     br = voting_branch(world)
     client.force_login(world.member_a1.user)

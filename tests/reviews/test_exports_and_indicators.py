@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from learning.evaluations.indicators import REGISTRY, EvaluationContext
 from learning.evaluations.periods import Period
+from learning.members.models import Organization
 from learning.reviews import services
 from learning.reviews.choices import Grade
 from learning.reviews.services import Proposal
@@ -49,18 +50,36 @@ def test_the_tally_sheet_counts_each_grade_per_member(client, world):
     assert mine[2:7] == [2, 4, 0, 0, 6]
 
 
+def test_spreadsheet_cells_that_look_like_formulas_are_neutralised(client, world):
+    from tests.factories import make_member
+
+    make_member(world.branch_a1, name='=HYPERLINK("http://x","点我")')
+    Organization.objects.filter(pk=world.branch_a1.pk).update(full_name="+甲一支部")
+    br = counted_branch(world, extra=0)
+    client.force_login(world.secretary_a1.user)
+    names = [r[1] for r in cells(client.get(reverse("reviews:tally_xlsx", args=[br.pk])).content)[4:]]
+    assert '\'=HYPERLINK("http://x","点我")' in names
+    assert not any(str(n).startswith("=") for n in names)
+    client.force_login(world.organizer_a.user)
+    summary = cells(client.get(reverse("reviews:round_xlsx", args=[br.round_id])).content)
+    assert "'+甲一支部" in [r[0] for r in summary[3:]]
+
+
 def test_the_result_pdf_embeds_the_project_font(client, world):
     br = counted_branch(world, extra=0)
     services.propose_grades(br, [Proposal(m.pk, Grade.QUALIFIED) for m in services.ballot_subjects(br)])
     client.force_login(world.secretary_a1.user)
     response = client.get(reverse("reviews:results_pdf", args=[br.pk]))
     assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
-    if shutil.which("pdftotext"):
-        text = subprocess.run(["pdftotext", "-", "-"], input=response.content, capture_output=True).stdout.decode()
-        assert "甲一党员" in text and "合格" in text
-    if shutil.which("pdffonts"):
-        fonts = subprocess.run(["pdffonts", "-"], input=response.content, capture_output=True).stdout.decode()
-        assert "WenQuanYi" in fonts or "ProjectCJK" in fonts
+    # poppler-utils is a test dependency (Makefile TEST_DEBS): without it this test fails, never passes blind.
+    assert shutil.which("pdftotext") and shutil.which("pdffonts"), "poppler-utils (pdftotext, pdffonts) missing"
+    text = subprocess.run(["pdftotext", "-", "-"], input=response.content, capture_output=True).stdout.decode()
+    assert "甲一党员" in text and "合格" in text and "民主评议" in text
+    fonts = subprocess.run(["pdffonts", "-"], input=response.content, capture_output=True).stdout.decode()
+    rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
+    # Every font is the shipped one, embedded (a subset): "name type … emb sub uni object ID".
+    assert rows and all("ProjectCJK" in row[0] or "WenQuanYi" in row[0] for row in rows), fonts
+    assert all(row[-5] == "yes" for row in rows), fonts
 
 
 def test_the_round_summary_covers_every_branch_for_the_organizer_only(client, world):

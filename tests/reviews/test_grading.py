@@ -175,6 +175,22 @@ def test_the_grading_page_shows_each_member_beside_their_record(client, world, d
     assert len(rows) == 6 and all(r.tally.total == 6 for r in rows)
 
 
+def test_the_grading_page_shows_the_members_seminar_reflections(client, world):
+    from learning.seminars import services as seminars
+    from tests.seminars.factories import hand_in, open_topic
+
+    topic = open_topic(
+        world.secretary_a1.user, world.branch_a1, title="学以致用专题研讨", opens_on=timezone.localdate()
+    )
+    seminars.review(hand_in(topic, world.member_a1), world.secretary_a1.user, seminars.Decision.APPROVE)
+    br = counted_branch(world, extra=0)
+    client.force_login(world.secretary_a1.user)
+    page = client.get(reverse("reviews:grading", args=[br.pk])).content.decode()
+    row = page[page.index(f'id="member-{world.member_a1.pk}"') :]
+    row = row[: row.index("</section>")]
+    assert "研讨式学习" in row and "学以致用专题研讨" in row and "心得通过" in row
+
+
 def test_grading_queries_do_not_grow_with_the_branch(world, django_assert_max_num_queries):
     small = counted_branch(world, extra=1)
     from learning.members.models import Organization

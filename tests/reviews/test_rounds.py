@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from learning.plans.models import Notification
 from learning.reviews import services
@@ -43,6 +44,18 @@ def test_a_second_round_for_the_same_year_is_refused(world):
     open_round(world, year=2026)
     with pytest.raises(ReviewError, match="不能重复开启"):
         open_round(world, year=2026)
+
+
+def test_a_round_overlapping_another_rounds_branches_in_the_same_year_is_refused(world):
+    year = timezone.localdate().year
+    open_round(world, year=year)  # 甲党委: 甲一支部 and 甲二支部
+    for org in (world.root, world.general_a, world.branch_a1):  # above it, and below it
+        with pytest.raises(ReviewError, match="覆盖本组织的部分或全部支部"):
+            open_round(world, year=year, org=org)
+    assert ReviewRound.objects.count() == 1
+    assert BranchReview.objects.filter(branch=world.branch_a1).count() == 1
+    open_round(world, year=year, org=world.committee_b)  # a sibling subtree is its own
+    open_round(world, year=year - 1, org=world.root)  # another year
 
 
 def test_a_window_ending_before_it_starts_is_refused(world):

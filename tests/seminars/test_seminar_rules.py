@@ -244,6 +244,15 @@ def test_approval_credits_the_rule_amount_once_per_topic(world, topic):
     assert Notification.objects.filter(user=world.member_a1.user, title="心得体会被评为优秀").exists()
 
 
+def test_the_ledger_itself_refuses_a_second_credit_for_the_topic(world, topic):
+    reflection = hand_in(topic, world.member_a1)
+    first, created = services.credit_reflection(reflection, world.secretary_a1.user)
+    again, created_again = services.credit_reflection(reflection, world.organizer_a.user)
+    assert created and not created_again and again.pk == first.pk
+    assert first.source_key == f"seminar-topic:{topic.pk}"
+    assert LedgerEntry.objects.filter(member=world.member_a1, kind=LedgerKind.SEMINAR).count() == 1
+
+
 def test_the_default_rule_credits_half_an_hour(world, topic):
     services.review(hand_in(topic, world.member_a1), world.secretary_a1.user, Decision.APPROVE)
     assert LedgerEntry.objects.get(member=world.member_a1, kind=LedgerKind.SEMINAR).hours == Decimal("0.5")
@@ -315,3 +324,36 @@ def test_publishing_an_excellent_reflection_puts_it_in_the_archive(
 
     hits = get_backend().search(SearchRequest(parse_query("窗口岗位"))).hits
     assert page.pk in [hit.page_id for hit in hits]
+
+
+def test_the_index_follows_the_archive_publish_import_unpublish_and_delete(
+    world, archive, tmp_path, django_capture_on_commit_callbacks
+):
+    import io
+
+    from django.core.management import call_command
+
+    from learning.seminars.models import DocumentKind, OriginalityDocument
+    from tests.search.factories import add_material
+
+    def indexed() -> set[int]:
+        return set(OriginalityDocument.objects.filter(kind=DocumentKind.MATERIAL).values_list("object_id", flat=True))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        kept = add_material(archive, "学习型机关建设要义", *MATERIAL_PARAGRAPHS)
+        dropped = add_material(archive, "读原著学原文", MATERIAL_PARAGRAPHS[1])
+    assert indexed() == {kept.pk, dropped.pk}
+    (tmp_path / "效能建设笔记.md").write_text(
+        "# 机关效能建设学习笔记\n\n推进绩效管理，提高机关效能建设水平，把群众满意作为检验工作的标准。\n",
+        encoding="utf-8",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_archive", str(tmp_path), "--parent", str(archive.pk), "--publish", stdout=io.StringIO())
+    imported = OriginalityDocument.objects.get(kind=DocumentKind.MATERIAL, title="机关效能建设学习笔记")
+    assert "绩效管理" in imported.text
+    with django_capture_on_commit_callbacks(execute=True):
+        dropped.unpublish()
+    assert dropped.pk not in indexed()
+    with django_capture_on_commit_callbacks(execute=True):
+        kept.delete()
+    assert indexed() == {imported.object_id}

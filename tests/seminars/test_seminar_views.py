@@ -12,7 +12,7 @@ from django.urls import reverse
 from learning.seminars import services
 from learning.seminars.models import PostStatus, ReflectionStatus
 from learning.seminars.services import Decision
-from tests.seminars.factories import MATERIAL_PARAGRAPHS, hand_in, open_topic
+from tests.seminars.factories import MATERIAL_PARAGRAPHS, hand_in, open_topic, own_text
 
 
 def client_for(member=None, user=None) -> Client:
@@ -94,6 +94,21 @@ def test_a_hidden_post_shows_no_text_to_members_and_the_reason_to_the_secretary(
     assert "偏离主题" in moderation and "不妥言论" in moderation
 
 
+def test_a_member_reports_a_post_and_the_secretary_sees_the_reason_and_keeps_it(world, topic):
+    from tests.factories import make_member
+
+    colleague = make_member(world.branch_a1, "colleague_a1", "甲一同事")
+    post = services.add_post(topic, world.member_a1, "一条有些跑题的发言")
+    client_for(colleague).post(reverse("seminars:report", args=[post.pk]), {"reason": "与研讨主题无关"})
+    assert post.reports.get().reason == "与研讨主题无关"
+    moderation = client_for(world.secretary_a1).get(reverse("seminars:moderation", args=[topic.pk])).content.decode()
+    assert "一条有些跑题的发言" in moderation and "与研讨主题无关" in moderation
+    client_for(world.secretary_a1).post(reverse("seminars:moderate", args=[post.pk]), {"action": "kept", "reason": ""})
+    post.refresh_from_db()
+    assert post.status == PostStatus.VISIBLE and post.reports.get().resolved_at is not None
+    assert list(post.events.values_list("action", flat=True)) == ["reported", "kept"]
+
+
 def test_moderation_pages_refuse_members_and_other_branches(world, topic):
     post = services.add_post(topic, world.member_a1, "发言")
     for person in (world.member_a1, world.secretary_b1, world.organizer_b):
@@ -129,6 +144,18 @@ def test_the_review_page_shows_matches_side_by_side(world, topic, django_capture
     assert "学习型机关建设要义" in page
     assert "疑似复制" in page
     assert page.count("坐得住、钻得进") >= 2  # the member's passage and the source's, side by side
+
+
+def test_every_handed_in_version_is_kept_for_the_reviewer_and_the_member(world, topic):
+    reflection = hand_in(topic, world.member_a1, own_text() + "第一版的结尾。")
+    services.review(reflection, world.secretary_a1.user, Decision.RETURN, "请结合岗位再具体些")
+    services.save_draft(topic, world.member_a1, own_text() + "正在修改中的草稿。")  # a draft is not a version
+    hand_in(topic, world.member_a1, own_text() + "第二版的结尾。")
+    page = client_for(world.secretary_a1).get(reverse("seminars:review", args=[reflection.pk])).content.decode()
+    assert "第 1 版" in page and "第 2 版" in page and "第一版的结尾" in page and "第二版的结尾" in page
+    assert "正在修改中的草稿" not in page
+    mine = client_for(world.member_a1).get(reverse("seminars:reflection", args=[topic.pk])).content.decode()
+    assert "第 1 版" in mine and "第一版的结尾" in mine
 
 
 def test_review_pages_refuse_members_and_other_branches(world, reflection):
@@ -222,6 +249,29 @@ def test_a_topic_in_a_plan_counts_in_its_progress_once_the_reflection_is_approve
     assert "研讨专题" in page and topic.title in page
     detail = client_for(world.secretary_a1).get(reverse("plans:detail", args=[plan.pk])).content.decode()
     assert topic.title[:12] in detail
+
+
+def test_the_plans_reminders_cover_an_attached_topic(world, site):
+    from learning.plans.models import Notification
+    from learning.plans.services import send_reminders
+    from tests.plans.factories import make_materials, make_plan
+
+    today = dt.date.today()
+    # The plan's one page is elective and it asks no hours: only the topic can leave a member behind.
+    plan = make_plan(
+        world.secretary_a1.user,
+        world.branch_a1,
+        make_materials(site, 1),
+        required=[False],
+        start=today - dt.timedelta(days=5),
+        due=today + dt.timedelta(days=5),
+    )
+    topic = open_topic(world.secretary_a1.user, world.branch_a1, plan=plan)
+    services.review(hand_in(topic, world.member_a1), world.secretary_a1.user, Decision.APPROVE)
+    hand_in(topic, world.secretary_a1)  # handed in, not yet approved: still behind
+    assert send_reminders(plan, today=today) == 2
+    reminded = set(Notification.objects.filter(title__startswith="学习提醒").values_list("user_id", flat=True))
+    assert reminded == {world.secretary_a1.user_id, world.organizer_a.user_id}
 
 
 def test_a_plan_of_another_organization_cannot_take_the_topic(world, site):
