@@ -56,6 +56,19 @@ def test_a_member_cannot_comment_on_themselves_or_outside_the_branch(world, br):
         services.save_peer_comment(br, world.member_a1, world.member_a2.pk, "很好")
 
 
+def test_comments_are_only_written_inside_the_window(world, br):
+    import datetime as dt
+
+    for day, message in (
+        (br.round.opens_on - dt.timedelta(days=1), "将于"),
+        (br.round.closes_on + dt.timedelta(days=1), "已于"),
+    ):
+        with pytest.raises(ReviewError, match=message):
+            services.save_peer_comment(br, world.member_a1, world.secretary_a1.pk, "意见", today=day)
+    services.save_peer_comment(br, world.member_a1, world.secretary_a1.pk, "意见", today=br.round.closes_on)
+    assert PeerComment.objects.count() == 1
+
+
 def test_an_empty_comment_withdraws_it(world, br):
     services.save_peer_comment(br, world.member_a1, world.secretary_a1.pk, "意见")
     services.save_peer_comment(br, world.member_a1, world.secretary_a1.pk, "  ")
