@@ -2,6 +2,8 @@
 
 Usage: .venv/bin/python bench/originality.py [--archive 20000] [--reflections 10000] [--labelled 400]
        BENCH_SMOKE=1 .venv/bin/python bench/originality.py        (a few hundred documents: seconds)
+       make bench BENCH_ARGS="--only originality"                   (sizes: smoke 300 + 200, default
+                                                                    2,000 + 1,000, full 20,000 + 10,000)
 
 What it does
 - Cuts the laws of ../shared/data/laws into archive documents (9 laws in 10; the tenth is held
@@ -235,10 +237,10 @@ def rewrite(text: str, rng: random.Random) -> str:
 # --- corpus -----------------------------------------------------------------------------
 
 
-def build_corpus(folder: Path, n_archive: int, seed: int = 7):
+def build_corpus(folder: Path, n_archive: int, seed: int = 7, smoke: bool = SMOKE):
     from bench.corpus import read_laws
 
-    laws = read_laws(folder, limit=60 if SMOKE else None)
+    laws = read_laws(folder, limit=60 if smoke else None)
     indexed = [law for n, law in enumerate(laws) if n % 10 != 9]
     held_out = [law for n, law in enumerate(laws) if n % 10 == 9]
     total = sum(len(law.body) for law in indexed)
@@ -334,19 +336,21 @@ def bulk_index(kind: str, items: list[tuple[int, str, str]], batch: int = 500, l
     return time.perf_counter() - start
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--archive", type=int, default=300 if SMOKE else 20000)
-    parser.add_argument("--reflections", type=int, default=200 if SMOKE else 10000)
-    parser.add_argument("--labelled", type=int, default=40 if SMOKE else 400)
-    args = parser.parse_args()
+SIZES = {"smoke": (300, 200, 40), "default": (2_000, 1_000, 200), "full": (20_000, 10_000, 400)}
 
-    folder = laws_folder()
-    if folder is None:
-        print("跳过：未找到 ../shared/data/laws")
-        return 0
+
+def index_file(n_archive: int, n_reflections: int, smoke: bool) -> Path:
+    """The kept index of this size, named after the fingerprinting code too (a change rebuilds it)."""
+    import hashlib
+
+    code = hashlib.sha256((ROOT / "learning" / "seminars" / "originality.py").read_bytes()).hexdigest()[:10]
+    return OUT / f"index-{n_archive}-{n_reflections}{'-smoke' if smoke else ''}-{code}.sqlite3"
+
+
+def measure(folder: Path, n_archive: int, n_reflections: int, n_labelled: int, smoke: bool) -> dict:
+    """Build (or reuse) the index, run the labelled set through the check; the figures, printed too."""
     OUT.mkdir(parents=True, exist_ok=True)
-    db_path = OUT / f"index-{args.archive}-{args.reflections}{'-smoke' if SMOKE else ''}.sqlite3"
+    db_path = index_file(n_archive, n_reflections, smoke)
     if not db_path.with_suffix(".built").exists():
         db_path.unlink(missing_ok=True)  # an interrupted build starts again
     built = setup_database(db_path)
@@ -355,7 +359,7 @@ def main() -> int:
     from learning.seminars.models import DocumentKind, Fingerprint, OriginalityDocument
 
     t0 = time.perf_counter()
-    docs, held_out = build_corpus(folder, args.archive)
+    docs, held_out = build_corpus(folder, n_archive, smoke=smoke)
     print(
         f"语料：{len(docs)} 篇文库文档（每篇约 {statistics.mean(len(t) for _n, t in docs):.0f} 字），"
         f"{len(held_out)} 部法律留作对照，读取 {time.perf_counter() - t0:.1f} 秒"
@@ -365,16 +369,15 @@ def main() -> int:
         seconds = bulk_index(
             DocumentKind.MATERIAL, [(n, title, text) for n, (title, text) in enumerate(docs)], label="文库"
         )
-        own = [(n, f"心得{n}", own_words(rng, rng.randint(12, 22))) for n in range(args.reflections)]
+        own = [(n, f"心得{n}", own_words(rng, rng.randint(12, 22))) for n in range(n_reflections)]
         seconds += bulk_index(DocumentKind.REFLECTION, own, label="心得")
         print(f"建索引：{seconds:.1f} 秒")
         db_path.with_suffix(".built").touch()
     n_docs = OriginalityDocument.objects.count()
     n_prints = Fingerprint.objects.count()
-    print(
-        f"索引：{n_docs} 篇文档（文库 {OriginalityDocument.objects.filter(kind='material').count()}，"
-        f"心得 {OriginalityDocument.objects.filter(kind='reflection').count()}），{n_prints} 个指纹"
-    )
+    n_material = OriginalityDocument.objects.filter(kind="material").count()
+    n_reflection = OriginalityDocument.objects.filter(kind="reflection").count()
+    print(f"索引：{n_docs} 篇文档（文库 {n_material}，心得 {n_reflection}），{n_prints} 个指纹")
 
     # --- the labelled set ---
     doc_ids = dict(OriginalityDocument.objects.filter(kind=DocumentKind.MATERIAL).values_list("object_id", "pk"))
@@ -384,7 +387,7 @@ def main() -> int:
     rng = random.Random(23)
     samples: list[tuple[str, bool, int | None]] = []
     kinds: list[str] = []
-    for i in range(args.labelled):
+    for i in range(n_labelled):
         if i % 2 == 0:
             n = rng.randrange(len(docs))
             copied = rewrite(passage(docs[n][1], rng), rng)
@@ -454,7 +457,52 @@ def main() -> int:
     print(
         f"  复制样本的复制比例中位数 {statistics.median(shares_pos):.2f}，原创样本 {statistics.median(shares_neg):.2f}"
     )
-    ok = median < TARGET_MEDIAN_MS
+    return {
+        "median": median,
+        "p95": p95,
+        "update": statistics.median(update_ms),
+        "precision": precision,
+        "recall": recall,
+        "documents": n_material,
+        "reflections": n_reflection,
+        "labelled": len(times),
+    }
+
+
+def run(size: str):
+    """For the harness (``make bench``): the check's latency and the labelled set's precision/recall."""
+    from bench.harness import Row, shared_data
+
+    data = shared_data()
+    folder = data / "laws" if data else None
+    if folder is None or not folder.is_dir():
+        print("  ../shared/data/laws is absent: nothing to index")
+        return [Row("心得查重", "skipped: ../shared/data/laws absent", float("nan"))]
+    n_archive, n_reflections, n_labelled = SIZES[size]
+    f = measure(folder, n_archive, n_reflections, n_labelled, smoke=size == "smoke")
+    path = f"心得查重 {f['documents']:,} 篇文库 + {f['reflections']:,} 篇心得 (sqlite)"
+    return [
+        Row.absolute(path, "check median ms", f["median"], TARGET_MEDIAN_MS, "ms"),
+        Row(path, "check p95 ms", f["p95"], "ms"),
+        Row(path, "index one new material, median ms", f["update"], "ms"),
+        Row(path, f"precision, labelled set of {f['labelled']}", f["precision"] * 100, "%"),
+        Row(path, f"recall, labelled set of {f['labelled']}", f["recall"] * 100, "%"),
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--archive", type=int, default=300 if SMOKE else 20000)
+    parser.add_argument("--reflections", type=int, default=200 if SMOKE else 10000)
+    parser.add_argument("--labelled", type=int, default=40 if SMOKE else 400)
+    args = parser.parse_args()
+
+    folder = laws_folder()
+    if folder is None:
+        print("跳过：未找到 ../shared/data/laws")
+        return 0
+    figures = measure(folder, args.archive, args.reflections, args.labelled, smoke=SMOKE)
+    ok = figures["median"] < TARGET_MEDIAN_MS
     scale_note = "" if (args.archive >= 20000 and args.reflections >= 10000) else "（未达目标规模，仅供冒烟）"
     print(f"{'达标' if ok else '未达标'}{scale_note}")
     return 0 if ok else 1

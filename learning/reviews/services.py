@@ -72,24 +72,33 @@ def open_round(
     """Open a round for a subtree: a branch review for every branch with members, their roll frozen."""
     if closes_on < opens_on:
         raise ReviewError("结束日期不能早于开始日期")
-    if ReviewRound.objects.filter(organization=organization, year=year).exists():
-        raise ReviewError(f"{organization.name}已开展{year}年度民主评议，不能重复开启")
-    # A branch is reviewed once a year: a round of an organization above or below this one
-    # already holds some of its branches (members would vote twice, indicators count twice).
-    overlapping = (
-        ReviewRound.objects.filter(year=year)
-        .filter(
-            Q(organization__path__in=ancestor_paths(organization.path))
-            | Q(organization__path__startswith=organization.path)
-        )
-        .select_related("organization")
-        .first()
-    )
-    if overlapping is not None:
-        raise ReviewError(
-            f"{overlapping.organization}已开展{year}年度民主评议，覆盖本组织的部分或全部支部，不能重复开启"
-        )
     with transaction.atomic():
+        # Rounds are opened one at a time along a line of the tree: the opener locks the rows of the
+        # organization and its ancestors (root first), so two organizers opening nested rounds at the
+        # same instant queue on their common ancestor and the second sees the first's round.
+        list(
+            Organization.objects.select_for_update()
+            .filter(path__in=ancestor_paths(organization.path))
+            .order_by("path")
+            .values_list("pk", flat=True)
+        )
+        if ReviewRound.objects.filter(organization=organization, year=year).exists():
+            raise ReviewError(f"{organization.name}已开展{year}年度民主评议，不能重复开启")
+        # A branch is reviewed once a year: a round of an organization above or below this one
+        # already holds some of its branches (members would vote twice, indicators count twice).
+        overlapping = (
+            ReviewRound.objects.filter(year=year)
+            .filter(
+                Q(organization__path__in=ancestor_paths(organization.path))
+                | Q(organization__path__startswith=organization.path)
+            )
+            .select_related("organization")
+            .first()
+        )
+        if overlapping is not None:
+            raise ReviewError(
+                f"{overlapping.organization}已开展{year}年度民主评议，覆盖本组织的部分或全部支部，不能重复开启"
+            )
         review_round = ReviewRound.objects.create(
             organization=organization,
             year=year,

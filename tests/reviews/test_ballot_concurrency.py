@@ -112,3 +112,27 @@ def test_closing_while_members_vote_loses_no_acknowledged_ballot():
     br.refresh_from_db()
     tally = services.tallies(br)
     assert all(t.total == voted for t in tally.values())
+
+
+def test_nested_rounds_opened_at_the_same_instant_give_one_round():
+    """An organizer of 甲党委 and one of 测试工委 above it open a round of the same year at once: the
+    openers queue on their common ancestor's row, so exactly one round holds the branches."""
+    from learning.reviews.models import BranchReview, ReviewRound
+    from tests.factories import make_world
+    from tests.reviews.factories import open_round
+
+    world = make_world()
+    year = 2026
+    for _attempt in range(3):  # the race is real only if both start before either commits: try thrice
+        ReviewRound.objects.all().delete()
+        results, errors = run_in_threads(
+            [
+                lambda: open_round(world, year=year, org=world.committee_a),
+                lambda: open_round(world, year=year, org=world.root),
+                lambda: open_round(world, year=year, org=world.general_a),
+            ]
+        )
+        assert len(results) == 1, (results, errors)
+        assert len(errors) == 2 and all(isinstance(e, ReviewError) for e in errors), errors
+        assert ReviewRound.objects.filter(year=year).count() == 1
+        assert BranchReview.objects.filter(branch=world.branch_a2, round__year=year).count() == 1  # under all three
