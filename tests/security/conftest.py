@@ -16,8 +16,10 @@ HOSTILE = f"{FORMULA}{XSS}"
 
 # Markup a browser would run: a script-like element, an event-handler attribute inside a tag, a
 # javascript: address. Escaped text (&lt;img … onerror=…&gt;) is harmless and does not match.
+# An <svg> element alone is not counted: the site draws its own charts as inline SVG (the study
+# record, a branch's trend); a hostile one needs a handler or a script, which the rules below catch.
 _LIVE = re.compile(
-    r"<(?:script|iframe|style|object|embed|svg)\b(?![^>]*\bsrc=\"/static/)"
+    r"<(?:script|iframe|style|object|embed)\b(?![^>]*\bsrc=\"/static/)"
     r"|<[a-z][^>]*\son[a-z]+\s*="
     r"|(?:href|src|action)\s*=\s*[\"']?\s*javascript:",
     re.I,
@@ -37,17 +39,35 @@ def seeded(world, foreign):  # noqa: F811
     """The audit's objects, with hostile names, topics, reasons and titles everywhere a user can type."""
     import datetime as dt
 
-    from learning.evaluations.models import EvaluationScheme, ScoreAdjustment
+    from exams.models import Question
+    from learning.evaluations.models import EvaluationResult, EvaluationScheme, ScoreAdjustment
     from learning.hours.ledger import adjust
     from learning.hours.models import OfflineSession
+    from learning.members.models import Member, Organization
     from learning.plans.models import Notification, StudyPlan
 
     for member in (world.member_a1, world.member_b1):
         member.position = HOSTILE
         member.save(update_fields=["position"])
         adjust(member, "0.5", reason=HOSTILE, created_by=world.admin, occurred_on=dt.date(2026, 7, 1))
+    # Every name starts with a formula (the names stay in it, so the matrix still finds 甲's people):
+    # the rosters, plan, workbench and review exports list people by name.
+    for member in Member.objects.all():
+        member.name = f"{FORMULA}{member.name}"
+        member.save(update_fields=["name"])
+    # …and the organizations: every full name (工委/党委/支部, as the branch exports list them) starts with the root's.
+    root = Organization.objects.get(pk=world.root.pk)
+    root.name = f"{FORMULA}{root.name}"
+    root.save()
     OfflineSession.objects.update(note=HOSTILE)
     ScoreAdjustment.objects.update(reason=HOSTILE)
+    # A run is a snapshot (its rows refuse save()): written as a run computed from these names and reasons would be.
+    for result in EvaluationResult.objects.all():
+        EvaluationResult.objects.filter(pk=result.pk).update(
+            branch_name=f"{FORMULA}{result.branch_name}",
+            adjustments=[{**adjustment, "reason": HOSTILE} for adjustment in result.adjustments],
+        )
+    Question.objects.update(explanation=FORMULA)
     Notification.objects.update(body=HOSTILE)
     StudyPlan.objects.update(description=HOSTILE)
     EvaluationScheme.objects.update(description=HOSTILE)
