@@ -1,6 +1,6 @@
 """Hostile HTML through every way text enters the site, checked where members read it.
 
-Question banks in every import format (Excel, JSON, Moodle XML, GIFT), theory materials through
+Question banks in every import format (Word, Excel, JSON, Moodle XML, GIFT: exams.importers.FORMATS), theory materials through
 the archive importer, and stems stored before the allow-list (the data migration): what is
 stored keeps the allow-listed markup and loses the rest, and the pages that show it (answering,
 result, mistakes, practice, grading, the material page) carry none of it.
@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from core.richtext import clean_rich_text, rich_text_html
-from exams.importers import export_questions, import_file
+from exams.importers import FORMATS, export_questions, import_file
 from exams.models import Question, QuestionBank, question_fingerprint
 from exams.services import start_attempt, submit_attempt
 from tests.exams.factories import fixed_paper, make_exam
@@ -65,10 +65,8 @@ def hostile_bank() -> list[Question]:
     return list(bank.questions.all())
 
 
-@pytest.mark.parametrize("fmt", ["xlsx", "json", "moodle", "gift"])
+@pytest.mark.parametrize("fmt", sorted(FORMATS))  # the registry: a new format is in the test the day it is added
 def test_every_import_format_stores_only_allow_listed_markup(fmt, world):
-    from exams.importers import FORMATS
-
     data = export_questions(hostile_bank(), fmt)
     target = QuestionBank.objects.create(name=f"导入{fmt}", organization=world.committee_a)
     result = import_file(target, data, f"bank{FORMATS[fmt].extension}")
