@@ -48,6 +48,25 @@ def test_the_allow_list_keeps_wagtails_rich_text_and_drops_the_rest():
     assert rich_text_html("1 < 2") == "<p>1 &lt; 2</p>"  # …and shown escaped
 
 
+def test_the_detector_finds_live_markup_and_not_escaped_text():
+    for live in (
+        '<img src=x onerror="alert(13)">',
+        "<img src=x onerror=alert(13)>",
+        "<p class='a' onclick='x'>",
+        '<a href="javascript:alert(13)">',
+        "<iframe src=//evil.example>",
+        "<script>alert(13)</script>",
+    ):
+        assert live_markup(live), live
+    for harmless in (
+        "&lt;img src=x onerror=alert(13)&gt;",
+        '<input type="text" name="topic" value="会&lt;img src=x onerror=&quot;alert(13)&quot;&gt;">',
+        '<svg class="trend-chart" viewBox="0 0 10 10"><title>趋势</title></svg>',
+        '<script src="/static/js/site.js"></script>',
+    ):
+        assert not live_markup(harmless), harmless
+
+
 def hostile_bank() -> list[Question]:
     """A question stored behind the allow-list's back (bulk_create skips save), as an old database has."""
     bank = QuestionBank.objects.create(name="来源题库")
