@@ -25,6 +25,22 @@ def logged_in(user) -> Client:
     return client
 
 
+# --- 1. a shared question bank (drawn into every subtree's exams) is written by site admins only ---
+
+
+def test_an_organizer_can_neither_import_into_nor_create_a_shared_bank(world, site):
+    from exams.models import QuestionBank
+
+    shared = QuestionBank.objects.create(name="全平台共用题库")
+    own = QuestionBank.objects.create(name="甲方题库", organization=world.committee_a)
+    organizer = logged_in(world.organizer_a)
+    assert organizer.get(reverse("exams:bank_import", args=[shared.pk])).status_code == 404
+    assert organizer.get(reverse("exams:bank_import", args=[own.pk])).status_code == 200
+    assert logged_in(world.admin).get(reverse("exams:bank_import", args=[shared.pk])).status_code == 200
+    organizer.post(reverse("exams:bank_create"), {"name": "组织员新建题库"})
+    assert QuestionBank.objects.get(name="组织员新建题库").organization == world.committee_a
+
+
 # --- 2. members are moved only within scope, and only through Member.transfer_to -------------------
 
 
