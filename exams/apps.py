@@ -17,6 +17,11 @@ class ExamsConfig(AppConfig):
         ExamIndexPage.member_view = staticmethod(member.exam_index)
         ExamPage.member_view = staticmethod(member.exam_page)
 
+        # Plans and seminar topics offer a manager only the exams whose audience reaches their people.
+        from exams.scoping import manageable_exams
+
+        ExamPage.offered_to = staticmethod(lambda user: manageable_exams(user).live())
+
         # An exam is a study item (the exam listing page, ExamIndexPage, is not one).
         register_study_item(ExamPage)
 

@@ -383,6 +383,9 @@ class ExamPage(StudyItem, Page):
     # The member's exam page is a view (exams.views.member.exam_page): it may submit an overdue
     # attempt, which is a service's work. ExamsConfig.ready() plugs it in, so models import no views.
     member_view: ClassVar[Callable[[HttpRequest, ExamPage], HttpResponse]]
+    # Study-item protocol: offered in plans and seminar topics only to the managers whose people the
+    # audience reaches (exams.scoping.manageable_exams, plugged in by ExamsConfig.ready like member_view).
+    offered_to: ClassVar[Callable[[object], models.QuerySet]]
 
     def serve(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         return self.member_view(request, self)

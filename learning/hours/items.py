@@ -22,7 +22,9 @@ A study item has
 - what completes it (``completed_by``: time reached, the lessons of a course, passing);
 - a test that must also be passed (``study_test_id``: a lesson's 课后测验);
 - for a course: its lessons and the ids of the required ones, and its final exam;
-- for a lesson: the course it belongs to.
+- for a lesson: the course it belongs to;
+- who may offer it in a plan or a seminar topic (``offered_to``: every manager, unless the
+  page has an audience of its own).
 
 Only registered models are study items: plans offer only them, the activity tracker
 times only the ones completed by time, and nothing in learning guesses from model
@@ -84,6 +86,17 @@ class StudyItem:
     # ``editor_hours()``: the hours the editor set for the item, or None to credit by length.
     study_minutes: Callable[[], int]
     editor_hours: Callable[[], Decimal | None]
+
+    # --- who may offer it ---
+
+    @classmethod
+    def offered_to(cls, user) -> QuerySet[Page]:
+        """The live pages of this model that ``user`` may put into a plan or a seminar topic.
+
+        Shared content (materials, lessons, courses) is offered to every manager; a page with an
+        audience of its own (an exam for some organizations) overrides this with its app's scoping.
+        """
+        return cls.objects.live()
 
     def hours_for(self, rule: EffectiveRule = DEFAULT_RULE) -> Decimal:
         """Hours credited on completion: the editor's value, else ``rule``'s length rule."""
@@ -192,8 +205,15 @@ def study_item_for(page: Page | None) -> StudyItem | None:
     return page if isinstance(page, StudyItem) else page.specific
 
 
-def study_item_pages() -> QuerySet[Page]:
-    """Live pages of the registered models, in tree order (one query)."""
+def study_item_pages(user=None) -> QuerySet[Page]:
+    """Live pages of the registered models, in tree order (one query); with ``user``, only those
+    each model offers that user (``StudyItem.offered_to``): what a manager's choosers list."""
     if not _registry:
         return Page.objects.none()
-    return Page.objects.live().exact_type(*_registry).order_by("path")
+    pages = Page.objects.live().exact_type(*_registry)
+    if user is not None:
+        offered = models.Q()
+        for model in _registry:
+            offered |= models.Q(pk__in=model.offered_to(user).values("pk"))
+        pages = pages.filter(offered)
+    return pages.order_by("path")

@@ -93,7 +93,7 @@ class PlanForm(forms.Form):
             .select_related("branch")
             .order_by("branch__path", pinyin("name"), "pk")
         )
-        pages = study_pages()
+        pages = study_pages(user)
         self.fields["required_pages"].queryset = pages
         self.fields["elective_pages"].queryset = pages
         # The member chooser searches inside the organization chosen above (see static/js/chooser.js).

@@ -65,9 +65,10 @@ ZERO_HOURS = Value(Decimal("0"), output_field=HOURS)
 # --- what may be a plan item ---------------------------------------------------------
 
 
-def study_pages() -> QuerySet:
-    """Live pages that may be plan items: the registered study items (see learning.hours.items)."""
-    return study_item_pages()
+def study_pages(user=None) -> QuerySet:
+    """Live pages that may be plan items: the registered study items (see learning.hours.items);
+    with ``user``, only those offered to that manager (an exam whose audience reaches their people)."""
+    return study_item_pages(user)
 
 
 def not_a_study_item_hint() -> str:
@@ -133,7 +134,7 @@ def create_plan(
         managed = set(managed_members(user).filter(pk__in=[m.pk for m in members]).values_list("pk", flat=True))
         if len(managed) != len({m.pk for m in members}):
             raise PermissionDenied("只能向本人管理的党员下达学习计划")
-    valid_pages = set(study_pages().filter(pk__in=[i.page_id for i in items]).values_list("pk", flat=True))
+    valid_pages = set(study_pages(user).filter(pk__in=[i.page_id for i in items]).values_list("pk", flat=True))
     bad = [i.page_id for i in items if i.page_id not in valid_pages]
     if bad:
         position = [i.page_id for i in items].index(bad[0]) + 1

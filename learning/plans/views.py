@@ -304,7 +304,7 @@ def study_item_chooser(request: HttpRequest) -> JsonResponse:
     """Study items a plan may list (``study_pages``), for a chooser: ``?q=`` matches the title
     (every word), pinyin order, ``?page=`` pages by 20. Managers only, like the plan form."""
     _require_manager(request)
-    qs = matching(study_pages(), search_terms(request), ("title",)).order_by(pinyin("title"), "pk")
+    qs = matching(study_pages(request.user), search_terms(request), ("title",)).order_by(pinyin("title"), "pk")
     return chooser_response(request, qs, lambda p: p.title, detail=lambda p: ItemKind(kind_of(p)).label)
 
 

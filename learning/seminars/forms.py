@@ -62,7 +62,7 @@ class TopicForm(forms.Form):
         super().__init__(*args, **kwargs)
         orgs = openable_organizations(user).order_by("path")
         self.fields["organization"].queryset = orgs
-        self.fields["pages"].queryset = study_item_pages()
+        self.fields["pages"].queryset = study_item_pages(user)
         self.fields["offline_session"].queryset = OfflineSession.objects.filter(branch__in=orgs.values("pk")).order_by(
             "-held_on"
         )

@@ -90,7 +90,7 @@ def open_topic(
     if min_length < 0 or min_length > MAX_REFLECTION_LENGTH:
         errors["min_length"] = f"心得最少字数应在 0 到 {MAX_REFLECTION_LENGTH} 之间"
     page_ids = list(dict.fromkeys(int(p) for p in page_ids))
-    valid = set(study_item_pages().filter(pk__in=page_ids).values_list("pk", flat=True))
+    valid = set(study_item_pages(user).filter(pk__in=page_ids).values_list("pk", flat=True))
     bad = [p for p in page_ids if p not in valid]
     if bad:
         errors["pages"] = f"第 {page_ids.index(bad[0]) + 1} 项不是已发布的学习内容"

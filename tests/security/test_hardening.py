@@ -25,6 +25,22 @@ def logged_in(user) -> Client:
     return client
 
 
+# --- 1. a shared question bank (drawn into every subtree's exams) is written by site admins only ---
+
+
+def test_an_organizer_can_neither_import_into_nor_create_a_shared_bank(world, site):
+    from exams.models import QuestionBank
+
+    shared = QuestionBank.objects.create(name="全平台共用题库")
+    own = QuestionBank.objects.create(name="甲方题库", organization=world.committee_a)
+    organizer = logged_in(world.organizer_a)
+    assert organizer.get(reverse("exams:bank_import", args=[shared.pk])).status_code == 404
+    assert organizer.get(reverse("exams:bank_import", args=[own.pk])).status_code == 200
+    assert logged_in(world.admin).get(reverse("exams:bank_import", args=[shared.pk])).status_code == 200
+    organizer.post(reverse("exams:bank_create"), {"name": "组织员新建题库"})
+    assert QuestionBank.objects.get(name="组织员新建题库").organization == world.committee_a
+
+
 # --- 2. members are moved only within scope, and only through Member.transfer_to -------------------
 
 
@@ -71,6 +87,54 @@ def test_the_transfer_list_shows_only_transfers_touching_the_users_organizations
     assert "甲二党员" in logged_in(world.organizer_a).get("/admin/learning/membertransfer/").content.decode()
     html = logged_in(world.organizer_b).get("/admin/learning/membertransfer/").content.decode()
     assert "甲二党员" not in html
+
+
+def test_choosers_and_forms_offer_a_manager_only_exams_whose_audience_reaches_their_people(world, site):
+    """An exam for 甲一支部 is neither listed to 乙's organizer and secretary in the study-item chooser nor
+    accepted in their plan or seminar topic; 甲's organizer gets it in all three."""
+    from django.core.exceptions import ValidationError
+
+    from learning.plans.services import ItemSpec, create_plan
+    from learning.seminars.services import open_topic
+    from tests.exams.factories import fixed_paper, make_bank, make_exam
+
+    _, questions = make_bank()
+    exam = make_exam(
+        site, fixed_paper([questions["single"]]), title="甲方专属考试", audience_organizations=[world.branch_a1]
+    )
+    open_exam = make_exam(site, fixed_paper([questions["single"]]), title="全体党员考试")
+    chooser = reverse("plans:chooser_study_items")
+
+    def listed(person) -> set[str]:
+        return {row["label"] for row in logged_in(person).get(chooser, {"q": "考试"}).json()["results"]}
+
+    assert {exam.title, open_exam.title} <= listed(world.organizer_a)
+    for outsider in (world.organizer_b, world.secretary_b1):
+        assert exam.title not in listed(outsider) and open_exam.title in listed(outsider)
+    plan = {
+        "title": "乙方计划",
+        "organization": world.branch_b1,
+        "start_on": dt.date(2026, 7, 1),
+        "due_on": dt.date(2026, 7, 31),
+        "target_hours": 1,
+    }
+    with pytest.raises(ValidationError, match="第 1 项不是可学习的页面"):
+        create_plan(user=world.secretary_b1.user, items=[ItemSpec(exam.pk)], **plan)
+    topic = {
+        "organization": world.branch_b1,
+        "title": "乙方研讨",
+        "prompt": "提纲",
+        "opens_on": dt.date(2026, 7, 1),
+        "closes_on": dt.date(2026, 7, 31),
+        "notify_audience": False,
+    }
+    with pytest.raises(ValidationError, match="第 1 项不是已发布的学习内容"):
+        open_topic(user=world.secretary_b1.user, page_ids=[exam.pk], **topic)
+    assert create_plan(user=world.secretary_b1.user, items=[ItemSpec(open_exam.pk)], **plan).items.count() == 1
+    ours = create_plan(
+        user=world.organizer_a.user, items=[ItemSpec(exam.pk)], **{**plan, "organization": world.branch_a1}
+    )
+    assert ours.items.get().page_id == exam.pk
 
 
 # --- 3/4. member import: scope, admins, one password per account, handed out once ------------------

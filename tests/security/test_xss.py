@@ -1,6 +1,6 @@
 """Hostile HTML through every way text enters the site, checked where members read it.
 
-Question banks in every import format (Excel, JSON, Moodle XML, GIFT, Word), theory materials through
+Question banks in every import format (Word, Excel, JSON, Moodle XML, GIFT: exams.importers.FORMATS), theory materials through
 the archive importer, and stems stored before the allow-list (the data migration): what is
 stored keeps the allow-listed markup and loses the rest, and the pages that show it (answering,
 result, mistakes, practice, grading, the material page) carry none of it.
@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from core.richtext import clean_rich_text, rich_text_html
-from exams.importers import export_questions, import_file
+from exams.importers import FORMATS, export_questions, import_file
 from exams.models import Question, QuestionBank, question_fingerprint
 from exams.services import start_attempt, submit_attempt
 from tests.exams.factories import fixed_paper, make_exam
@@ -48,6 +48,25 @@ def test_the_allow_list_keeps_wagtails_rich_text_and_drops_the_rest():
     assert rich_text_html("1 < 2") == "<p>1 &lt; 2</p>"  # …and shown escaped
 
 
+def test_the_detector_finds_live_markup_and_not_escaped_text():
+    for live in (
+        '<img src=x onerror="alert(13)">',
+        "<img src=x onerror=alert(13)>",
+        "<p class='a' onclick='x'>",
+        '<a href="javascript:alert(13)">',
+        "<iframe src=//evil.example>",
+        "<script>alert(13)</script>",
+    ):
+        assert live_markup(live), live
+    for harmless in (
+        "&lt;img src=x onerror=alert(13)&gt;",
+        '<input type="text" name="topic" value="会&lt;img src=x onerror=&quot;alert(13)&quot;&gt;">',
+        '<svg class="trend-chart" viewBox="0 0 10 10"><title>趋势</title></svg>',
+        '<script src="/static/js/site.js"></script>',
+    ):
+        assert not live_markup(harmless), harmless
+
+
 def hostile_bank() -> list[Question]:
     """A question stored behind the allow-list's back (bulk_create skips save), as an old database has."""
     bank = QuestionBank.objects.create(name="来源题库")
@@ -65,10 +84,8 @@ def hostile_bank() -> list[Question]:
     return list(bank.questions.all())
 
 
-@pytest.mark.parametrize("fmt", ["xlsx", "json", "moodle", "gift", "docx"])
+@pytest.mark.parametrize("fmt", sorted(FORMATS))  # the registry: a new format is in the test the day it is added
 def test_every_import_format_stores_only_allow_listed_markup(fmt, world):
-    from exams.importers import FORMATS
-
     data = export_questions(hostile_bank(), fmt)
     target = QuestionBank.objects.create(name=f"导入{fmt}", organization=world.committee_a)
     result = import_file(target, data, f"bank{FORMATS[fmt].extension}")
