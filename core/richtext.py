@@ -21,6 +21,7 @@ import re
 from django.utils.html import escape, linebreaks, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from wagtail.rich_text import expand_db_html
+from wagtail.rich_text.rewriters import FIND_EMBED_TAG, extract_attrs
 from wagtail.whitelist import DEFAULT_ELEMENT_RULES, Whitelister, attribute_rule, check_url
 
 # Elements whose content is never text a reader should see: dropped with their content.
@@ -118,6 +119,23 @@ def html_to_plain_text(markup: str) -> str:
 def rich_text_plain(text: str | None) -> str:
     """A stored text as a reader sees it, without markup (previews, titles): plain text stays as it is."""
     return html_to_plain_text(text or "") if is_markup(text) else (text or "")
+
+
+def embedded_image_refs(text: str | None) -> list[str]:
+    """The ``id`` of each image embed (``<embed embedtype="image" id="12"/>``) of a stored text, in order.
+
+    Read with the same pattern and attribute parser as ``expand_db_html`` uses to show them, so
+    what is checked here is what would be shown. Ids are strings, as written (an import's own
+    pictures are ``pending-image-0`` … until they are stored); plain text shows no images.
+    """
+    if not is_markup(text) or "<embed" not in text:
+        return []
+    refs = []
+    for found in FIND_EMBED_TAG.finditer(text):
+        attrs = extract_attrs(found.group(1))
+        if attrs.get("embedtype") == "image":
+            refs.append(attrs.get("id", ""))
+    return refs
 
 
 def rich_text_html(text: str | None) -> SafeString:

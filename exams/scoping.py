@@ -6,14 +6,17 @@ Nothing here decides a role by itself: every function starts from ``scope_for(us
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from functools import reduce
 from operator import or_
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from core.richtext import embedded_image_refs
 from exams.errors import AttemptNotFound
-from exams.models import Attempt, ExamPage, QuestionBank, StagedImport
+from exams.models import Attempt, ExamPage, Question, QuestionBank, StagedImport
+from exams.validation import STORED_IMAGE_ID, stem_image_problems
 from learning.members.models import Organization
 from learning.members.scoping import ancestor_paths, member_records_filter, scope_for
 
@@ -61,6 +64,61 @@ def bank_owner_choices(user):
     scope = scope_for(user)
     orgs = Organization.objects.all() if scope.is_admin else Organization.objects.filter(path__in=scope.organizer_paths)
     return orgs.order_by("path")
+
+
+def usable_image_ids(user, image_ids: Iterable[int]) -> set[int]:
+    """Which of these stored images the user may show in a question stem.
+
+    Images are Wagtail images, all in the root collection (course covers, certificate seals
+    and backgrounds, the pictures earlier imports stored), so "may use" is answered twice over:
+    - Wagtail's own image permissions: the images the user may *choose* (its image chooser's
+      rule: site admins; a group granted "choose" on a collection). No role of this platform
+      is granted a collection, so an organizer chooses none: seals and covers stay out;
+    - the pictures the stems of the banks the user may see (``visible_banks``) already show, so
+      a bank exported as JSON, .xlsx or GIFT (which carry image ids) comes back with its pictures.
+    A user of no one (``None``: the command line without ``--user``) may use none.
+    """
+    wanted = set(image_ids)
+    if not wanted or user is None:
+        return set()
+    from wagtail.images import get_image_model
+    from wagtail.permissions import policy_registry
+
+    policy = policy_registry.get_by_type(get_image_model())
+    usable = set(
+        policy.instances_user_has_any_permission_for(user, ["choose"])
+        .filter(pk__in=wanted)
+        .values_list("pk", flat=True)
+    )
+    rest = sorted(wanted - usable)
+    for start in range(0, len(rest), 200):
+        chunk = set(rest[start : start + 200])
+        mentions = reduce(or_, (Q(stem__contains=f'id="{pk}"') for pk in chunk))
+        stems = Question.objects.filter(mentions, bank__in=visible_banks(user)).values_list("stem", flat=True)
+        for stem in stems.iterator():
+            usable |= {int(ref) for ref in embedded_image_refs(stem) if STORED_IMAGE_ID.fullmatch(ref)} & chunk
+    return usable
+
+
+def refused_stem_images(
+    user, stems: Sequence[str], *, created: Sequence[int] | None = None, kept: Iterable[int] = ()
+) -> list[list[str]]:
+    """For each stem, why its pictures may not be stored (an empty list: they may).
+
+    The one rule for pictures in question stems, for every import format and the admin's
+    question form: a stem may show the pictures its import brings itself (``created``: how many
+    each question has, ``pending-image-0`` …), the images ``usable_image_ids`` allows the user,
+    and (editing) the images the question already showed (``kept``). Nothing else: an id typed
+    into a file must not show a certificate's seal or another subtree's pictures.
+    """
+    refs = [embedded_image_refs(stem) for stem in stems]
+    kept = set(kept)
+    ids = {int(ref) for rs in refs for ref in rs if STORED_IMAGE_ID.fullmatch(ref)}
+    usable = usable_image_ids(user, ids - kept) | kept
+    counts = list(created) if created is not None else [0] * len(stems)
+    return [stem_image_problems(rs, usable, n) for rs, n in zip(refs, counts, strict=True)]
+
+
 def get_staged_import(user, bank_id: int, token: str) -> StagedImport:
     """An upload waiting for its preview to be confirmed: only its uploader, only while they may manage
     the bank and only for a day; anything else is "not found"."""

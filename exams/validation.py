@@ -7,11 +7,38 @@ and neither has to import the other. It imports only the choices.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from exams.choices import CHOICE_TYPES, OPTION_LETTERS, QuestionType
 
 MAX_STEM = 5000
+
+# A picture an import brings itself, before it is stored: <embed embedtype="image" id="pending-image-0" …/>.
+PENDING_IMAGE_REF = "pending-image-{k}"
+_PENDING_IMAGE = re.compile(r"pending-image-(0|[1-9][0-9]{0,5})")
+# A stored image's id as Wagtail shows it (``expand_db_html`` matches the id's text against ``str(pk)``).
+STORED_IMAGE_ID = re.compile(r"[1-9][0-9]{0,17}")
+
+
+def stem_image_problems(refs: list[str], usable: set[int], created: int = 0) -> list[str]:
+    """Why a stem's pictures may not be stored, in Chinese (empty when they may).
+
+    ``refs`` are the stem's image ids (``core.richtext.embedded_image_refs``); a picture may be one
+    of the ``created`` pictures the import itself brings (``pending-image-0`` …) or a stored image in
+    ``usable`` (``exams.scoping.usable_image_ids``). Anything else is refused, each id once.
+    """
+    problems: list[str] = []
+    for ref in dict.fromkeys(refs):
+        pending = _PENDING_IMAGE.fullmatch(ref)
+        if pending and int(pending.group(1)) < created:
+            continue
+        if STORED_IMAGE_ID.fullmatch(ref):
+            if int(ref) not in usable:
+                problems.append(f"引用了无权使用的图片（id={ref}）")
+        else:
+            problems.append(f"引用了无法识别的图片（id={ref[:40]}）")
+    return problems
 
 
 def validate_question_fields(qtype: str, stem: str, options: list, answer: Any) -> list[str]:

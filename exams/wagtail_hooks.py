@@ -1,8 +1,14 @@
+from django.core.exceptions import ValidationError
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import EditView, SnippetViewSet, SnippetViewSetGroup
 
+from core.richtext import clean_rich_text, embedded_image_refs
 from exams.models import KnowledgePoint, Paper, Question, QuestionBank
+from exams.scoping import refused_stem_images
 from exams.services import regrade_if_key_changed, stored_answer_key
+from exams.validation import STORED_IMAGE_ID
 
 
 class QuestionBankViewSet(SnippetViewSet):
@@ -11,6 +17,24 @@ class QuestionBankViewSet(SnippetViewSet):
     menu_label = "题库"
     list_display = ["name", "organization", "created_at"]
     search_fields = ["name"]
+
+
+class QuestionForm(WagtailAdminModelForm):
+    """The admin's question form: a stem may show only pictures its editor may use (the importers' rule).
+
+    The images the question already showed stay allowed, so correcting a question does not
+    depend on who imported its pictures.
+    """
+
+    def clean_stem(self):
+        stem = self.cleaned_data.get("stem") or ""
+        kept = set()
+        if self.instance.pk:
+            kept = {int(ref) for ref in embedded_image_refs(self.instance.stem) if STORED_IMAGE_ID.fullmatch(ref)}
+        problems = refused_stem_images(self.for_user, [clean_rich_text(stem)], kept=kept)[0]
+        if problems:
+            raise ValidationError("题干" + "；".join(problems))
+        return stem
 
 
 class QuestionEditView(EditView):
@@ -38,6 +62,7 @@ class QuestionEditView(EditView):
 class QuestionViewSet(SnippetViewSet):
     model = Question
     edit_view_class = QuestionEditView
+    edit_handler = ObjectList(Question.panels, base_form_class=QuestionForm)
     icon = "help"
     menu_label = "试题"
     list_display = ["__str__", "bank", "qtype", "difficulty", "points"]

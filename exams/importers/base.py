@@ -19,7 +19,8 @@ from django.db import transaction
 from core.richtext import clean_rich_text
 from exams.choices import CHOICE_TYPES, Difficulty, QuestionType
 from exams.models import KnowledgePoint, Question, QuestionBank, question_fingerprint
-from exams.validation import validate_question_fields
+from exams.scoping import refused_stem_images
+from exams.validation import PENDING_IMAGE_REF, validate_question_fields
 
 TYPE_NAMES = {label: value for value, label in QuestionType.choices} | {value: value for value in QuestionType.values}
 TYPE_NAMES |= {
@@ -53,7 +54,7 @@ class ImportFileError(Exception):
     """The file as a whole cannot be read."""
 
 
-IMAGE_REF = "pending-image-{k}"  # a stem's image before it is stored: <embed embedtype="image" id="pending-image-0" …/>
+IMAGE_REF = PENDING_IMAGE_REF  # a stem's image before it is stored: <embed embedtype="image" id="pending-image-0" …/>
 EMBED = re.compile(r"<embed\b[^>]*>")  # a stored stem's picture: <embed alt="…" embedtype="image" format="…" id="12"/>
 EMBED_ID = re.compile(r'\bid="(\d+)"')
 
@@ -224,13 +225,16 @@ def review_questions(
     label: str = "第 {n} 行",
     skip_duplicates: bool = False,
     skip_invalid: bool = False,
+    user=None,
 ) -> Review:
     """Check every question against the content rules and the bank, without saving anything.
 
     Duplicates (same type, stem and options, ignoring width and spaces) are errors unless
     ``skip_duplicates``; questions with problems are errors unless ``skip_invalid`` (offered
     for Moodle exports, which carry types this platform does not have). Skipped questions are
-    listed in ``skipped`` with the reason.
+    listed in ``skipped`` with the reason. A stem's pictures are checked for ``user`` (the
+    importer) by ``exams.scoping.refused_stem_images``: a picture it may not use is an error
+    that no skip option passes over.
     """
     errors: list[str] = []
     skipped: list[str] = []
@@ -241,7 +245,10 @@ def review_questions(
     prints: list[str] = []
     for pq in parsed:
         pq.stem = clean_rich_text(pq.stem)  # the same allow-list as Question.save (bulk_create skips save)
+    refused = refused_stem_images(user, [pq.stem for pq in parsed], created=[len(pq.images) for pq in parsed])
+    for pq, image_problems in zip(parsed, refused, strict=True):
         check(pq)
+        pq.errors.extend(image_problems)
         fp = question_fingerprint(pq.qtype, pq.stem, pq.options)
         prints.append(fp)
         where = pq.label(label)
@@ -254,6 +261,7 @@ def review_questions(
             seen.setdefault(fp, where)
         duplicates.append(duplicate)
         if pq.errors and skip_invalid:
+            errors.extend(f"{where}：{e}" for e in image_problems)  # never skipped: the whole file is refused
             skipped.append(f"{where}：{'；'.join(pq.errors)}，已跳过")
             keep.append(False)
             continue
@@ -282,7 +290,9 @@ def save_questions(
     The one place imported questions are written (every format, the site and the command), so
     whatever the platform does to a question on its way in is done here once.
     """
-    review = review_questions(bank, parsed, label=label, skip_duplicates=skip_duplicates, skip_invalid=skip_invalid)
+    review = review_questions(
+        bank, parsed, label=label, skip_duplicates=skip_duplicates, skip_invalid=skip_invalid, user=user
+    )
     if review.errors:
         return ImportResult(0, review.errors, review.skipped)
     kept = [(pq, fp) for pq, fp, k in zip(parsed, review.prints, review.keep, strict=True) if k]

@@ -104,7 +104,7 @@ def preview(staged: StagedImport) -> Preview:
     except ImportFileError as exc:
         result.file_error = str(exc)
         return result
-    review = review_questions(staged.bank, parsed, label=file_format.row_label)
+    review = review_questions(staged.bank, parsed, label=file_format.row_label, user=staged.uploaded_by)
     result.rows = [_row(pq, file_format.row_label, dup) for pq, dup in zip(parsed, review.duplicate, strict=True)]
     return result
 

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from exams.importers import import_file
@@ -16,14 +17,37 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skip-invalid", action="store_true", help="Moodle XML：跳过无法导入的试题（列出原因），其余照常导入"
         )
+        parser.add_argument(
+            "--user",
+            help="以该账号导入：题干可引用该账号可用的已有图片（不指定时只能使用文件自带的图片）",
+        )
 
-    def handle(self, *args, file: str, bank: str, skip_duplicates: bool = False, skip_invalid: bool = False, **options):
+    def handle(
+        self,
+        *args,
+        file: str,
+        bank: str,
+        skip_duplicates: bool = False,
+        skip_invalid: bool = False,
+        user: str | None = None,
+        **options,
+    ):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"文件不存在：{file}")
+        account = None
+        if user:
+            account = get_user_model().objects.filter(username=user).first()
+            if account is None:
+                raise CommandError(f"账号不存在：{user}")
         bank_obj, created = QuestionBank.objects.get_or_create(name=bank.strip())
         result = import_file(
-            bank_obj, path.read_bytes(), path.name, skip_duplicates=skip_duplicates, skip_invalid=skip_invalid
+            bank_obj,
+            path.read_bytes(),
+            path.name,
+            skip_duplicates=skip_duplicates,
+            skip_invalid=skip_invalid,
+            user=account,
         )
         if not result.ok:
             if created:
