@@ -232,9 +232,12 @@ def test_publishing_needs_a_feedback_address_and_a_sane_window(client, world, sc
     response = client.post(
         f"/evaluations/runs/{run.pk}/publish/",
         {"publish_from": "2026-07-20", "publish_until": "2026-07-10", "feedback_address": "电话"},
-        follow=True,
     )
-    assert "公示截止日期不能早于开始日期" in response.content.decode()
+    html = response.content.decode()
+    assert response.status_code == 200 and "公示截止日期不能早于开始日期" in html
+    # The window comes back as typed, not reset to the defaults (today, a week later).
+    assert 'name="publish_from" value="2026-07-20"' in html and 'name="publish_until" value="2026-07-10"' in html
+    assert 'name="feedback_address" value="电话"' in html
     run.refresh_from_db()
     assert not run.is_published
     response = client.post(
