@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import django_filters
+from django.templatetags.static import static
+from django.utils.html import format_html
 from taggit.models import Tag
 from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget
@@ -51,3 +53,9 @@ class TheoryMaterialListingViewSet(PageListingViewSet):
 @hooks.register("register_admin_viewset")
 def register_theory_material_listing() -> TheoryMaterialListingViewSet:
     return TheoryMaterialListingViewSet("theory_materials")
+
+
+@hooks.register("insert_global_admin_js")
+def tag_field_labels() -> str:
+    """Names the text box of every tag field after its label (tag-it leaves it unnamed)."""
+    return format_html('<script src="{}" defer></script>', static("js/admin-tag-labels.js"))
