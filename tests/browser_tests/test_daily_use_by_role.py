@@ -216,6 +216,8 @@ def test_a_secretary_assigns_a_plan_and_the_dates_survive_a_mistake(demo_db, liv
     check_page(desktop, "secretary", "offline-session")
     desktop.goto(base + "/org/members/")
     check_page(desktop, "secretary", "members")
+    desktop.goto(base + "/admin/theory_materials/")
+    assert "没有权限" not in desktop.inner_text("body")
 
     login(phone, base, "secretary", DEMO_PASSWORD)
     open_menu_on_phone(phone)
@@ -267,6 +269,13 @@ def test_an_organizer_reads_the_evaluations_and_the_publication_window_keeps_its
     assert "公示期：2026年12月10日 至 2026年12月17日" in desktop.inner_text("main")
     desktop.goto(base + "/org/members/")
     check_page(desktop, "organizer", "members")
+    desktop.goto(base + "/workbench/")
+    check_page(desktop, "organizer", "workbench")
+    # Her admin menu's 理论学习资料 opens (it answered 「对不起，你没有权限访问」).
+    desktop.goto(base + "/admin/theory_materials/")
+    assert "没有权限" not in desktop.inner_text("body")
+    assert desktop.locator("main table tbody tr").count() > 0
+    check_page(desktop, "organizer", "wagtail-theory-materials")
 
     login(phone, base, "organizer", DEMO_PASSWORD)
     assert_fits_the_phone(phone)
@@ -283,7 +292,8 @@ def test_the_admin_works_in_chinese_without_calling_out(demo_db, live_server, pa
     desktop.on("request", lambda r: outside.append(r.url) if urlsplit(r.url).netloc not in (host, "") else None)
 
     login(desktop, base, "admin", DEMO_PASSWORD)
-    assert "管理" in groups(desktop)
+    assert groups(desktop) == ["学习", "考试", "我的", "管理"]
+    assert_header_on_one_line(desktop)
     check_page(desktop, "admin", "home")
     desktop.goto(base + "/admin/")
     desktop.wait_for_load_state("networkidle")
