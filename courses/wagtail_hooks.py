@@ -56,6 +56,6 @@ def register_theory_material_listing() -> TheoryMaterialListingViewSet:
 
 
 @hooks.register("insert_global_admin_js")
-def tag_field_labels() -> str:
-    """Names the text box of every tag field after its label (tag-it leaves it unnamed)."""
-    return format_html('<script src="{}" defer></script>', static("js/admin-tag-labels.js"))
+def admin_field_labels() -> str:
+    """Names the text boxes of tag and rich-text fields after their labels (Wagtail leaves them unnamed)."""
+    return format_html('<script src="{}" defer></script>', static("js/admin-field-labels.js"))

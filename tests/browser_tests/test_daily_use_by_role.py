@@ -285,6 +285,8 @@ def test_an_organizer_reads_the_evaluations_and_the_publication_window_keeps_its
 
 
 def test_the_admin_works_in_chinese_without_calling_out(demo_db, live_server, pages):
+    from exams.models import ExamPage
+
     base = live_server.url
     desktop = pages["desktop"]
     outside: list[str] = []
@@ -307,6 +309,22 @@ def test_the_admin_works_in_chinese_without_calling_out(demo_db, live_server, pa
     desktop.goto(base + "/admin/pages/")
     desktop.wait_for_load_state("networkidle")
     check_page(desktop, "admin", "wagtail-pages")
+
+    # An exam's 参考党员: a search in the member chooser, not a list of every member.
+    exam = ExamPage.objects.get(slug="platform-quiz")
+    desktop.goto(f"{base}/admin/pages/{exam.pk}/edit/")
+    desktop.wait_for_load_state("networkidle")
+    assert desktop.locator("select[name=audience_members] option").count() == exam.audience_members.count()
+    search = desktop.locator("#id_audience_members-search")
+    search.fill("张")
+    desktop.locator("#id_audience_members-results [role=option]").first.click()
+    assert desktop.locator("#id_audience_members-chosen .chooser-chip").count() == exam.audience_members.count() + 1
+    check_page(desktop, "admin", "wagtail-exam-editor")
+    save = desktop.locator("button.action-save").first
+    save.click() if save.is_visible() else save.evaluate("b => b.click()")
+    desktop.wait_for_load_state("networkidle")
+    draft = ExamPage.objects.get(pk=exam.pk).get_latest_revision_as_object()
+    assert draft.audience_members.count() == exam.audience_members.count() + 1
     assert outside == [], outside  # no release check, no usage ping, nothing outside the site
 
     desktop.goto(base + "/no-such-page/")
