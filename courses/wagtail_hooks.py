@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import django_filters
+from django.templatetags.static import static
+from django.utils.html import format_html
 from taggit.models import Tag
 from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget
@@ -51,3 +53,9 @@ class TheoryMaterialListingViewSet(PageListingViewSet):
 @hooks.register("register_admin_viewset")
 def register_theory_material_listing() -> TheoryMaterialListingViewSet:
     return TheoryMaterialListingViewSet("theory_materials")
+
+
+@hooks.register("insert_global_admin_js")
+def admin_field_labels() -> str:
+    """Names the text boxes of tag and rich-text fields after their labels (Wagtail leaves them unnamed)."""
+    return format_html('<script src="{}" defer></script>', static("js/admin-field-labels.js"))

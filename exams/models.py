@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.html import strip_tags
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -29,6 +30,7 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 
+from core.forms import ChooserWidget
 from core.richtext import clean_rich_text, rich_text_html, rich_text_plain
 from exams.choices import (
     AttemptStatus,
@@ -350,7 +352,19 @@ class ExamPage(StudyItem, Page):
             ],
             heading="答题与查看",
         ),
-        MultiFieldPanel([FieldPanel("audience_organizations"), FieldPanel("audience_members")], heading="参考范围"),
+        MultiFieldPanel(
+            [
+                FieldPanel("audience_organizations"),
+                # A search, not a <select> of every member of the organ (thousands of options).
+                FieldPanel(
+                    "audience_members",
+                    widget=ChooserWidget(
+                        reverse_lazy("members:chooser"), placeholder="输入姓名、账号或支部名称搜索党员"
+                    ),
+                ),
+            ],
+            heading="参考范围",
+        ),
     ]
     parent_page_types = ["exams.ExamIndexPage"]
     subpage_types: list[str] = []

@@ -149,20 +149,18 @@ def _rows(run: EvaluationRun, previous: EvaluationRun | None):
     return rows
 
 
-@scoped_view
-def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_run_for_organizer(request.user, pk)
+def _run_page(request: HttpRequest, run: EvaluationRun, publish_form: PublishForm) -> HttpResponse:
     previous = engine.previous_run(run)
     return render(
         request,
         "evaluations/run_detail.html",
-        {
-            "run": run,
-            "previous": previous,
-            "rows": _rows(run, previous),
-            "publish_form": PublishForm(),
-        },
+        {"run": run, "previous": previous, "rows": _rows(run, previous), "publish_form": publish_form},
     )
+
+
+@scoped_view
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _run_page(request, get_run_for_organizer(request.user, pk), PublishForm())
 
 
 @scoped_view
@@ -174,9 +172,9 @@ def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
         engine.publish(run, by=request.user, **form.cleaned_data)
         messages.success(request, f"已发布公示：{run.publish_from:%Y-%m-%d} 至 {run.publish_until:%Y-%m-%d}")
         return redirect("evaluations:notice", run.pk)
-    for errors in form.errors.values():
-        messages.error(request, "；".join(errors))
-    return redirect("evaluations:run", run.pk)
+    # Shown again with the errors beside the fields and the window as typed: a redirect would
+    # reset both dates to their defaults and the organizer would type them again.
+    return _run_page(request, run, form)
 
 
 @scoped_view

@@ -1,17 +1,14 @@
 """A real Chromium: an organizer writes and publishes a material in the Wagtail editor;
 a secretary drafts one and can only submit it for the organizers' approval."""
 
-from pathlib import Path
-
 import pytest
 
 from courses.models import TheoryIndexPage, TheoryMaterialPage
 from tests.browser import login
+from tests.browser_a11y import check_page, shoot
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-ARTEFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artefacts" / "browser"
 
 
 def _click_action(page, name: str) -> None:
@@ -51,14 +48,14 @@ def test_an_organizer_publishes_two_seconds_after_typing_and_the_page_is_live(
         page.wait_for_url("**/edit/**")
         material = TheoryMaterialPage.objects.get(slug="fudao-cailiao")
         assert not material.live
+        check_page(page, "organizer", "wagtail-editor")
         page.fill("#id_summary", "全会精神学习要点")
         page.wait_for_timeout(2000)
         _click_action(page, "action-publish")
         page.wait_for_url(lambda url: "/edit/" not in url)  # published: back in the explorer
         material.refresh_from_db()
         assert material.live and material.summary == "全会精神学习要点"
-        ARTEFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTEFACTS / "organizer-published.png"), full_page=True)
+        shoot(page, "organizer", "wagtail-published")
     finally:
         context.close()
 
@@ -77,6 +74,7 @@ def test_a_secretary_drafts_and_submits_for_approval_without_a_publish_button(
         page.fill("#id_title", "支部学习心得汇编")
         _fill_slug(page, "xinde-huibian")
         assert page.locator("button[name='action-publish']").count() == 0
+        check_page(page, "secretary", "wagtail-editor")
         _click_action(page, "action-submit")
         page.wait_for_url(lambda url: "/add/" not in url)
         material = TheoryMaterialPage.objects.get(slug="xinde-huibian")

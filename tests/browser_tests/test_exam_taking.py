@@ -4,6 +4,7 @@ import pytest
 
 from exams.models import Attempt
 from tests.browser import login
+from tests.browser_a11y import check_page
 from tests.exams.factories import fixed_paper, make_bank, make_exam
 from tests.factories import PASSWORD
 
@@ -30,7 +31,9 @@ def test_a_member_takes_a_timed_test_reloads_and_sees_the_result(world, site, li
     blanks.nth(0).fill("甲方")
     blanks.nth(1).fill("乙")
     blank_mark = page.locator(".question[data-type=blank] .q-saved")
-    page.wait_for_function("() => document.querySelector('.question[data-type=blank] .q-saved').textContent === '已保存'")
+    page.wait_for_function(
+        "() => document.querySelector('.question[data-type=blank] .q-saved').textContent === '已保存'"
+    )
     assert blank_mark.inner_text() == "已保存"
     assert "已保存" in page.inner_text("#save-status")
 
@@ -97,22 +100,17 @@ def test_the_answer_sheet_flags_resume_and_the_submit_count(world, site, live_se
         box = page.locator("#countdown").bounding_box()
         assert box is not None and 0 <= box["y"] < viewport["height"]
 
+        check_page(page, "member", "exam-sheet")
+
         page.click("#submit-exam")
         summary = page.inner_text("#submit-summary")
         assert "还有 3 道题未作答" in summary and "1 道题标记待查" in summary
+        check_page(page, "member", "exam-submit-dialog")
         page.click("#submit-cancel")
         assert Attempt.objects.get(exam=exam).status == "in_progress"
         page.click("#submit-exam")
         page.click("#submit-confirm")
         page.wait_for_selector(".result-card")
-        page.screenshot(path=str(_artefacts() / f"exam-sheet-{viewport['width']}.png"), full_page=True)
+        check_page(page, "member", "exam-result")
     finally:
         context.close()
-
-
-def _artefacts():
-    from pathlib import Path
-
-    folder = Path(__file__).resolve().parents[2] / "var" / "test-artefacts" / "browser"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder

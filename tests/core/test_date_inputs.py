@@ -172,15 +172,22 @@ def test_the_forms_with_dates_render_saved_and_entered_dates_as_iso(demo_db):
     assert response.status_code == 200 and date_problems(response.content.decode()) == []
 
     # The 公示 window after an error keeps the typed dates (the demo's runs are the city committee's:
-    # the site admin publishes them).
+    # the site admin publishes them). Both demo runs are published; a new version of the last is not.
+    from learning.evaluations.engine import evaluate_period
+    from learning.evaluations.periods import Period
+
     organizer = Client()
     organizer.force_login(_user("admin"))
-    run = _first(EvaluationRun.objects.order_by("-pk"))
+    last = _first(EvaluationRun.objects.order_by("-period_start", "-version"))
+    quarter = Period("quarter", last.period_start.year, (last.period_start.month - 1) // 3 + 1)
+    run = evaluate_period(last.scheme, quarter, by=_user("admin"))
+    assert not run.is_published
     response = organizer.post(
         f"/evaluations/runs/{run.pk}/publish/", {"publish_from": "2026/12/10", "publish_until": "2026-12-01"}
     )
-    html = response.content.decode() if response.status_code == 200 else organizer.get(response.url).content.decode()
-    assert date_problems(html) == []
+    html = response.content.decode()
+    assert response.status_code == 200 and date_problems(html) == []
+    assert 'name="publish_from" value="2026-12-10"' in html and 'name="publish_until" value="2026-12-01"' in html
 
 
 def test_the_admin_editing_forms_with_dates_are_iso(demo_db):

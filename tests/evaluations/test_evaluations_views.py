@@ -232,9 +232,12 @@ def test_publishing_needs_a_feedback_address_and_a_sane_window(client, world, sc
     response = client.post(
         f"/evaluations/runs/{run.pk}/publish/",
         {"publish_from": "2026-07-20", "publish_until": "2026-07-10", "feedback_address": "电话"},
-        follow=True,
     )
-    assert "公示截止日期不能早于开始日期" in response.content.decode()
+    html = response.content.decode()
+    assert response.status_code == 200 and "公示截止日期不能早于开始日期" in html
+    # The window comes back as typed, not reset to the defaults (today, a week later).
+    assert 'name="publish_from" value="2026-07-20"' in html and 'name="publish_until" value="2026-07-10"' in html
+    assert 'name="feedback_address" value="电话"' in html
     run.refresh_from_db()
     assert not run.is_published
     response = client.post(
@@ -396,3 +399,31 @@ def test_unknown_ids_are_not_found(client, world):
     for url in ("/evaluations/schemes/999999/", "/evaluations/runs/999999/", "/evaluations/notices/999999/"):
         assert client.get(url).status_code == 404, url
     assert client.post("/evaluations/adjustments/999999/withdraw/").status_code == 404
+
+
+def test_a_member_reads_indicator_names_no_data_and_the_reason_of_a_bonus(client, world, scheme):
+    # Found in a real browser: columns headed 「1. 指标得分 … 8.」, an indicator without data shown as
+    # 「—%」 at the top of 改进方向, a 加分 without its reason.
+    SchemeIndicator.objects.filter(scheme=scheme, code="avg_hours").update(weight=40)
+    SchemeIndicator.objects.create(scheme=scheme, code="exam_participation", weight=20, normalization="best", order=2)
+    ScoreAdjustment.objects.create(
+        scheme=scheme,
+        branch=world.branch_a2,
+        period_kind="quarter",
+        period_start=Q1.start,
+        points=Decimal(2),
+        reason="学习经验在全委交流",
+        created_by=world.organizer_a.user,
+    )
+    run = evaluate_period(scheme, Q1, by=world.organizer_a.user)
+    publish(run, by=None, publish_from=dt.date(2026, 7, 10), publish_until=dt.date(2026, 7, 20), feedback_address="x")
+    login(client, world.member_a2)
+    page = client.get(f"/evaluations/notices/{run.pk}/").content.decode()
+    head = page.split("<thead>", 1)[1].split("</thead>", 1)[0]
+    for name in ("人均学时", "活跃党员占比", "考试参与率"):
+        assert f">{name}</th>" in head
+    assert "指标得分" not in page and "—%" not in page
+    assert page.count('<td class="no-data"') == run.results.count()  # nobody took an exam in Q1
+    directions = page.split("改进方向（失分最多的指标）", 1)[1].split("</ul>", 1)[0]
+    assert "考试参与率" not in directions
+    assert "+2.00：学习经验在全委交流" in page

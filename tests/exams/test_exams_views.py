@@ -483,3 +483,19 @@ def test_the_mistake_notebook_gives_my_answer_in_the_letters_of_the_options_it_l
     html = client_for(world.member_a2).get(reverse("exams:mistakes")).content.decode()
     assert f"我的答案：{wrong}</p>" in html
     assert f"正确答案：{qs['single'].answer}</p>" in html
+
+
+def test_the_exam_editor_chooses_members_by_search_not_from_a_list_of_everyone(world, site):
+    # 参考党员 was a <select> of every member of the organ: thousands of options on one page.
+    from tests.factories import make_member, make_user
+
+    _, qs = make_bank()
+    chosen = make_member(world.branch_a1, "zhoujing", "周静")
+    others = [make_member(world.branch_a2, f"other{n}", f"吴敏{n}") for n in range(30)]
+    exam = make_exam(site, fixed_paper([qs["single"]]), audience_members=[chosen])
+    admin = make_user("exam-admin", is_superuser=True, is_staff=True)
+    html = client_for(admin).get(f"/admin/pages/{exam.pk}/edit/").content.decode()
+    select = html.split('name="audience_members"', 1)[1].split("</select>", 1)[0]
+    assert f'value="{chosen.pk}"' in select and "周静" in select
+    assert not any(f'value="{m.pk}"' in select for m in others) and "吴敏" not in html
+    assert 'data-source="/choosers/members/"' in html and "/static/js/chooser.js" in html
