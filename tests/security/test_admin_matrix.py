@@ -127,7 +127,9 @@ def test_every_project_admin_url_answers_every_role_exactly(world, admin_objects
             got = response.status_code
             where = response.get("Location", "")
             if got != status or (location and not where.split("?")[0] == location):
-                problems.append(f"{role} {path} ({url.view}): {got} {where} instead of {status} {location}")
+                problems.append(
+                    f"{role} {path} ({url.callback.view_class.__qualname__}): {got} {where} instead of {status} {location}"
+                )
                 continue
             if got == 200:
                 text = body_text(response) or ""
