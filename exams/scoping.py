@@ -66,6 +66,8 @@ def bank_owner_choices(user):
     scope = scope_for(user)
     orgs = Organization.objects.all() if scope.is_admin else Organization.objects.filter(path__in=scope.organizer_paths)
     return orgs.order_by("path")
+
+
 def get_staged_import(user, bank_id: int, token: str) -> StagedImport:
     """An upload waiting for its preview to be confirmed: only its uploader, only while they may manage
     the bank and only for a day; anything else is "not found"."""
