@@ -2,10 +2,11 @@
 
 tests/security/test_permission_matrix.py leaves the admin out; this walks every admin URL pattern
 whose view is the project's (its module is in learning, exams, courses, certificates, search or core:
-the viewsets and snippets of learning/*/wagtail_hooks.py and exams/wagtail_hooks.py), resolved from
-the URLconf, so a new project admin view is walked the day it is registered. Wagtail's own generic
-views (history, usage, copy, and the plain Create/Edit/Delete of a viewset that does not override
-them) are Wagtail's code under the model's permission policy and are not walked here.
+the viewsets and snippets of learning/*/wagtail_hooks.py and exams/wagtail_hooks.py, and the scoped
+history and usage views of learning.members.admin_scoping), resolved from the URLconf, so a new
+project admin view is walked the day it is registered. Wagtail's own generic views (the snippet
+choosers, page listings, and the plain views of a viewset that does not override them) are Wagtail's
+code under the model's permission policy and are not walked here.
 
 Every object URL carries the id of one of 甲's rows (its member, branch, role, ledger entry, hour rule,
 moderation word, certificate, certificate template, question). The expected answer, exactly:
@@ -16,8 +17,9 @@ moderation word, certificate, certificate template, question). The expected answ
     (Wagtail's refusal inside the admin);
   - edit: 404 if the policy allows editing (the row is not in the caller's scoped queryset), else
     302 to the admin home (Wagtail checks the permission before it looks the row up);
-  - delete and inspect: 404 (Wagtail looks the row up first, through the scoped queryset);
-- the site admin: 200, and 甲's rows are really listed (so the outsiders' empty lists mean something).
+  - delete, inspect, history and usage: 404 (Wagtail looks the row up first, through the scoped queryset);
+- the site admin: 200 (302 to the admin home where the policy refuses everyone: the history of the
+  read-only ledger and certificates), and 甲's rows are really listed (so the outsiders' empty lists mean something).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ PROJECT = ("learning.", "exams.", "courses.", "certificates.", "search.", "core.
 ADMIN_LOGIN = "/admin/login/"
 ADMIN_HOME = "/admin/"
 # 甲's admin-only rows, made by the fixture below (the rest are the URL audit's, tests/members/test_url_scoping.py).
-ADMIN_SECRETS = [*SECRETS, "甲方敏感词", "甲方证书模板"]
+ADMIN_SECRETS = [*SECRETS, "甲方敏感词", "甲方证书模板", "甲方转接"]
 
 
 def admin_urls():
@@ -64,7 +66,7 @@ def admin_objects(world, foreign):
     from exams.models import Question
     from learning.certificates.models import Certificate, CertificateTemplate
     from learning.hours.models import HourRule, LedgerEntry
-    from learning.members.models import RoleAssignment
+    from learning.members.models import MemberTransfer, RoleAssignment
     from learning.seminars.models import ModerationWord
 
     return {
@@ -73,6 +75,13 @@ def admin_objects(world, foreign):
         .pk,
         "learning_organization": world.branch_a1.pk,
         "learning_member": world.member_a1.pk,
+        "learning_membertransfer": MemberTransfer.objects.create(
+            member=world.member_a2,
+            from_branch=world.branch_a1,
+            to_branch=world.branch_a2,
+            transferred_on="2026-06-01",
+            reason="甲方转接",
+        ).pk,
         "learning_roleassignment": RoleAssignment.objects.get(user=world.secretary_a1.user).pk,
         "learning_ledgerentry": LedgerEntry.objects.filter(member=world.member_a1).first().pk,
         "learning_hourrule": HourRule.objects.create(organization=world.committee_a).pk,
@@ -100,9 +109,10 @@ def expected_status(url, role: str, user) -> tuple[int, str]:
     if role in ("anonymous", "member"):
         return 302, ADMIN_LOGIN
     if role == "admin":
-        return 200, ""
+        # …unless the policy refuses even the admin (the ledger's and certificates' read-only history).
+        return (200, "") if policy_allows(url, user) else (302, ADMIN_HOME)
     action = kind(url)
-    if action in ("delete", "inspect"):
+    if action in ("delete", "inspect", "history", "history_results", "usage"):
         return 404, ""
     allowed = policy_allows(url, user)
     if action == "edit":
