@@ -11,6 +11,7 @@ from wagtail.snippets.views.snippets import EditView, SnippetViewSet, SnippetVie
 from exams.models import KnowledgePoint, Paper, Question, QuestionBank
 from exams.scoping import visible_banks
 from exams.services import regrade_if_key_changed, stored_answer_key
+from learning.members.scoping import get_or_404
 
 
 def scoped_chooser(rows_for):
@@ -30,7 +31,8 @@ def scoped_chooser(rows_for):
 
     class Chosen(SnippetChosenView):
         def get_object(self, pk):
-            return rows_for(self.request.user).get(pk=pk)
+            # Another subtree's row, no such row and a malformed id alike: 404.
+            return get_or_404(rows_for(self.request.user), "该条目不存在或不可选", pk=pk)
 
     class ChosenMultiple(SnippetChosenMultipleView):
         def get_objects(self, pks):
