@@ -18,7 +18,7 @@ from exams.errors import AttemptNotFound
 from exams.models import Attempt, ExamPage, Question, QuestionBank, StagedImport
 from exams.validation import STORED_IMAGE_ID, stem_image_problems
 from learning.members.models import Organization
-from learning.members.scoping import ancestor_paths, member_records_filter, scope_for
+from learning.members.scoping import ancestor_paths, get_or_404, member_records_filter, scope_for
 
 
 def visible_banks(user) -> QuerySet[QuestionBank]:
@@ -52,11 +52,16 @@ def writable_banks(user) -> QuerySet[QuestionBank]:
 
 
 def get_bank_for_user(user, bank_id: int, *, write: bool = False) -> QuestionBank:
-    """The bank if the user may manage it (``write``: import into it); 404 otherwise (other subtrees' banks are not revealed)."""
-    bank = (writable_banks(user) if write else visible_banks(user)).filter(pk=bank_id).first()
-    if bank is None:
-        raise Http404("题库不存在")
-    return bank
+    """The bank if the user may manage it (``write``: import into it): 404 if there is no such bank, 403 for
+    another subtree's (the site's convention for a manager's rows, ``learning.members.scoping.get_or_404``)."""
+    banks = writable_banks(user) if write else visible_banks(user)
+    return get_or_404(
+        QuestionBank.objects.all(),
+        "题库不存在",
+        allowed=lambda bank: banks.filter(pk=bank.pk).exists(),
+        denied="您无权管理该题库",
+        pk=bank_id,
+    )
 
 
 def bank_owner_choices(user):
@@ -171,11 +176,16 @@ def manageable_exams(user) -> QuerySet[ExamPage]:
 
 
 def get_managed_exam(user, exam_id: int) -> ExamPage:
-    """An exam the user may analyse; 404 for one outside their scope (its existence is not revealed)."""
-    exam = manageable_exams(user).filter(pk=exam_id).first()
-    if exam is None:
-        raise Http404("考试不存在")
-    return exam
+    """An exam the user may analyse: 404 if there is no such exam, 403 for one whose audience they do not
+    manage (the site's convention for a manager's rows, ``learning.members.scoping.get_or_404``)."""
+    exams = manageable_exams(user)
+    return get_or_404(
+        ExamPage.objects.all(),
+        "考试不存在",
+        allowed=lambda exam: exams.filter(pk=exam.pk).exists(),
+        denied="您无权查看该考试的统计",
+        pk=exam_id,
+    )
 
 
 def get_own_attempt(user, attempt_id: int) -> Attempt:

@@ -2,17 +2,60 @@ from django.core.exceptions import ValidationError
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import ObjectList
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.chooser import (
+    ChooseResultsView,
+    ChooseView,
+    SnippetChooserViewSet,
+    SnippetChosenMultipleView,
+    SnippetChosenView,
+)
 from wagtail.snippets.views.snippets import EditView, SnippetViewSet, SnippetViewSetGroup
 
 from core.richtext import clean_rich_text, embedded_image_refs
 from exams.models import KnowledgePoint, Paper, Question, QuestionBank
-from exams.scoping import refused_stem_images
+from exams.scoping import refused_stem_images, visible_banks
 from exams.services import regrade_if_key_changed, stored_answer_key
 from exams.validation import STORED_IMAGE_ID
+from learning.members.scoping import get_or_404
+
+
+def scoped_chooser(rows_for):
+    """A snippet chooser (list, results, the chosen row) that offers only ``rows_for(user)``.
+
+    Wagtail's own lists the whole table: the bank chooser showed another subtree's banks to every
+    manager in the admin (tests/security/test_admin_matrix.py).
+    """
+
+    class Choose(ChooseView):
+        def get_object_list(self):
+            return rows_for(self.request.user)
+
+    class ChooseResults(ChooseResultsView):
+        def get_object_list(self):
+            return rows_for(self.request.user)
+
+    class Chosen(SnippetChosenView):
+        def get_object(self, pk):
+            # Another subtree's row, no such row and a malformed id alike: 404.
+            return get_or_404(rows_for(self.request.user), "该条目不存在或不可选", pk=pk)
+
+    class ChosenMultiple(SnippetChosenMultipleView):
+        def get_objects(self, pks):
+            return rows_for(self.request.user).filter(pk__in=pks)
+
+    class ScopedChooserViewSet(SnippetChooserViewSet):
+        choose_view_class = Choose
+        choose_results_view_class = ChooseResults
+        chosen_view_class = Chosen
+        chosen_multiple_view_class = ChosenMultiple
+
+    return ScopedChooserViewSet
 
 
 class QuestionBankViewSet(SnippetViewSet):
     model = QuestionBank
+    # Banks a manager may use: their subtree's and the shared ones (exams.scoping.visible_banks).
+    chooser_viewset_class = scoped_chooser(visible_banks)
     icon = "folder-open-inverse"
     menu_label = "题库"
     list_display = ["name", "organization", "created_at"]
@@ -61,6 +104,7 @@ class QuestionEditView(EditView):
 
 class QuestionViewSet(SnippetViewSet):
     model = Question
+    chooser_viewset_class = scoped_chooser(lambda user: Question.objects.filter(bank__in=visible_banks(user)))
     edit_view_class = QuestionEditView
     edit_handler = ObjectList(Question.panels, base_form_class=QuestionForm)
     icon = "help"

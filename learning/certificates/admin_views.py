@@ -29,6 +29,7 @@ from learning.certificates.scoping import (
     managed_print_jobs,
     managed_templates,
 )
+from learning.members.admin_scoping import scoped_history_and_usage
 from learning.members.models import Organization
 from learning.members.scoping import organized_organizations, require_organizer, scope_for
 
@@ -87,6 +88,10 @@ class CertificateScopeMixin:
         if isinstance(self, generic.IndexView):
             return super().get_queryset()
         return self.scoped_queryset()
+
+
+TemplateHistoryView, TemplateUsageView = scoped_history_and_usage(TemplateScopeMixin.scoped_queryset)
+CertificateHistoryView, CertificateUsageView = scoped_history_and_usage(CertificateScopeMixin.scoped_queryset)
 
 
 class CertificateIndexView(SafeExportMixin, CertificateScopeMixin, generic.IndexView):

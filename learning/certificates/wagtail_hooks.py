@@ -46,6 +46,10 @@ class CertificateTemplateViewSet(ModelViewSet):
     add_view_class = certificate_admin.TemplateCreateView
     edit_view_class = certificate_admin.TemplateEditView
     delete_view_class = certificate_admin.TemplateDeleteView
+    history_view_class = certificate_admin.TemplateHistoryView
+    usage_view_class = certificate_admin.TemplateUsageView
+    # A copy is a create form filled from the row, outside the scoped create view's choices.
+    copy_view_enabled = False
 
 
 class CertificateViewSet(ModelViewSet):
@@ -91,6 +95,10 @@ class CertificateViewSet(ModelViewSet):
     ]
     index_view_class = certificate_admin.CertificateIndexView
     inspect_view_class = certificate_admin.CertificateInspectView
+    history_view_class = certificate_admin.CertificateHistoryView
+    usage_view_class = certificate_admin.CertificateUsageView
+    # A copy is a create form filled from the row, outside the scoped create view's choices.
+    copy_view_enabled = False
 
 
 class CertificateGroup(ViewSetGroup):

@@ -16,7 +16,7 @@ from learning.hours.forms import CorrectionForm
 from learning.hours.ledger import adjust
 from learning.hours.models import LedgerEntry, LedgerKind
 from learning.hours.scoping import managed_hour_rules, managed_ledger_entries
-from learning.members.admin_scoping import organization_owned_views
+from learning.members.admin_scoping import organization_owned_views, scoped_history_and_usage
 from learning.members.models import Organization
 from learning.members.scoping import (
     managed_branches,
@@ -54,6 +54,8 @@ class LedgerInspectView(generic.InspectView):
 HourRuleIndexView, HourRuleCreateView, HourRuleEditView, HourRuleDeleteView = organization_owned_views(
     managed_hour_rules
 )
+HourRuleHistoryView, HourRuleUsageView = scoped_history_and_usage(lambda view: managed_hour_rules(view.request.user))
+LedgerHistoryView, LedgerUsageView = scoped_history_and_usage(lambda view: managed_ledger_entries(view.request.user))
 
 
 class AdminCorrectionForm(CorrectionForm):

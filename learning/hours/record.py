@@ -129,6 +129,8 @@ def record_sections(
             if lines.get(member_id):
                 result[member_id].append((key, label, lines[member_id]))
     return result
+
+
 @dataclass
 class YearProgress:
     """The member's hours this year against the target (the home page's 「学时」 card)."""

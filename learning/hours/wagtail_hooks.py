@@ -39,6 +39,10 @@ class LedgerEntryViewSet(ModelViewSet):
     inspect_view_enabled = True
     index_view_class = admin_hours.LedgerIndexView
     inspect_view_class = admin_hours.LedgerInspectView
+    history_view_class = admin_hours.LedgerHistoryView
+    usage_view_class = admin_hours.LedgerUsageView
+    # A copy is a create form filled from the row, outside the scoped create view's choices.
+    copy_view_enabled = False
 
 
 class HourRuleViewSet(ModelViewSet):
@@ -66,6 +70,10 @@ class HourRuleViewSet(ModelViewSet):
     add_view_class = admin_hours.HourRuleCreateView
     edit_view_class = admin_hours.HourRuleEditView
     delete_view_class = admin_hours.HourRuleDeleteView
+    history_view_class = admin_hours.HourRuleHistoryView
+    usage_view_class = admin_hours.HourRuleUsageView
+    # A copy is a create form filled from the row, outside the scoped create view's choices.
+    copy_view_enabled = False
 
 
 class StudyHoursGroup(ViewSetGroup):

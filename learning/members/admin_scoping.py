@@ -14,6 +14,7 @@ from typing import NamedTuple
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from wagtail.admin.views import generic
+from wagtail.admin.views.generic import history, usage
 
 from learning.members.scoping import organized_organizations, scope_for
 
@@ -58,3 +59,22 @@ def organization_owned_views(rows_for: Callable[..., QuerySet]) -> OrganizationO
             return get_object_or_404(rows_for(self.request.user), pk=self.kwargs["pk"])
 
     return OrganizationOwnedViews(IndexView, CreateView, EditView, DeleteView)
+
+
+def scoped_history_and_usage(rows_for: Callable[..., QuerySet]) -> tuple[type, type]:
+    """A viewset's history and usage views, opening a row only through ``rows_for(view)`` (the same scoped
+    queryset as its edit view): another subtree's row is 404, as on edit, delete and inspect.
+
+    Wagtail's own versions look the row up in the model's whole table, so an organizer with any
+    permission on the model read another subtree's row (its title, its log) there.
+    """
+
+    class HistoryView(history.HistoryView):
+        def get_base_object_queryset(self):
+            return rows_for(self)
+
+    class UsageView(usage.UsageView):
+        def get_base_object_queryset(self):
+            return rows_for(self)
+
+    return HistoryView, UsageView

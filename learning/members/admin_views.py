@@ -16,6 +16,7 @@ from wagtail.admin.auth import require_admin_access
 from wagtail.admin.views import generic
 
 from core.downloads import XLSX, SafeExportMixin, bytes_response
+from learning.members.admin_scoping import scoped_history_and_usage
 from learning.members.choices import MemberCategory, OrgKind
 from learning.members.forms import MemberImportForm
 from learning.members.importers import import_members, initial_passwords_xlsx
@@ -173,3 +174,7 @@ def member_import_passwords(request):
         raise Http404("初始密码表已下载过或已过期，不能再次下载")
     stamp = timezone.localtime().strftime("%Y%m%d%H%M")
     return bytes_response(base64.b64decode(data), f"新账号初始密码-{stamp}.xlsx", XLSX)
+
+
+# History and usage of a row open only the rows the user manages (the index's scoped queryset).
+ScopedHistoryView, ScopedUsageView = scoped_history_and_usage(ScopedQuerysetMixin.scoped_queryset)

@@ -25,6 +25,10 @@ class OrganizationViewSet(ModelViewSet):
     delete_view_class = admin_views.ScopedDeleteView
     inspect_view_class = admin_views.ScopedInspectView
     ordering = ["path"]
+    history_view_class = admin_views.ScopedHistoryView
+    usage_view_class = admin_views.ScopedUsageView
+    # A copy is a create form filled from the row, outside the scoped create view's choices.
+    copy_view_enabled = False
 
 
 class MemberViewSet(ModelViewSet):
@@ -64,6 +68,10 @@ class MemberViewSet(ModelViewSet):
     inspect_view_class = admin_views.ScopedInspectView
     inspect_view_enabled = True
     add_to_admin_menu = False
+    history_view_class = admin_views.ScopedHistoryView
+    usage_view_class = admin_views.ScopedUsageView
+    # A copy is a create form filled from the row, outside the scoped create view's choices.
+    copy_view_enabled = False
 
 
 class RoleAssignmentViewSet(ModelViewSet):
@@ -80,6 +88,10 @@ class RoleAssignmentViewSet(ModelViewSet):
     add_view_class = admin_views.ScopedCreateView
     edit_view_class = admin_views.ScopedEditView
     delete_view_class = admin_views.ScopedDeleteView
+    history_view_class = admin_views.ScopedHistoryView
+    usage_view_class = admin_views.ScopedUsageView
+    # A copy is a create form filled from the row, outside the scoped create view's choices.
+    copy_view_enabled = False
 
 
 class MemberTransferViewSet(ModelViewSet):
@@ -96,6 +108,10 @@ class MemberTransferViewSet(ModelViewSet):
     add_view_enabled = False
     edit_view_enabled = False
     delete_view_enabled = False
+    history_view_class = admin_views.ScopedHistoryView
+    usage_view_class = admin_views.ScopedUsageView
+    # A copy is a create form filled from the row, outside the scoped create view's choices.
+    copy_view_enabled = False
 
 
 class OrganizationGroup(ViewSetGroup):

@@ -138,7 +138,9 @@ def record_lines(member_ids: Sequence[int], year: int) -> dict[int, list[RecordL
     topic_ids = [t.pk for t in topics]
     posts: dict[tuple[int, int], int] = {
         (row["author_id"], row["topic_id"]): row["n"]
-        for row in Post.objects.filter(topic_id__in=topic_ids, author_id__in=list(member_ids), status=PostStatus.VISIBLE)
+        for row in Post.objects.filter(
+            topic_id__in=topic_ids, author_id__in=list(member_ids), status=PostStatus.VISIBLE
+        )
         .values("author_id", "topic_id")
         .annotate(n=Count("pk"))
     }

@@ -27,6 +27,10 @@ class ModerationWordViewSet(ModelViewSet):
     add_view_class = admin_views.WordCreateView
     edit_view_class = admin_views.WordEditView
     delete_view_class = admin_views.WordDeleteView
+    history_view_class = admin_views.WordHistoryView
+    usage_view_class = admin_views.WordUsageView
+    # A copy is a create form filled from the row, outside the scoped create view's choices.
+    copy_view_enabled = False
 
 
 @hooks.register("register_admin_viewset")

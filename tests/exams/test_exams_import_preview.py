@@ -149,17 +149,21 @@ def test_only_the_uploader_reaches_a_staged_file(world, bank):
     other_in_scope.force_login(_second_organizer(world).user)
     assert other_in_scope.get(resp["Location"]).status_code == 404
     assert other_in_scope.get(media).status_code == 404
-    # the organizer of another subtree: the bank itself is not theirs
-    assert client_for(world.organizer_b).get(resp["Location"]).status_code == 404
-    assert client_for(world.organizer_b).post(resp["Location"], {"action": "confirm"}).status_code == 404
+    # the organizer of another subtree: the bank itself is not theirs (403, the site's answer for another
+    # subtree's row: learning.members.scoping.get_or_404)
+    assert client_for(world.organizer_b).get(resp["Location"]).status_code == 403
+    assert client_for(world.organizer_b).post(resp["Location"], {"action": "confirm"}).status_code == 403
     # members and secretaries may not import at all
     for who in (world.member_a1, world.secretary_a1):
         assert client_for(who).get(resp["Location"]).status_code == 403
         assert client_for(who).get(media).status_code == 403
     anonymous = Client().get(resp["Location"])
     assert anonymous.status_code == 302 and reverse("login") in anonymous["Location"]
-    # a token of one bank does not open another bank's preview
-    assert owner.get(reverse("exams:import_preview", args=[shared.pk, token])).status_code == 404
+    # a token of one bank does not open another bank's preview (one the owner may import into)
+    own_other = QuestionBank.objects.create(name="甲方另一题库", organization=world.committee_a)
+    assert owner.get(reverse("exams:import_preview", args=[own_other.pk, token])).status_code == 404
+    # …and a shared bank is not the organizer's to import into at all
+    assert owner.get(reverse("exams:import_preview", args=[shared.pk, token])).status_code == 403
     assert bank.questions.count() == 0 and StagedImport.objects.count() == 1
 
 

@@ -27,8 +27,8 @@ OUR_APPS = ("learning.", "courses.", "exams.", "search.", "demo.", "core.")
 EXEMPT_PREFIXES = {
     "django-admin/": "Django's own admin: superusers only, not part of the site",
     "admin/": "Wagtail admin: require_admin_access plus each viewset's permission policy; "
-    "its rows come from learning/<app>/scoping (tests/members/test_scoping.py, tests/hours/test_ledger_admin.py, "
-    "tests/certificates/test_certificate_views.py)",
+    "its rows come from learning/<app>/scoping; the project's own admin views are walked for every role by "
+    "tests/security/test_admin_matrix.py",
     "documents/": "Wagtail documents: served by Wagtail under its collection privacy rules",
     "_util/": "Wagtail's forms for its own page privacy (password, login)",
     "favicon.ico": "a redirect to the static icon: the same for everybody, no data",

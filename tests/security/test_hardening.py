@@ -34,7 +34,7 @@ def test_an_organizer_can_neither_import_into_nor_create_a_shared_bank(world, si
     shared = QuestionBank.objects.create(name="全平台共用题库")
     own = QuestionBank.objects.create(name="甲方题库", organization=world.committee_a)
     organizer = logged_in(world.organizer_a)
-    assert organizer.get(reverse("exams:bank_import", args=[shared.pk])).status_code == 404
+    assert organizer.get(reverse("exams:bank_import", args=[shared.pk])).status_code == 403
     assert organizer.get(reverse("exams:bank_import", args=[own.pk])).status_code == 200
     assert logged_in(world.admin).get(reverse("exams:bank_import", args=[shared.pk])).status_code == 200
     organizer.post(reverse("exams:bank_create"), {"name": "组织员新建题库"})

@@ -115,6 +115,8 @@ def my_year_hours(context):
 
     member = _member(context)
     return year_progress(member, timezone.localdate().year) if member is not None else None
+
+
 STATUS_LABELS = {"done": "已完成", "started": "学习中", "new": "未开始"}
 
 
