@@ -45,6 +45,7 @@ MANAGER_PAGE = (302, 403, 200, 200, 200)  # a secretary's or organizer's page wi
 ORGANIZER_PAGE = (302, 403, 403, 200, 200)  # an organizer's page without an object
 MANAGED_ROW = (302, 403, 403, 403, 200)  # a manager's view of 甲's row
 MANAGED_ACTION = (302, 403, 403, 403, 302)  # a POST on 甲's row (the admin's empty form goes back to the row)
+MANAGED_FORM = (302, 403, 403, 403, 200)  # a POST on 甲's row whose empty form is shown again with its errors
 PRIVATE_RECORD = (302, 404, 404, 404, 404)  # 张甲明's own attempt or ballot: no one else's
 SECRET_CODE = (302, 404, 404, 404, 200)  # a certificate by its code: its holder's (and the admin's)
 MEMBER_ACTION = (302, 403, 403, 403, 403)  # a member's act in 甲's exam or topic (the admin is no member)
@@ -122,7 +123,6 @@ EXPECTED: dict[str, tuple[int, int, int, int, int]] = {
         (
             "evaluations:adjustment_add",
             "evaluations:adjustment_withdraw",
-            "evaluations:run_publish",
             "evaluations:scheme_run",
             "plans:remind",
             "reviews:approve",
@@ -135,6 +135,7 @@ EXPECTED: dict[str, tuple[int, int, int, int, int]] = {
         ),
         MANAGED_ACTION,
     ),
+    "evaluations:run_publish": MANAGED_FORM,  # the 公示 window keeps the dates typed (#14)
     **dict.fromkeys(
         (
             "exams:leave",
