@@ -50,7 +50,8 @@ SCHEMA_VERSION = 3
 INDEX_NAME = f"archive_v{SCHEMA_VERSION}"
 WRITER_TIMEOUT = 300.0  # seconds a writer waits for the lock (a full rebuild holds it ~1 minute)
 TAG_SEPARATOR = ","
-TITLE_PREFIXES = ("中华人民共和国", "中国共产党")
+NATION = "中华人民共和国"
+TITLE_PREFIXES = (NATION, "中国共产党")
 # A trailing (date) or (修正) is left out of a title's short key; an ordinal is not: 解释（三） is
 # another document than 解释, and both must rank first for their own title.
 _TITLE_SUFFIX = re.compile(r"\s*[（(](?![一二三四五六七八九十]+[）)])[^（）()]*[）)]\s*$")
@@ -322,6 +323,10 @@ def title_keys(title: str) -> list[str]:
         for prefix in TITLE_PREFIXES:
             if f"《{prefix}" in form:
                 forms.add(form.replace(f"《{prefix}", "《"))
+        # Readers and file names drop the country's name wherever it stands: 国际航行船舶进出口岸检查办法
+        # for 国际航行船舶进出中华人民共和国口岸检查办法, 〈工会法〉 for 〈中华人民共和国工会法〉.
+        if NATION in form:
+            forms.add(form.replace(NATION, ""))
     for form in forms:
         keys.add(title_key(form))
         for prefix in TITLE_PREFIXES:
@@ -332,6 +337,12 @@ def title_keys(title: str) -> list[str]:
 
 def title_key(text: str) -> str:
     return "".join(ch for ch in normalize(text) if ch.isalnum())
+
+
+def exact_title(text: str) -> str:
+    """A title as typed, punctuation kept (folded, spaces collapsed): among documents with the same title
+    key, the one whose title is exactly the query ranks first (、 and a space are not the same title)."""
+    return " ".join(normalize(text).split())
 
 
 def query_key(parsed: ParsedQuery) -> str:
@@ -524,17 +535,39 @@ def exact_scores(searcher, query: wq.Query, docs: Iterable[int]) -> dict[int, fl
     return scores
 
 
+def exact_bonus(searcher, parsed: ParsedQuery, key_docs: set[int]) -> dict[int, float]:
+    """TITLE_KEY_BOOST more for the documents found by their title key whose title is exactly the query."""
+    typed = exact_title(parsed.raw)
+    return {d: TITLE_KEY_BOOST for d in key_docs if exact_title(searcher.stored_fields(d).get("title", "")) == typed}
+
+
 def top_by_score(
-    searcher, query: wq.Query, docs: set[int], bounds: dict[int, float] | None, limit: int, first: set[int]
+    searcher,
+    query: wq.Query,
+    docs: set[int],
+    bounds: dict[int, float] | None,
+    limit: int,
+    first: set[int],
+    bonus: dict[int, float] | None = None,
+    parts: int = 1,
 ) -> list[tuple[int, float]]:
-    """The best ``limit`` of ``docs`` by whoosh's score (ties: lower document number first), scoring
-    ``first`` and then the documents in order of their bound until no bound can reach the page."""
+    """The best ``limit`` of ``docs`` by whoosh's score plus ``bonus`` (ties: lower document number first),
+    scoring ``first`` (every document with a bonus among them) and then the others in order of their bound
+    until no bound can reach the page."""
+    bonus = bonus or {}
     if bounds is None or len(docs) <= limit:
         scores = exact_scores(searcher, query, docs)
+        for d, extra in bonus.items():
+            if d in scores:
+                scores[d] += extra
     else:
-        margin = GRAM_BOOST * 4 + 1e-9  # constant-scored parts (a verified run scores GRAM_BOOST)
+        # Constant-scored parts: each verified run of characters scores GRAM_BOOST.
+        margin = GRAM_BOOST * parts + 1e-9
         order = sorted(docs - first, key=lambda d: -bounds[d])
         scores = exact_scores(searcher, query, first) if first else {}
+        for d, extra in bonus.items():
+            if d in scores:
+                scores[d] += extra
         batch = max(2 * limit, 40)
         start = 0
         while start < len(order):
@@ -706,7 +739,16 @@ class WhooshBackend(SearchBackend):
                 terms = score_terms(parsed)
                 if terms is not None and len(docs) > limit:
                     bounds = score_bounds(searcher, terms, docs)
-                page = top_by_score(searcher, query, docs, bounds, limit, key_docs & docs)
+                page = top_by_score(
+                    searcher,
+                    query,
+                    docs,
+                    bounds,
+                    limit,
+                    key_docs & docs,
+                    exact_bonus(searcher, parsed, key_docs & docs),
+                    parts=len(parsed.required),
+                )
             page = page[offset:limit]
         terms = parsed.highlight_terms
         hits: list[Hit] = []
