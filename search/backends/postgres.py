@@ -28,6 +28,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, transaction
@@ -218,6 +219,19 @@ class PostgresBackend(SearchBackend):
             cursor.execute(sql, params)
             return cursor.fetchall()
 
+    @contextmanager
+    def _index_scans(self) -> Iterator[None]:
+        """Searches read the GIN indexes, never the whole table: for a word in a third of the rows the
+        planner prefers a sequential scan, which detoasts every row's vectors (220 ms at 10,000 rows
+        against 34 ms from the index, load 8); it does not cost detoasting."""
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', false)")
+            previous = cursor.fetchone()[0]
+            try:
+                yield
+            finally:
+                cursor.execute("SELECT set_config('enable_seqscan', %s, false)", [previous])
+
     def fingerprints(self) -> dict[int, str]:
         return dict(self._fetch(f"SELECT page_id, fingerprint FROM {TABLE}", []))
 
@@ -281,6 +295,10 @@ class PostgresBackend(SearchBackend):
         return parts
 
     def search(self, request: SearchRequest) -> SearchResults:
+        with self._index_scans():
+            return self._search(request)
+
+    def _search(self, request: SearchRequest) -> SearchResults:
         query = request.query
         key = "" if query.excluded else title_key("".join(c.text for c in query.required))
         # The matches (exact count) come from the index conditions alone; ts_rank, which reads every
