@@ -46,7 +46,7 @@ from search.query import Clause, ParsedQuery
 
 # Bump when the schema or the analysis changes: a new index name is created
 # empty and `rebuild_archive_index` fills it.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 INDEX_NAME = f"archive_v{SCHEMA_VERSION}"
 WRITER_TIMEOUT = 300.0  # seconds a writer waits for the lock (a full rebuild holds it ~1 minute)
 TAG_SEPARATOR = ","
