@@ -28,6 +28,7 @@ from whoosh import query as wq
 from whoosh import sorting
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.matching import ListMatcher
 from whoosh.matching.wrappers import WrappingMatcher
 from whoosh.writing import CLEAR
 
@@ -212,8 +213,9 @@ class CharsQuery(wq.WrappingQuery):
         if not child.is_active():
             return child
         if self.accepted is not None:
-            docs, offset = self.accepted.docs, self.accepted.offset(searcher)
-            return _VerifiedMatcher(child, lambda docnum: docnum + offset in docs)
+            # Scoring documents known to match: the verified run scores a constant, so its matcher is
+            # the proven documents themselves (no intersection of bigrams to skip through).
+            return ListMatcher(self.accepted.local_ids(searcher), all_weights=GRAM_BOOST)
         verdicts = self.verdicts.get(id(reader))
         if verdicts is None:
             verdicts = self.verdicts[id(reader)] = {}
@@ -383,9 +385,19 @@ class Accepted:
     def __init__(self, docs: set[int], top_searcher):
         self.docs = docs
         self._offsets = {id(s): offset for s, offset in top_searcher.leaf_searchers()}
+        self._local: dict[int, list[int]] = {}
 
     def offset(self, searcher) -> int:
         return self._offsets.get(id(searcher), 0)
+
+    def local_ids(self, searcher) -> list[int]:
+        """The documents of segment ``searcher``, in its own numbers, in order."""
+        ids = self._local.get(id(searcher))
+        if ids is None:
+            offset = self.offset(searcher)
+            end = offset + searcher.doc_count_all()
+            ids = self._local[id(searcher)] = sorted(d - offset for d in self.docs if offset <= d < end)
+        return ids
 
 
 def postings(searcher, field: str, text: str) -> list[tuple[list[int], list[float], float]]:
