@@ -163,6 +163,13 @@ def measure_one(backend_name: str, size: str, n_queries: int | None = None, samp
     by_short: dict[str, set[int]] = {}
     for pk, short in short_title.items():
         by_short.setdefault(short, set()).add(pk)
+    # Two files of the same law with the same title (最高人民法院 最高人民检察院关于办理非法从事资金支付结算业务…
+    # twice, one file name with 、): nothing in a title query tells them apart; either first counts.
+    by_title: dict[str, set[int]] = {}
+    for d in docs:
+        by_title.setdefault(d.title, set()).add(d.page_id)
+    for short, pks in by_short.items():
+        by_short[short] = pks | {other for pk in pks for other in by_title[docs[pk - 1].title]}
 
     freq = get_jieba().FREQ
     candidates = sorted(

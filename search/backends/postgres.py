@@ -28,6 +28,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, transaction
@@ -41,7 +42,7 @@ from search.backends.base import (
     SearchRequest,
     SearchResults,
 )
-from search.backends.whoosh import gram_text, title_key, title_keys
+from search.backends.whoosh import exact_title, gram_text, title_key, title_keys
 from search.documents import SearchDocument
 from search.highlight import highlight, snippet
 from search.query import Clause, ParsedQuery
@@ -52,6 +53,10 @@ MAX_POSITIONS_PER_LEXEME = 256  # PostgreSQL keeps at most this many per lexeme
 # ts_rank weights in PostgreSQL's order {D, C, B, A}: body, headings+summary, tags, title.
 WEIGHTS = "{0.1667, 0.3333, 0.5, 1.0}"
 TITLE_KEY_BONUS = 20.0
+# Opens the lexeme of a title as typed in ``keys`` (a title key has letters, digits and ideographs only).
+EXACT_MARK = "="
+# How many matches, at most, ts_rank reads (the title matches first; see search()).
+RANK_CANDIDATES = 200
 BATCH = 200
 ADVISORY_NAMESPACE = 1_820_180  # first key of pg_advisory_xact_lock(int, int): the archive index
 
@@ -96,7 +101,8 @@ def grams_vector(text: str) -> str:
 
 
 def keys_vector(title: str) -> str:
-    return " ".join(_lexeme(k) for k in title_keys(title))
+    """The title's keys, and the title as typed (punctuation kept) marked by EXACT_MARK."""
+    return " ".join(_lexeme(k) for k in [*title_keys(title), EXACT_MARK + exact_title(title)])
 
 
 def clause_words_query(clause: Clause) -> str:
@@ -213,6 +219,19 @@ class PostgresBackend(SearchBackend):
             cursor.execute(sql, params)
             return cursor.fetchall()
 
+    @contextmanager
+    def _index_scans(self) -> Iterator[None]:
+        """Searches read the GIN indexes, never the whole table: for a word in a third of the rows the
+        planner prefers a sequential scan, which detoasts every row's vectors (220 ms at 10,000 rows
+        against 34 ms from the index, load 8); it does not cost detoasting."""
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', false)")
+            previous = cursor.fetchone()[0]
+            try:
+                yield
+            finally:
+                cursor.execute("SELECT set_config('enable_seqscan', %s, false)", [previous])
+
     def fingerprints(self) -> dict[int, str]:
         return dict(self._fetch(f"SELECT page_id, fingerprint FROM {TABLE}", []))
 
@@ -276,24 +295,48 @@ class PostgresBackend(SearchBackend):
         return parts
 
     def search(self, request: SearchRequest) -> SearchResults:
+        with self._index_scans():
+            return self._search(request)
+
+    def _search(self, request: SearchRequest) -> SearchResults:
         query = request.query
-        params: list = []
-        rank_query = " | ".join(f"({clause_words_query(c)})" for c in query.required)
         key = "" if query.excluded else title_key("".join(c.text for c in query.required))
-        score = f"ts_rank('{WEIGHTS}', words, %s::tsquery, 1)"
-        params.append(rank_query)
+        # The matches (exact count) come from the index conditions alone; ts_rank, which reads every
+        # row's word vector, runs only on a bounded set of them: the title matches first (by title
+        # key, then the query's characters in the title), then the rest in table order; by date,
+        # the newest.
+        prior_params: list = []
+        prior = []
         if key:
-            score += f" + CASE WHEN keys @@ %s::tsquery THEN {TITLE_KEY_BONUS} ELSE 0 END"
-            params.append(_lexeme(key))
-        where = self._where(request, params)
-        order = "date DESC NULLS LAST, score DESC, page_id" if request.sort == SORT_DATE else "score DESC, page_id"
+            prior.append(f"CASE WHEN keys @@ %s::tsquery THEN {len(query.required) + 1} ELSE 0 END")
+            prior_params.append(_lexeme(key))
+        for clause in query.required:
+            chars = clause.chars or normalize(clause.text)
+            prior.append("(strpos(lower(title), %s) > 0)::int")
+            prior_params.append(chars)
+        where_params: list = []
+        where = self._where(request, where_params)
+        score_params: list = [" | ".join(f"({clause_words_query(c)})" for c in query.required)]
+        score = f"ts_rank('{WEIGHTS}', e.words, %s::tsquery, 1)"
+        if key:
+            score += f" + CASE WHEN e.keys @@ %s::tsquery THEN {TITLE_KEY_BONUS} ELSE 0 END"
+            score += f" + CASE WHEN e.keys @@ %s::tsquery THEN {TITLE_KEY_BONUS} ELSE 0 END"
+            score_params += [_lexeme(key), _lexeme(EXACT_MARK + exact_title(query.raw))]
+        if request.sort == SORT_DATE:
+            candidates_order = "date DESC NULLS LAST, page_id"
+            order = "date DESC NULLS LAST, score DESC, page_id"
+        else:
+            candidates_order = "prior DESC, page_id"
+            order = "score DESC, page_id"
         offset = (request.page - 1) * request.per_page
-        # Count and page from one statement (the same filtered query).
+        limit = request.page * request.per_page
         rows = self._fetch(
-            f"SELECT page_id, score, count(*) OVER () FROM ("
-            f"SELECT page_id, date, {score} AS score FROM {TABLE} WHERE {where}"
-            f") AS matches ORDER BY {order} LIMIT %s OFFSET %s",
-            [*params, request.per_page, offset],
+            f"WITH m AS MATERIALIZED (SELECT page_id, date, {' + '.join(prior) or '0'} AS prior"
+            f" FROM {TABLE} WHERE {where}),"
+            f" c AS (SELECT page_id FROM m ORDER BY {candidates_order} LIMIT %s)"
+            f" SELECT e.page_id, {score} AS score, (SELECT count(*) FROM m), e.date"
+            f" FROM {TABLE} AS e JOIN c USING (page_id) ORDER BY {order.replace('date', 'e.date')} LIMIT %s OFFSET %s",
+            [*prior_params, *where_params, max(RANK_CANDIDATES, limit), *score_params, request.per_page, offset],
         )
         if rows:
             count = rows[0][2]
@@ -304,7 +347,7 @@ class PostgresBackend(SearchBackend):
             )[0][0]
         else:
             count = 0
-        hits = self._hits(rows, query)
+        hits = self._hits([row[:3] for row in rows], query)
         facets = self._facets(request) if request.facets and count else {}
         if request.facets and not count:
             facets = {"type": {}, "year": {}, "tag": {}}
