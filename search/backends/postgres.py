@@ -302,9 +302,11 @@ class PostgresBackend(SearchBackend):
         query = request.query
         key = "" if query.excluded else title_key("".join(c.text for c in query.required))
         # The matches (exact count) come from the index conditions alone; ts_rank, which reads every
-        # row's word vector, runs only on a bounded set of them: the title matches first (by title
-        # key, then the query's characters in the title), then the rest in table order; by date,
-        # the newest.
+        # row's word vector, runs only on a bounded set of them (RANK_CANDIDATES, or the pages asked
+        # for if deeper): the title matches first (by title key, then the query's characters in the
+        # title), then the newest; by date, the newest. A word found in more documents than that is
+        # ranked among its title matches and newest documents, which is what the archive's readers
+        # look for first.
         prior_params: list = []
         prior = []
         if key:
@@ -326,7 +328,7 @@ class PostgresBackend(SearchBackend):
             candidates_order = "date DESC NULLS LAST, page_id"
             order = "date DESC NULLS LAST, score DESC, page_id"
         else:
-            candidates_order = "prior DESC, page_id"
+            candidates_order = "prior DESC, date DESC NULLS LAST, page_id"
             order = "score DESC, page_id"
         offset = (request.page - 1) * request.per_page
         limit = request.page * request.per_page
