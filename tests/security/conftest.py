@@ -11,7 +11,7 @@ from tests.members.test_url_scoping import Foreign, foreign, frozen  # noqa: F40
 
 # A stored-XSS probe and a spreadsheet formula in one string: neither may survive where it is shown.
 XSS = '<img src=x onerror="alert(13)"><script>alert(13)</script>'
-FORMULA = '=HYPERLINK("http://evil.example","点我")'
+FORMULA = '=HYPERLINK("http://e.cn","点我")'  # short: names (50 characters on PostgreSQL) start with it
 HOSTILE = f"{FORMULA}{XSS}"
 
 # Markup a browser would run: a script-like element, an event-handler attribute inside a tag, a
@@ -57,8 +57,10 @@ def seeded(world, foreign):  # noqa: F811
         adjust(member, "0.5", reason=HOSTILE, created_by=world.admin, occurred_on=dt.date(2026, 7, 1))
     # Every name starts with a formula (the names stay in it, so the matrix still finds 甲's people):
     # the rosters, plan, workbench and review exports list people by name.
+    name_limit = Member._meta.get_field("name").max_length
     for member in Member.objects.all():
         member.name = f"{FORMULA}{member.name}"
+        assert len(member.name) <= name_limit, member.name  # SQLite would store it; PostgreSQL refuses it
         member.save(update_fields=["name"])
     # …and the organizations: every full name (工委/党委/支部, as the branch exports list them) starts with the root's.
     root = Organization.objects.get(pk=world.root.pk)
