@@ -2,12 +2,20 @@
 
 axe-core comes from the npm registry, pinned in package.json and installed project-locally by
 ``npm ci`` (``make test`` runs it). Pages are checked in the browser the tests drive; serious and
-critical violations fail the test. Screenshots go to ``test-artefacts/`` (gitignored).
+critical violations fail the test.
+
+Screenshots go to ``test-artefacts/`` (gitignored), only when they are of use: ``check_page``
+takes one when axe finds a violation, every page of a failed test is taken by the hook in
+``tests/browser_tests/conftest.py`` (under ``test-artefacts/failures/``), and
+``BROWSER_SCREENSHOTS=1`` takes all of them (every state ``check_page`` checks, and ``shoot``),
+as every run did before: a full page at the phone's pixel ratio costs about as much as the axe
+run itself.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -17,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTEFACTS = ROOT / "test-artefacts"
 FAILING = ("serious", "critical")
+SCREENSHOTS = os.environ.get("BROWSER_SCREENSHOTS", "") not in ("", "0")
 
 
 def axe_violations(page, *, context: str = "document", impacts: tuple[str, ...] = FAILING) -> list[dict]:
@@ -42,8 +51,11 @@ def axe_violations(page, *, context: str = "document", impacts: tuple[str, ...] 
     ]
 
 
-def shoot(page, role: str, name: str) -> Path:
-    """Save a full-page screenshot as test-artefacts/<role>/<width>-<name>.png."""
+def shoot(page, role: str, name: str, *, always: bool = False) -> Path | None:
+    """Save a full-page screenshot as test-artefacts/<role>/<width>-<name>.png when
+    ``BROWSER_SCREENSHOTS`` asks for screenshots (or ``always``); returns its path."""
+    if not (SCREENSHOTS or always):
+        return None
     folder = ARTEFACTS / role
     folder.mkdir(parents=True, exist_ok=True)
     width = page.viewport_size["width"] if page.viewport_size else 0
@@ -53,10 +65,27 @@ def shoot(page, role: str, name: str) -> Path:
 
 
 def check_page(page, role: str, name: str) -> None:
-    """Screenshot the page and fail on serious/critical axe violations (listed in the message)."""
-    shoot(page, role, name)
+    """Fail on serious/critical axe violations (listed in the message, the page screenshotted)."""
     found = axe_violations(page)
+    shoot(page, role, name, always=bool(found))
     if found:
         report = ARTEFACTS / role / f"axe-{name}.json"
         report.write_text(json.dumps(found, ensure_ascii=False, indent=2), encoding="utf-8")
     assert found == [], f"{role} {name} {page.url}: " + json.dumps(found, ensure_ascii=False)
+
+
+def shoot_failed_test(browser, test_name: str) -> list[Path]:
+    """Every open page of a failed test, as test-artefacts/failures/<test>-<n>.png."""
+    folder = ARTEFACTS / "failures"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = re.sub(r"[^0-9A-Za-z_-]+", "_", test_name)[-120:]
+    taken = []
+    pages = [page for context in browser.contexts for page in context.pages]
+    for n, page in enumerate(pages):
+        path = folder / f"{stem}-{n}.png"
+        try:
+            page.screenshot(path=str(path), full_page=True, timeout=10_000)
+        except Exception:  # a closed or crashed page: the failure's own report says more
+            continue
+        taken.append(path)
+    return taken

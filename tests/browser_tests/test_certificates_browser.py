@@ -8,9 +8,9 @@ import pytest
 
 from courses.demo import load as load_home
 from learning.certificates.models import Certificate
-from tests.browser import login
+from tests.browser import sign_in
 from tests.certificates.factories import complete_course, make_course, pdf_link_targets
-from tests.factories import PASSWORD, make_world
+from tests.factories import make_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,8 +24,7 @@ def test_a_member_downloads_the_course_certificate_and_its_qr_link_opens_the_ver
     complete_course(world.member_a1, make_course(load_home(), "机关公文写作规范"), hours="6")
     cert = Certificate.objects.get(member=world.member_a1)
 
-    login(desktop, live_server.url, "member_a1", PASSWORD)
-    desktop.goto(f"{live_server.url}/certificates/")
+    sign_in(desktop, live_server.url, "member_a1", then=f"{live_server.url}/certificates/")
     assert "机关公文写作规范" in desktop.inner_text("main")
     with desktop.expect_download() as download_info:
         desktop.click("text=下载 PDF")

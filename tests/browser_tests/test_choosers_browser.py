@@ -5,9 +5,9 @@ violation and the Content-Security-Policy refuses nothing."""
 import pytest
 
 from learning.plans.models import StudyPlan
-from tests.browser import login
+from tests.browser import sign_in
 from tests.browser_a11y import check_page
-from tests.factories import PASSWORD, make_member
+from tests.factories import make_member
 from tests.plans.factories import make_materials
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,8 +32,7 @@ def test_a_secretary_chooses_a_member_and_a_material_by_searching(chromium, live
     refused: list[str] = []
     page.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
     try:
-        login(page, live_server.url, "secretary_a1", PASSWORD)
-        page.goto(f"{live_server.url}/workbench/plans/new/")
+        sign_in(page, live_server.url, "secretary_a1", then=f"{live_server.url}/workbench/plans/new/")
         assert page.locator("select[name=members] option").count() == 0  # nobody listed up front
         page.fill("input[name=title]", "党章专题学习")
         page.check("input[name=audience_kind][value=members]")

@@ -4,9 +4,8 @@ a secretary drafts one and can only submit it for the organizers' approval."""
 import pytest
 
 from courses.models import TheoryIndexPage, TheoryMaterialPage
-from tests.browser import login
+from tests.browser import sign_in
 from tests.browser_a11y import check_page, shoot
-from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,8 +37,7 @@ def test_an_organizer_publishes_two_seconds_after_typing_and_the_page_is_live(
     page = context.new_page()
     page.set_default_timeout(20_000)
     try:
-        login(page, live_server.url, "organizer_a", PASSWORD)
-        page.goto(f"{live_server.url}/admin/theory_materials/")
+        sign_in(page, live_server.url, "organizer_a", then=f"{live_server.url}/admin/theory_materials/")
         assert "没有权限" not in page.inner_text("body")
         page.goto(f"{live_server.url}/admin/pages/add/courses/theorymaterialpage/{archive.pk}/")
         page.fill("#id_title", "学习贯彻全会精神辅导材料")
@@ -69,8 +67,12 @@ def test_a_secretary_drafts_and_submits_for_approval_without_a_publish_button(
     page = context.new_page()
     page.set_default_timeout(20_000)
     try:
-        login(page, live_server.url, "secretary_a1", PASSWORD)
-        page.goto(f"{live_server.url}/admin/pages/add/courses/theorymaterialpage/{archive.pk}/")
+        sign_in(
+            page,
+            live_server.url,
+            "secretary_a1",
+            then=f"{live_server.url}/admin/pages/add/courses/theorymaterialpage/{archive.pk}/",
+        )
         page.fill("#id_title", "支部学习心得汇编")
         _fill_slug(page, "xinde-huibian")
         assert page.locator("button[name='action-publish']").count() == 0

@@ -3,8 +3,7 @@ refused on a member's pages, and the Wagtail admin's page editor loads and publi
 
 import pytest
 
-from learning.members.demo import DEMO_PASSWORD
-from tests.browser import login
+from tests.browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,7 +16,7 @@ def csp_refusals(page) -> list[str]:
 
 def test_member_pages_run_their_scripts_without_a_refusal(demo_db, live_server, desktop):
     refused = csp_refusals(desktop)
-    login(desktop, live_server.url, "member", DEMO_PASSWORD)
+    sign_in(desktop, live_server.url, "member")
     for path in ("/", "/theory/", "/record/", "/exams/"):
         desktop.goto(f"{live_server.url}{path}")
         desktop.wait_for_load_state("networkidle")
@@ -28,7 +27,7 @@ def test_the_admin_editor_loads_and_publishes_under_the_admin_policy(demo_db, li
     from wagtail.models import Page
 
     refused = csp_refusals(desktop)
-    login(desktop, live_server.url, "admin", DEMO_PASSWORD)
+    sign_in(desktop, live_server.url, "admin")
     page = Page.objects.get(depth=2).specific
     desktop.goto(f"{live_server.url}/admin/pages/{page.pk}/edit/")
     desktop.wait_for_selector("[data-draftail-editor], .Draftail-Editor, textarea, input[name=title]")

@@ -14,8 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from learning.members.demo import DEMO_PASSWORD
-from tests.browser import login
+from tests.browser import sign_in
 from tests.browser_a11y import check_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -89,7 +88,7 @@ def test_a_member_finds_what_to_do_next_on_desktop_and_phone(demo_db, live_serve
     font_requests: list[str] = []
     desktop.on("request", lambda r: font_requests.append(r.url) if r.url.endswith(".woff2") else None)
 
-    login(desktop, base, "member", DEMO_PASSWORD)
+    sign_in(desktop, base, "member")
     assert groups(desktop) == ["学习", "考试", "我的"]  # no 管理 for a member
     assert "党员名册" not in nav_links(desktop) and "支部工作台" not in nav_links(desktop)
     assert_header_on_one_line(desktop)
@@ -136,9 +135,9 @@ def test_a_member_finds_what_to_do_next_on_desktop_and_phone(demo_db, live_serve
     # A material credited earlier stays at 100 % once the tracker's script has run (it used to fall
     # back to 0 % and ask for another minute).
     desktop.goto(base + "/theory/learning-org-knowledge-sharing/")
-    desktop.wait_for_load_state("networkidle")
+    desktop.wait_for_selector(".study-tracker[data-bound='1']", state="attached")  # the script has run
+    desktop.wait_for_load_state("networkidle")  # and whatever it asked the server has been answered
     desktop.mouse.wheel(0, 300)
-    desktop.wait_for_timeout(1500)
     tracker = desktop.locator(".study-tracker")
     assert "学时已计入" in tracker.inner_text()
     assert tracker.locator(".progress").get_attribute("aria-valuenow") == "100"
@@ -162,7 +161,7 @@ def test_a_member_finds_what_to_do_next_on_desktop_and_phone(demo_db, live_serve
     assert "支部学习经验在全市机关交流推广" in desktop.inner_text("table.results-table")
     check_page(desktop, "member", "evaluation-notice")
 
-    login(phone, base, "member", DEMO_PASSWORD)
+    sign_in(phone, base, "member")
     assert not phone.locator("nav.site-nav").is_visible()  # collapsed behind 菜单
     assert_fits_the_phone(phone)
     check_page(phone, "member", "home")
@@ -184,14 +183,14 @@ def test_a_member_finds_what_to_do_next_on_desktop_and_phone(demo_db, live_serve
 def test_a_secretary_assigns_a_plan_and_the_dates_survive_a_mistake(demo_db, live_server, pages):
     base = live_server.url
     desktop, phone = pages["desktop"], pages["phone"]
-    login(desktop, base, "secretary", DEMO_PASSWORD)
+    sign_in(desktop, base, "secretary")
     assert groups(desktop) == ["学习", "考试", "我的", "管理"]
     assert_header_on_one_line(desktop)
     check_page(desktop, "secretary", "home")
 
     desktop.hover(".nav-group[data-group=manage] .nav-group-label")
     desktop.click(".nav-group[data-group=manage] >> text=支部工作台")
-    desktop.wait_for_load_state("networkidle")
+    desktop.wait_for_url(re.compile(r"/workbench/"))
     check_page(desktop, "secretary", "workbench")
 
     desktop.goto(base + "/workbench/plans/new/")
@@ -219,11 +218,11 @@ def test_a_secretary_assigns_a_plan_and_the_dates_survive_a_mistake(demo_db, liv
     desktop.goto(base + "/admin/theory_materials/")
     assert "没有权限" not in desktop.inner_text("body")
 
-    login(phone, base, "secretary", DEMO_PASSWORD)
+    sign_in(phone, base, "secretary")
     open_menu_on_phone(phone)
     assert phone.locator("nav.site-nav >> text=支部工作台").is_visible()
     phone.click("nav.site-nav >> text=支部工作台")
-    phone.wait_for_load_state("networkidle")
+    phone.wait_for_url(re.compile(r"/workbench/"))
     check_page(phone, "secretary", "workbench")
     phone.goto(base + "/workbench/plans/new/")
     assert_fits_the_phone(phone)
@@ -239,7 +238,7 @@ def test_an_organizer_reads_the_evaluations_and_the_publication_window_keeps_its
 
     base = live_server.url
     desktop, phone = pages["desktop"], pages["phone"]
-    login(desktop, base, "organizer", DEMO_PASSWORD)
+    sign_in(desktop, base, "organizer")
     assert groups(desktop) == ["学习", "考试", "我的", "管理"]
     assert "管理后台" in nav_links(desktop)
     assert_header_on_one_line(desktop)
@@ -277,7 +276,7 @@ def test_an_organizer_reads_the_evaluations_and_the_publication_window_keeps_its
     assert desktop.locator("main table tbody tr").count() > 0
     check_page(desktop, "organizer", "wagtail-theory-materials")
 
-    login(phone, base, "organizer", DEMO_PASSWORD)
+    sign_in(phone, base, "organizer")
     assert_fits_the_phone(phone)
     check_page(phone, "organizer", "home")
     phone.goto(base + "/evaluations/")
@@ -296,7 +295,7 @@ def test_the_admin_works_in_chinese_without_calling_out(demo_db, live_server, pa
     host = urlsplit(base).netloc
     desktop.on("request", lambda r: outside.append(r.url) if urlsplit(r.url).netloc not in (host, "") else None)
 
-    login(desktop, base, "admin", DEMO_PASSWORD)
+    sign_in(desktop, base, "admin")
     assert groups(desktop) == ["学习", "考试", "我的", "管理"]
     assert_header_on_one_line(desktop)
     check_page(desktop, "admin", "home")
@@ -307,7 +306,6 @@ def test_the_admin_works_in_chinese_without_calling_out(demo_db, live_server, pa
     assert desktop.locator("input[placeholder='搜索全部页面…']").count() == 1
     check_page(desktop, "admin", "wagtail-dashboard")
     desktop.goto(base + "/admin/learning/member/")
-    desktop.wait_for_load_state("networkidle")
     assert "True" not in desktop.inner_text("main")
     desktop.goto(base + "/admin/pages/")
     desktop.wait_for_load_state("networkidle")
@@ -340,11 +338,11 @@ def test_the_admin_works_in_chinese_without_calling_out(demo_db, live_server, pa
     check_page(desktop, "admin", "verify")
 
     phone = pages["phone"]
-    login(phone, base, "admin", DEMO_PASSWORD)
+    sign_in(phone, base, "admin")
     assert_fits_the_phone(phone)
     check_page(phone, "admin", "home")
     open_menu_on_phone(phone)
     phone.click("nav.site-nav >> text=管理后台")
     phone.wait_for_url("**/admin/")
-    phone.wait_for_load_state("networkidle")
+    phone.wait_for_selector("input[placeholder='搜索全部页面…']", state="attached")
     assert phone.locator("input[placeholder='搜索全部页面…']").count() == 1

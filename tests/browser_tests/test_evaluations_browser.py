@@ -7,8 +7,8 @@ import pytest
 from learning.evaluations.models import EvaluationScheme, SchemeIndicator
 from learning.hours.ledger import credit
 from learning.hours.models import LedgerKind
-from tests.browser import login
-from tests.factories import PASSWORD, make_world
+from tests.browser import sign_in
+from tests.factories import make_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,8 +21,7 @@ def test_an_organizer_runs_and_publishes_a_quarter_and_a_member_sees_the_notice(
     credit(world.member_a1, 8, LedgerKind.MATERIAL, source_key="b1", occurred_on=dt.date(2026, 2, 3))
     credit(world.member_a2, 2, LedgerKind.MATERIAL, source_key="b2", occurred_on=dt.date(2026, 3, 3))
 
-    login(desktop, live_server.url, "organizer_a", PASSWORD)
-    desktop.goto(f"{live_server.url}/evaluations/")
+    sign_in(desktop, live_server.url, "organizer_a", then=f"{live_server.url}/evaluations/")
     desktop.click("text=甲党委学习考评")
     desktop.select_option("select[name=period_kind]", "quarter")
     desktop.fill("input[name=year]", "2026")
@@ -37,8 +36,7 @@ def test_an_organizer_runs_and_publishes_a_quarter_and_a_member_sees_the_notice(
     desktop.click("#publish-run")
     desktop.wait_for_selector("text=支部考评结果的公示")
 
-    login(phone, live_server.url, "member_a2", PASSWORD)
-    phone.goto(f"{live_server.url}/evaluations/")
+    sign_in(phone, live_server.url, "member_a2", then=f"{live_server.url}/evaluations/")
     phone.click("text=2026年第1季度考评结果公示")
     phone.wait_for_selector("text=甲党委组织科 电话 0000-5551234")
     body = phone.inner_text("body")

@@ -3,10 +3,9 @@
 import pytest
 
 from exams.models import Attempt
-from tests.browser import login
+from tests.browser import sign_in
 from tests.browser_a11y import check_page
 from tests.exams.factories import fixed_paper, make_bank, make_exam
-from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,8 +16,7 @@ def test_a_member_takes_a_timed_test_reloads_and_sees_the_result(world, site, li
         site, fixed_paper([qs["single"], qs["blank"], qs["truefalse"]]), title="浏览器计时测试", time_limit_minutes=10
     )
     page = desktop
-    login(page, live_server.url, "member_a1", PASSWORD)
-    page.goto(live_server.url + exam.url)
+    sign_in(page, live_server.url, "member_a1", then=live_server.url + exam.url)
     page.click("text=开始答题")
     # The countdown shows --:-- until the page's script has read the server's deadline.
     page.wait_for_function(r"() => /^\d+:\d\d/.test(document.querySelector('#countdown').textContent)")
@@ -70,8 +68,7 @@ def test_the_answer_sheet_flags_resume_and_the_submit_count(world, site, live_se
     page = context.new_page()
     page.set_default_timeout(30_000)
     try:
-        login(page, live_server.url, "member_a1", PASSWORD)
-        page.goto(live_server.url + exam.url)
+        sign_in(page, live_server.url, "member_a1", then=live_server.url + exam.url)
         page.click("text=开始答题")
         page.wait_for_function(r"() => /^\d+:\d\d/.test(document.querySelector('#countdown').textContent)")
         if viewport["width"] < 1000:

@@ -4,8 +4,8 @@ import pytest
 
 from learning.hours.progress import mark_complete
 from learning.plans.models import StudyPlan
-from tests.browser import login
-from tests.factories import PASSWORD, make_member, make_secretary
+from tests.browser import sign_in
+from tests.factories import make_member, make_secretary
 from tests.plans.factories import make_materials
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,7 +17,7 @@ def test_a_secretary_assigns_a_plan_and_sees_a_members_progress(site, live_serve
     secretary = make_secretary(branch, "shuji")
     member = make_member(branch, "dangyuan", "周学习")
 
-    login(desktop, live_server.url, "shuji", PASSWORD)
+    sign_in(desktop, live_server.url, "shuji")
     desktop.hover(".nav-group[data-group=manage] .nav-group-label")  # the 管理 menu
     desktop.click("text=支部工作台")
     desktop.click("text=下达学习计划")
@@ -35,8 +35,7 @@ def test_a_secretary_assigns_a_plan_and_sees_a_members_progress(site, live_serve
     plan = StudyPlan.objects.get(title="十二月专题学习")
     assert plan.created_by_id == secretary.user_id
 
-    login(phone, live_server.url, "dangyuan", PASSWORD)
-    phone.goto(f"{live_server.url}/plans/")
+    sign_in(phone, live_server.url, "dangyuan", then=f"{live_server.url}/plans/")
     card = phone.locator(f"#plan-{plan.pk}")
     assert "十二月专题学习" in card.inner_text()
     assert "必学内容 0/1" in card.inner_text()

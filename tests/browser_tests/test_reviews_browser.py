@@ -10,8 +10,8 @@ from learning.hours.ledger import credit
 from learning.hours.models import LedgerKind
 from learning.reviews.choices import Stage
 from learning.reviews.models import BranchReview, SelfAssessment, VoterReceipt
-from tests.browser import login
-from tests.factories import PASSWORD, make_world
+from tests.browser import sign_in
+from tests.factories import make_world
 from tests.reviews.factories import open_round
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -54,8 +54,7 @@ def test_a_review_from_self_assessment_on_a_phone_to_the_result(live_server, chr
     base = live_server.url
 
     # A member writes the self-assessment on a phone: the draft saves itself, then it is submitted.
-    login(phone, base, "member_a1", PASSWORD)
-    phone.goto(f"{base}/reviews/")
+    sign_in(phone, base, "member_a1", then=f"{base}/reviews/")
     phone.click("text=个人自评")
     phone.fill("#id_ideals", TEXTS["ideals"])
     phone.wait_for_selector("text=草稿已自动保存")
@@ -67,8 +66,7 @@ def test_a_review_from_self_assessment_on_a_phone_to_the_result(live_server, chr
     assert "<textarea" not in phone.content()
 
     # The secretary starts the ballot; two members vote on their phones.
-    login(desktop, base, "secretary_a1", PASSWORD)
-    desktop.goto(f"{base}/reviews/{br.pk}/manage/")
+    sign_in(desktop, base, "secretary_a1", then=f"{base}/reviews/{br.pk}/manage/")
     desktop.click("#start-voting")
     desktop.wait_for_selector("text=民主测评已开始")
     vote_all_qualified(phone, base, br.pk)
@@ -78,7 +76,7 @@ def test_a_review_from_self_assessment_on_a_phone_to_the_result(live_server, chr
     other_context, other_phone = new_page(
         chromium, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
     )
-    login(other_phone, base, "organizer_a", PASSWORD)
+    sign_in(other_phone, base, "organizer_a")
     vote_all_qualified(other_phone, base, br.pk)
     assert VoterReceipt.objects.filter(branch_review=br).count() == 2
 
@@ -115,7 +113,7 @@ def test_text_typed_before_the_autosave_script_ran_is_saved(live_server, chromiu
     world = make_world()
     open_round(world)
     base = live_server.url
-    login(phone, base, "member_a1", PASSWORD)
+    sign_in(phone, base, "member_a1")
     held = []
     phone.route(
         "**/js/reviews.js*", lambda route: held.append(route)

@@ -8,8 +8,8 @@ returns the other; the organizer publishes the 优秀 one into the archive, wher
 import pytest
 
 from learning.seminars.models import Reflection, ReflectionStatus, Topic
-from tests.browser import login
-from tests.factories import PASSWORD, make_member, make_organizer, make_secretary
+from tests.browser import sign_in
+from tests.factories import make_member, make_organizer, make_secretary
 from tests.search.factories import add_material
 from tests.seminars.factories import MATERIAL_PARAGRAPHS, OWN_THOUGHTS
 
@@ -25,8 +25,7 @@ def test_a_topic_from_opening_to_the_archive(archive, live_server, desktop, phon
     copier = make_member(branch, "zhaoming", "赵明")
 
     # The secretary opens a topic for the branch.
-    login(desktop, live_server.url, "shuji", PASSWORD)
-    desktop.goto(f"{live_server.url}/seminars/new/")
+    sign_in(desktop, live_server.url, "shuji", then=f"{live_server.url}/seminars/new/")
     desktop.select_option("select[name=organization]", str(branch.pk))
     desktop.fill("input[name=title]", "学以致用专题研讨")
     desktop.fill("textarea[name=prompt]", "结合岗位谈谈如何把学习成果转化为工作成效。")
@@ -38,8 +37,7 @@ def test_a_topic_from_opening_to_the_archive(archive, live_server, desktop, phon
     topic = Topic.objects.get(title="学以致用专题研讨")
 
     # Two members post (one replies with an @-mention) and hand in; the draft autosaves.
-    login(phone, live_server.url, "lixiao", PASSWORD)
-    phone.goto(f"{live_server.url}/seminars/{topic.pk}/")
+    sign_in(phone, live_server.url, "lixiao", then=f"{live_server.url}/seminars/{topic.pk}/")
     phone.fill("#post-body", "我在窗口岗位，最大的体会是要少让群众跑腿。")
     phone.click("button:has-text('发表')")
     phone.wait_for_selector("text=我在窗口岗位，最大的体会是要少让群众跑腿。")
@@ -52,8 +50,7 @@ def test_a_topic_from_opening_to_the_archive(archive, live_server, desktop, phon
     phone.wait_for_selector("text=心得体会已提交，等待书记审阅")
 
     phone.context.clear_cookies()
-    login(phone, live_server.url, "zhaoming", PASSWORD)
-    phone.goto(f"{live_server.url}/seminars/{topic.pk}/")
+    sign_in(phone, live_server.url, "zhaoming", then=f"{live_server.url}/seminars/{topic.pk}/")
     phone.click(".reply-link")
     phone.fill("#post-body", "@李晓 说得对，我们也在简化表格。")
     phone.click("button:has-text('发表')")
@@ -90,8 +87,7 @@ def test_a_topic_from_opening_to_the_archive(archive, live_server, desktop, phon
 
     # The organizer publishes it into the archive, and search finds it.
     desktop.context.clear_cookies()
-    login(desktop, live_server.url, "zuzhiyuan", PASSWORD)
-    desktop.goto(f"{live_server.url}/seminars/reflections/{reflection.pk}/")
+    sign_in(desktop, live_server.url, "zuzhiyuan", then=f"{live_server.url}/seminars/reflections/{reflection.pk}/")
     desktop.click("button:has-text('收入理论文库')")
     desktop.wait_for_selector("text=已收入理论文库")
     desktop.goto(f"{live_server.url}/search/?q=窗口岗位")

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from tests.browser import login
-from tests.factories import PASSWORD, make_world
+from tests.browser import sign_in
+from tests.factories import make_world
 
 
 @pytest.mark.browser
@@ -26,8 +26,7 @@ def test_a_member_reads_a_lesson_until_it_completes_and_sees_the_hours_in_the_re
     course = index.add_child(instance=CoursePage(title="保密常识", slug="baomi"))
     lesson = course.add_child(instance=LessonPage(title="第一课 保密基本要求", slug="l1", duration_minutes=1))
 
-    login(desktop, live_server.url, world.member_a1.user.username, PASSWORD)
-    desktop.goto(f"{live_server.url}{lesson.url}")
+    sign_in(desktop, live_server.url, world.member_a1.user.username, then=f"{live_server.url}{lesson.url}")
     tracker = desktop.locator(".study-tracker")
     tracker.wait_for()
     deadline = time.monotonic() + 30
@@ -40,6 +39,6 @@ def test_a_member_reads_a_lesson_until_it_completes_and_sees_the_hours_in_the_re
 
     desktop.hover(".nav-group[data-group=mine] .nav-group-label")  # the 我的 menu
     desktop.click("text=我的学习档案")
-    desktop.wait_for_load_state("networkidle")
+    desktop.wait_for_url("**/record/")
     assert desktop.locator(".record-hours").inner_text() == "0.25"
     assert "第一课 保密基本要求" in desktop.locator(".record-entries").inner_text()
