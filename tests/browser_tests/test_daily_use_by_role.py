@@ -1,7 +1,7 @@
 """Each demo role's first hour in a real Chromium, at 1366×900 and 390×844.
 
-Every page visited is screenshotted under test-artefacts/<role>/ and checked with axe-core
-(no serious or critical violation). Along the way: the header groups its links (学习 · 考试 ·
+Every page visited is checked with axe-core (no serious or critical violation); it is
+screenshotted under test-artefacts/<role>/ when axe finds one or BROWSER_SCREENSHOTS=1 asks. Along the way: the header groups its links (学习 · 考试 ·
 我的 · 管理) on one line on a desktop and behind 菜单 on a phone, shows only what the role may
 open, date fields keep ISO values after a validation error, the Chinese text is drawn with a
 real font on this machine (which has no CJK system font), and the admin makes no outbound call.
