@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.demo_database import SharedLoad
 from tests.factories import make_world
 
 # Beside the project (../shared/data); SHARED_DATA_DIR points elsewhere (a git worktree, CI).
@@ -43,16 +44,30 @@ def site(db):
     return load_home()
 
 
-@pytest.fixture
-def demo_site(db):
-    """The home page with the demo theory archive (demo/archive/, imported) and training courses;
-    no members or study data (for those, ``demo_db``: the whole demo)."""
+def _load_demo_site():
     from courses.demo import load
     from demo import materials
 
     home = load()
     materials.load()
     return home
+
+
+def _demo_site_home():
+    from courses.models import HomePage
+
+    return HomePage.objects.get()
+
+
+_demo_site = SharedLoad(_load_demo_site, _demo_site_home)
+
+
+@pytest.fixture
+def demo_site(db):
+    """The home page with the demo theory archive (demo/archive/, imported) and training courses;
+    no members or study data (for those, ``demo_db``: the whole demo). Loaded once per process on
+    SQLite and copied into each later test's transaction (``SharedLoad``)."""
+    return _demo_site.put_in()
 
 
 def pytest_collection_modifyitems(config, items):

@@ -13,6 +13,9 @@ what made them; every other worker, and every later run, copies them in (millise
   ``tests/demo_database.py``: the database, the search index the load built and the media
   files it wrote.
 
+- other folders a test builds from the project's code and outside data (``cached_folder``), such
+  as the search index of the real laws: hash of the files and data the caller names.
+
 A lock file (PostgreSQL: an advisory lock) lets one process make each while the others wait for
 it. Anything that changes what they are made from makes a new one; older ones are removed.
 ``TEST_CACHE_DIR`` puts the cache elsewhere; removing the folder is always safe.
@@ -76,6 +79,31 @@ def demo_key() -> str:
     return _digest(files, migrations_key().encode(), _packages())
 
 
+def source_key(paths: Iterable[Path], *extra: bytes) -> str:
+    """A key for what ``paths`` (files or folders inside the project) and ``extra`` make, with the
+    installed packages."""
+    files = []
+    for path in paths:
+        if path.is_dir():
+            files += [
+                p for p in path.rglob("*") if p.is_file() and not SKIP_DIRS.intersection(p.relative_to(ROOT).parts)
+            ]
+        else:
+            files.append(path)
+    return _digest(files, _packages(), *extra)
+
+
+def files_stamp(folder: Path, pattern: str = "**/*") -> bytes:
+    """Names, sizes and modification times of the files under ``folder`` (data outside the project:
+    reading it all to hash it would cost what the cache saves)."""
+    stamps = []
+    for path in sorted(folder.glob(pattern)):
+        if path.is_file():
+            stat = path.stat()
+            stamps.append(f"{path.relative_to(folder)}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    return "\n".join(stamps).encode()
+
+
 # --- files ----------------------------------------------------------------------------------
 
 
@@ -115,6 +143,21 @@ def _restore_sqlite(path: Path, target: sqlite3.Connection) -> None:
 
 def _files(folder: Path) -> set[Path]:
     return {p.relative_to(folder) for p in folder.rglob("*") if p.is_file()} if folder.is_dir() else set()
+
+
+def cached_folder(name: str, key: str, build: Callable[[Path], None]) -> Path:
+    """``CACHE/<name>-<key>/``, made by ``build(folder)`` by the first process that needs it (the
+    others wait for it); older keys of ``name`` are removed. Callers copy what they will write to."""
+    folder = CACHE / f"{name}-{key}"
+    with _locked(name):
+        if not folder.exists():
+            partial = folder.with_name(folder.name + ".partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            partial.mkdir(parents=True)
+            build(partial)
+            partial.rename(folder)
+            _remove_others(f"{name}-", folder)
+    return folder
 
 
 # --- the migrated database ------------------------------------------------------------------

@@ -15,15 +15,8 @@ from search.query import parse_query
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def law_index(tmp_path_factory):
-    from pathlib import Path
-
-    from tests.conftest import SHARED_DATA
-
-    folder = Path(SHARED_DATA) / "laws"
-    if not folder.is_dir():
-        pytest.skip("../shared/data is not present")
+def build_law_index(folder, index_dir) -> list[SearchDocument]:
+    """The index of 150 real laws (and 土壤污染防治法) in ``index_dir``; returns their documents."""
     laws = read_laws(folder)
     rng = random.Random(4)
     chosen = [law for law in laws if law.short_title == "土壤污染防治法"]
@@ -41,9 +34,40 @@ def law_index(tmp_path_factory):
         )
         for i, law in enumerate({law.path: law for law in chosen}.values(), 1)
     ]
-    backend = WhooshBackend(tmp_path_factory.mktemp("laws"))
+    backend = WhooshBackend(index_dir)
     backend.rebuild(docs, len(docs))
-    return backend, docs
+    return docs
+
+
+@pytest.fixture(scope="module")
+def law_index(tmp_path_factory):
+    """Built once and kept in the test cache (``tests/db_cache.py``), keyed by the search code, the
+    law reader, this file and the law files' names, sizes and times; each module reads a copy."""
+    import pickle
+    import shutil
+    from pathlib import Path
+
+    from tests import db_cache
+    from tests.conftest import SHARED_DATA
+
+    folder = Path(SHARED_DATA) / "laws"
+    if not folder.is_dir():
+        pytest.skip("../shared/data is not present")
+    root = db_cache.ROOT
+    key = db_cache.source_key(
+        [root / "search", root / "bench" / "corpus.py", root / "courses" / "importers", Path(__file__)],
+        db_cache.files_stamp(folder, "**/*.md"),
+    )
+
+    def build(cache: Path) -> None:
+        docs = build_law_index(folder, cache / "index")
+        (cache / "docs.pickle").write_bytes(pickle.dumps(docs))
+
+    cached = db_cache.cached_folder("laws", key, build)
+    index_dir = tmp_path_factory.mktemp("laws") / "index"
+    shutil.copytree(cached / "index", index_dir)
+    docs = pickle.loads((cached / "docs.pickle").read_bytes())
+    return WhooshBackend(index_dir), docs
 
 
 def top(backend, q: str, n: int = 10) -> list[int]:
