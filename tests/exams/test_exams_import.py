@@ -1,6 +1,5 @@
 import io
 import json
-import time
 from decimal import Decimal
 
 import pytest
@@ -301,10 +300,11 @@ def maogai_to_project_json(path) -> bytes:
     return json.dumps({"questions": out}, ensure_ascii=False).encode()
 
 
-def xxqg_to_xlsx(path) -> bytes:
+def xxqg_to_xlsx(path, limit: int | None = None) -> bytes:
+    """The real bank as the xlsx template would hold it (bench/import_xlsx.py times its import)."""
     data = json.loads(path.read_text(encoding="utf-8"))
     rows = []
-    for key, answer in data.items():
+    for key, answer in list(data.items())[:limit]:
         stem, *options = key.split("|")
         rows.append(row("单选题", stem, options, "ABCDEFGH"[options.index(answer)]))
     return xlsx(rows)
@@ -321,20 +321,17 @@ def test_the_304_question_bank_imports_with_four_types(shared_data, bank):
 
 
 @pytest.mark.slow
-def test_the_9370_single_choice_bank_imports_in_under_30_seconds(shared_data, bank):
-    """The bank holds a few questions twice (differing only in comma width or spaces): reported, then skipped."""
+def test_the_9370_single_choice_bank_imports_reporting_then_skipping_its_duplicates(shared_data, bank):
+    """The bank holds a few questions twice (differing only in comma width or spaces): reported, then skipped.
+    Its time (target < 30 s) is measured by bench/import_xlsx.py (`make bench`), not asserted here."""
     payload = xxqg_to_xlsx(shared_data / "questions" / "xxqg-tiku-9370.json")
     refused = import_file(bank, payload, "xxqg.xlsx")
     assert not refused.ok and all("重复" in e for e in refused.errors)
     assert bank.questions.count() == 0
-    started = time.monotonic()
     result = import_file(bank, payload, "xxqg.xlsx", skip_duplicates=True)
-    elapsed = time.monotonic() - started
     assert result.ok, result.errors[:5]
     assert len(result.skipped) == len(refused.errors)
     assert Question.objects.filter(bank=bank, qtype="single").count() + len(result.skipped) == 9370
-    print(f"9370 rows imported in {elapsed:.1f} s (target < 30 s), {len(result.skipped)} duplicates skipped")
-    assert elapsed < 30
 
 
 def test_moodle_cloze_questions_become_multi_blank_questions(bank):
