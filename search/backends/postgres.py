@@ -208,6 +208,12 @@ class PostgresBackend(SearchBackend):
             if batch:
                 cursor.executemany(self._UPSERT, batch)
         with self.connection.cursor() as cursor:
+            # Merge what the rebuild left in the GIN pending lists: every search would scan them.
+            cursor.execute(
+                "SELECT gin_clean_pending_list(indexrelid) FROM pg_index JOIN pg_class c ON c.oid = indexrelid"
+                " JOIN pg_am am ON am.oid = c.relam WHERE indrelid = %s::regclass AND am.amname = 'gin'",
+                [TABLE],
+            )
             cursor.execute(f"ANALYZE {TABLE}")
         if progress:
             progress(count, total)
@@ -258,44 +264,65 @@ class PostgresBackend(SearchBackend):
         return self._fetch("SELECT pg_total_relation_size(%s)", [TABLE])[0][0]
 
     @staticmethod
-    def _clause_sql(clause: Clause, params: list) -> str:
-        """A WHERE condition: the clause's characters in a row when it is one run of characters (its
-        bigrams narrow the rows through the index, ``content`` confirms), else its words (see
+    def _clause_conditions(clause: Clause) -> tuple[tuple[str, list], tuple[str, list] | None]:
+        """A part's condition in two: what the GIN indexes answer, and what confirms their rows (None when
+        the index is exact). The characters in a row when the part is one run of characters (its bigrams
+        narrow the rows through the index, ``content`` confirms), else its words (see
         search.backends.whoosh.clause_query for why the words alone are not exact)."""
         if len(clause.grams) == 1:
             # Two characters are one bigram: the bigram vector alone is exact (no detoasting of content).
-            params.append(_lexeme(clause.grams[0]))
-            return "grams @@ %s::tsquery"
+            return ("grams @@ %s::tsquery", [_lexeme(clause.grams[0])]), None
         if clause.grams:
-            params.append(" & ".join(_lexeme(g) for g in dict.fromkeys(clause.grams)))
+            index = ("grams @@ %s::tsquery", [" & ".join(_lexeme(g) for g in dict.fromkeys(clause.grams))])
             if list(clause.words) == [clause.chars]:
                 # The part is one word: a row holding that word as a term contains its characters (a term is
                 # a piece of the folded text), so those rows are proven from the word index alone (a hashed
                 # set of page ids, no row read) and only the other candidates are confirmed by LIKE on the
                 # detoasted content (国务院 at 10,000 rows: most of 3,600 candidates hold the word).
-                params.append(_lexeme(clause.chars))
-                params.append(_like(clause.chars))
-                return (
-                    f"(grams @@ %s::tsquery AND (page_id IN (SELECT page_id FROM {TABLE} WHERE words @@ %s::tsquery)"
-                    " OR content LIKE %s))"
+                return index, (
+                    f"(page_id IN (SELECT page_id FROM {TABLE} WHERE words @@ %s::tsquery) OR content LIKE %s)",
+                    [_lexeme(clause.chars), _like(clause.chars)],
                 )
-            params.append(_like(clause.chars))
-            return "(grams @@ %s::tsquery AND content LIKE %s)"
-        params.append(clause_words_query(clause))
-        return "words @@ %s::tsquery"
+            return index, ("content LIKE %s", [_like(clause.chars)])
+        return ("words @@ %s::tsquery", [clause_words_query(clause)]), None
+
+    @classmethod
+    def _clause_sql(cls, clause: Clause, params: list) -> str:
+        """The part's whole condition."""
+        (index, index_params), confirm = cls._clause_conditions(clause)
+        params += index_params
+        if confirm is None:
+            return index
+        params += confirm[1]
+        return f"({index} AND {confirm[0]})"
 
     def _where(self, request: SearchRequest, params: list, clauses: Iterable[Clause] | None = None) -> str:
         query = request.query
-        parts = [self._clause_sql(c, params) for c in (query.required if clauses is None else clauses)]
+        conditions = [self._clause_conditions(c) for c in (query.required if clauses is None else clauses)]
+        index = " AND ".join(i for (i, _), _c in conditions)
+        index_params = [p for (_i, ps), _c in conditions for p in ps]
+        confirms = [c for _i, c in conditions if c is not None]
+        confirm = " AND ".join(c for c, _ in confirms)
+        confirm_params = [p for _c, ps in confirms for p in ps]
         key = "" if clauses is not None or query.excluded else title_key("".join(c.text for c in query.required))
-        if key and parts:
+        parts: list[str] = []
+        if key and conditions:
             # A title typed as readers write it (without 中华人民共和国, inside 《》 too) finds its page
-            # even where the title's own characters differ: the page's title key is the query's.
-            parts = [f"(({' AND '.join(parts)}) OR keys @@ %s::tsquery)"]
-            params.append(_lexeme(key))
+            # even where the title's own characters differ: the page's title key is the query's. Written
+            # as (index OR key) AND (confirm OR key), not (index AND confirm) OR key: the first is exactly
+            # the bitmap of the GIN indexes, so no row's bigram vector is detoasted to test it again.
+            parts.append(f"(({index}) OR keys @@ %s::tsquery)")
+            params += [*index_params, _lexeme(key)]
+            if confirms:
+                parts.append(f"(({confirm}) OR keys @@ %s::tsquery)")
+                params += [*confirm_params, _lexeme(key)]
+        elif conditions:
+            parts += [index, *(c for c, _ in confirms)]
+            params += [*index_params, *confirm_params]
         if clauses is None:
             for clause in query.excluded:
-                parts.append(f"NOT {self._clause_sql(clause, params)}")
+                # A hashed set of page ids from the index (no row of the matches read to test it).
+                parts.append(f"NOT (page_id IN (SELECT page_id FROM {TABLE} WHERE {self._clause_sql(clause, params)}))")
             if request.type:
                 parts.append("type = %s")
                 params.append(request.type)
