@@ -26,16 +26,35 @@ def hidden_paths(request: HttpRequest) -> tuple[str, ...]:
     return cached
 
 
+def restrictions_sql() -> str:
+    """The statement whose rows (restriction id, type, subtree path) :func:`remember_hidden_paths` reads: for
+    callers that fetch them in one round trip with their own rows (the search's masks)."""
+    table = PageViewRestriction._meta.db_table
+    page_table = PageViewRestriction._meta.get_field("page").related_model._meta.db_table
+    return f"SELECT r.id, r.restriction_type, p.path FROM {table} r JOIN {page_table} p ON p.id = r.page_id"
+
+
+def remember_hidden_paths(request: HttpRequest, restrictions: list[tuple]) -> tuple[str, ...]:
+    """This request's hidden paths from rows of :func:`restrictions_sql` fetched by the caller, kept for
+    :func:`hidden_paths`."""
+    hidden = _hidden_from(request, restrictions)
+    try:
+        request._hidden_paths = hidden
+    except AttributeError:
+        pass
+    return hidden
+
+
 def _hidden_paths(request: HttpRequest) -> tuple[str, ...]:
     # Plain rows by written SQL, not restriction objects with their pages: every search and archive
     # request asks, and building the query cost more than the (usually empty) answer.
-    table = PageViewRestriction._meta.db_table
-    page_table = PageViewRestriction._meta.get_field("page").related_model._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT r.id, r.restriction_type, p.path FROM {table} r JOIN {page_table} p ON p.id = r.page_id"
-        )
+        cursor.execute(restrictions_sql())
         restrictions = cursor.fetchall()
+    return _hidden_from(request, restrictions)
+
+
+def _hidden_from(request: HttpRequest, restrictions: list[tuple]) -> tuple[str, ...]:
     if not restrictions:
         return ()
     user = request.user

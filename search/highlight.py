@@ -25,6 +25,17 @@ def _pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True)))
 
 
+_IDEOGRAPHS = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
+def _folded(text: str, terms: Sequence[str]) -> str:
+    """The text to search ``terms`` in: folded (width, case) unless every term is ideographs only, which
+    folding never produces from another character (the matches are the same, without folding the text)."""
+    if all(_IDEOGRAPHS.fullmatch(t) for t in terms if t):
+        return text
+    return normalize(text)
+
+
 def snippet(text: str, terms: Sequence[str], length: int = SNIPPET_CHARS) -> SafeString:
     """An HTML-safe excerpt of ``text`` of about ``length`` characters with ``terms`` in <mark>.
 
@@ -34,7 +45,7 @@ def snippet(text: str, terms: Sequence[str], length: int = SNIPPET_CHARS) -> Saf
     pattern = _pattern(terms)
     if not text:
         return mark_safe("")
-    folded = normalize(text)
+    folded = _folded(text, terms)
     matches = list(pattern.finditer(folded)) if pattern else []
     if not matches:
         cut = text[:length]
@@ -70,7 +81,7 @@ def highlight(text: str, terms: Sequence[str]) -> SafeString:
     pattern = _pattern(terms)
     if not pattern:
         return mark_safe(escape(text))
-    folded = normalize(text)
+    folded = _folded(text, terms)
     parts: list[str] = []
     cursor = 0
     for match in pattern.finditer(folded):

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from wagtail.models import Page
 
+from core.privacy import remember_hidden_paths, restrictions_sql
 from search.backends import get_backend
 from search.documents import SearchDocument, searchable_page_models
 
@@ -45,6 +47,13 @@ def live_documents() -> Iterator[SearchDocument]:
             last_path = chunk[-1].path
 
 
+def _searchable_type_ids() -> list[int]:
+    from django.contrib.contenttypes.models import ContentType
+
+    types = ContentType.objects.get_for_models(*searchable_page_models(), for_concrete_models=False).values()
+    return sorted(t.pk for t in types)
+
+
 def unpublished_page_ids() -> tuple[int, ...]:
     """Searchable pages that are not live (drafts, unpublished pages): one query.
 
@@ -53,10 +62,7 @@ def unpublished_page_ids() -> tuple[int, ...]:
     Every search asks, so the SQL is written out (the ORM took longer to build the query than
     the database to answer it) and served by the partial index of migration courses/0002.
     """
-    from django.contrib.contenttypes.models import ContentType
-
-    types = ContentType.objects.get_for_models(*searchable_page_models(), for_concrete_models=False).values()
-    type_ids = sorted(t.pk for t in types)
+    type_ids = _searchable_type_ids()
     if not type_ids:
         return ()
     with connection.cursor() as cursor:
@@ -66,6 +72,24 @@ def unpublished_page_ids() -> tuple[int, ...]:
             type_ids,
         )
         return tuple(row[0] for row in cursor.fetchall())
+
+
+def search_masks(request: HttpRequest) -> tuple[int, ...]:
+    """What a search masks, in one round trip: the unpublished searchable pages (returned, as
+    :func:`unpublished_page_ids`) and the page privacy restrictions, whose hidden subtrees are
+    kept on the request for :func:`core.privacy.hidden_paths`."""
+    type_ids = _searchable_type_ids()
+    sql = f"SELECT r.*, CAST(NULL AS integer) FROM ({restrictions_sql()}) AS r"
+    if type_ids:
+        sql += (
+            f" UNION ALL SELECT NULL, NULL, NULL, id FROM {Page._meta.db_table} WHERE NOT live AND content_type_id IN"
+            f" ({', '.join(['%s'] * len(type_ids))})"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, type_ids)
+        rows = cursor.fetchall()
+    remember_hidden_paths(request, [row[:3] for row in rows if row[3] is None])
+    return tuple(sorted(row[3] for row in rows if row[3] is not None))
 
 
 def live_page_ids(page_ids: Iterable[int]) -> set[int]:

@@ -13,7 +13,7 @@ from learning.members.scoping import public_view
 from search.backends import get_backend
 from search.backends.base import SORTS, SearchBackend, SearchRequest, SearchResults
 from search.documents import search_types
-from search.indexing import live_page_ids, unpublished_page_ids
+from search.indexing import live_page_ids, search_masks, unpublished_page_ids
 from search.params import ParamError, search_request
 from search.query import QueryError
 from search.signals import enqueue_sync
@@ -26,15 +26,20 @@ UNAVAILABLE = "检索服务暂时不可用，请稍后再试"
 _PUBLIC = "searches published site pages; Wagtail page privacy is masked per visitor"
 
 
-def run_search(backend: SearchBackend, search: SearchRequest) -> tuple[SearchRequest, SearchResults]:
+def run_search(
+    backend: SearchBackend, search: SearchRequest, unpublished: tuple[int, ...] | None = None
+) -> tuple[SearchRequest, SearchResults]:
     """Search without pages that stopped being live; the count, facets and hits come from one query.
 
     Drafts and unpublished pages are masked in the query itself (``excluded_ids``), never
     dropped from the hits afterwards (that showed 「共找到 1 条」 over an empty list). A hit whose
     page was deleted since the index task was queued is masked too, the search runs again, and
-    the page is queued for removal from the index.
+    the page is queued for removal from the index. ``unpublished``: those ids when the caller
+    fetched them already (:func:`search.indexing.search_masks`).
     """
-    search = replace(search, excluded_ids=unpublished_page_ids())
+    if unpublished is None:
+        unpublished = unpublished_page_ids()
+    search = replace(search, excluded_ids=unpublished)
     results = backend.search(search)
     ids = [hit.page_id for hit in results.hits]
     if ids:
@@ -61,13 +66,14 @@ def search_page(request: HttpRequest) -> HttpResponse:
     if not q.strip():
         return render(request, "search/search.html", context)
     try:
+        unpublished = search_masks(request)  # and the privacy masks, in the same round trip
         search = search_request(request.GET, request, facets=True)
     except (ParamError, QueryError) as exc:
         context["error"] = str(exc)
         return render(request, "search/search.html", context, status=400)
     backend = get_backend()
     try:
-        search, results = run_search(backend, search)
+        search, results = run_search(backend, search, unpublished)
         if results.count == 0:
             context["suggestions"] = backend.suggestions(search.query)
             context["clause_counts"] = (
@@ -98,11 +104,12 @@ def search_page(request: HttpRequest) -> HttpResponse:
 def search_api(request: HttpRequest) -> JsonResponse:
     """GET /api/search?q=…&type=…&tag=…&year=…&sort=…&page=… → {"count", "results": [...]}."""
     try:
+        unpublished = search_masks(request)  # and the privacy masks, in the same round trip
         search = search_request(request.GET, request)
     except (ParamError, QueryError) as exc:
         return JsonResponse({"error": str(exc)}, status=400, json_dumps_params={"ensure_ascii": False})
     try:
-        search, results = run_search(get_backend(), search)
+        search, results = run_search(get_backend(), search, unpublished)
     except Exception:
         logger.exception("search API failed for %r", request.GET.get("q"))
         return JsonResponse({"error": UNAVAILABLE}, status=503, json_dumps_params={"ensure_ascii": False})

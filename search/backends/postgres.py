@@ -28,8 +28,8 @@ import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 
+import psycopg
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, transaction
 
@@ -208,6 +208,12 @@ class PostgresBackend(SearchBackend):
             if batch:
                 cursor.executemany(self._UPSERT, batch)
         with self.connection.cursor() as cursor:
+            # Merge what the rebuild left in the GIN pending lists: every search would scan them.
+            cursor.execute(
+                "SELECT gin_clean_pending_list(indexrelid) FROM pg_index JOIN pg_class c ON c.oid = indexrelid"
+                " JOIN pg_am am ON am.oid = c.relam WHERE indrelid = %s::regclass AND am.amname = 'gin'",
+                [TABLE],
+            )
             cursor.execute(f"ANALYZE {TABLE}")
         if progress:
             progress(count, total)
@@ -219,18 +225,33 @@ class PostgresBackend(SearchBackend):
             cursor.execute(sql, params)
             return cursor.fetchall()
 
-    @contextmanager
-    def _index_scans(self) -> Iterator[None]:
-        """Searches read the GIN indexes, never the whole table: for a word in a third of the rows the
-        planner prefers a sequential scan, which detoasts every row's vectors (220 ms at 10,000 rows
-        against 34 ms from the index, load 8); it does not cost detoasting."""
+    # The planner setting for one statement, in the same round trip (a multi-statement query: one implicit
+    # transaction, so an error also rolls the setting back); the value before is kept in a custom setting.
+    _SEQSCAN_OFF = (
+        "SELECT set_config('search.enable_seqscan', current_setting('enable_seqscan'), false),"
+        " set_config('enable_seqscan', 'off', false)"
+    )
+    _SEQSCAN_RESTORE = "SELECT set_config('enable_seqscan', current_setting('search.enable_seqscan'), false)"
+
+    def _fetch_indexed(self, sql: str, params: list) -> list[tuple]:
+        """Rows of ``sql`` read through the GIN indexes, never the whole table: for a word in a third of the
+        rows the planner prefers a sequential scan, which detoasts every row's vectors (220 ms at 10,000
+        rows against 34 ms from the index, load 8); it does not cost detoasting. ``enable_seqscan`` is off
+        for this statement only, set and restored in the same round trip where the cursor binds
+        parameters on the client (Django's default with psycopg 3), else in round trips of their own."""
         with self.connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', false)")
-            previous = cursor.fetchone()[0]
+            if isinstance(getattr(cursor, "cursor", None), psycopg.ClientCursor):
+                cursor.execute(f"{self._SEQSCAN_OFF}; {sql}; {self._SEQSCAN_RESTORE}", params)
+                cursor.nextset()
+                rows = cursor.fetchall()
+                cursor.nextset()
+                return rows
+            cursor.execute(self._SEQSCAN_OFF)
             try:
-                yield
+                cursor.execute(sql, params)
+                return cursor.fetchall()
             finally:
-                cursor.execute("SELECT set_config('enable_seqscan', %s, false)", [previous])
+                cursor.execute(self._SEQSCAN_RESTORE)
 
     def fingerprints(self) -> dict[int, str]:
         return dict(self._fetch(f"SELECT page_id, fingerprint FROM {TABLE}", []))
@@ -243,33 +264,65 @@ class PostgresBackend(SearchBackend):
         return self._fetch("SELECT pg_total_relation_size(%s)", [TABLE])[0][0]
 
     @staticmethod
-    def _clause_sql(clause: Clause, params: list) -> str:
-        """A WHERE condition: the clause's characters in a row when it is one run of characters (its
-        bigrams narrow the rows through the index, ``content`` confirms), else its words (see
+    def _clause_conditions(clause: Clause) -> tuple[tuple[str, list], tuple[str, list] | None]:
+        """A part's condition in two: what the GIN indexes answer, and what confirms their rows (None when
+        the index is exact). The characters in a row when the part is one run of characters (its bigrams
+        narrow the rows through the index, ``content`` confirms), else its words (see
         search.backends.whoosh.clause_query for why the words alone are not exact)."""
         if len(clause.grams) == 1:
             # Two characters are one bigram: the bigram vector alone is exact (no detoasting of content).
-            params.append(_lexeme(clause.grams[0]))
-            return "grams @@ %s::tsquery"
+            return ("grams @@ %s::tsquery", [_lexeme(clause.grams[0])]), None
         if clause.grams:
-            params.append(" & ".join(_lexeme(g) for g in dict.fromkeys(clause.grams)))
-            params.append(_like(clause.chars))
-            return "(grams @@ %s::tsquery AND content LIKE %s)"
-        params.append(clause_words_query(clause))
-        return "words @@ %s::tsquery"
+            index = ("grams @@ %s::tsquery", [" & ".join(_lexeme(g) for g in dict.fromkeys(clause.grams))])
+            if list(clause.words) == [clause.chars]:
+                # The part is one word: a row holding that word as a term contains its characters (a term is
+                # a piece of the folded text), so those rows are proven from the word index alone (a hashed
+                # set of page ids, no row read) and only the other candidates are confirmed by LIKE on the
+                # detoasted content (国务院 at 10,000 rows: most of 3,600 candidates hold the word).
+                return index, (
+                    f"(page_id IN (SELECT page_id FROM {TABLE} WHERE words @@ %s::tsquery) OR content LIKE %s)",
+                    [_lexeme(clause.chars), _like(clause.chars)],
+                )
+            return index, ("content LIKE %s", [_like(clause.chars)])
+        return ("words @@ %s::tsquery", [clause_words_query(clause)]), None
+
+    @classmethod
+    def _clause_sql(cls, clause: Clause, params: list) -> str:
+        """The part's whole condition."""
+        (index, index_params), confirm = cls._clause_conditions(clause)
+        params += index_params
+        if confirm is None:
+            return index
+        params += confirm[1]
+        return f"({index} AND {confirm[0]})"
 
     def _where(self, request: SearchRequest, params: list, clauses: Iterable[Clause] | None = None) -> str:
         query = request.query
-        parts = [self._clause_sql(c, params) for c in (query.required if clauses is None else clauses)]
+        conditions = [self._clause_conditions(c) for c in (query.required if clauses is None else clauses)]
+        index = " AND ".join(i for (i, _), _c in conditions)
+        index_params = [p for (_i, ps), _c in conditions for p in ps]
+        confirms = [c for _i, c in conditions if c is not None]
+        confirm = " AND ".join(c for c, _ in confirms)
+        confirm_params = [p for _c, ps in confirms for p in ps]
         key = "" if clauses is not None or query.excluded else title_key("".join(c.text for c in query.required))
-        if key and parts:
+        parts: list[str] = []
+        if key and conditions:
             # A title typed as readers write it (without 中华人民共和国, inside 《》 too) finds its page
-            # even where the title's own characters differ: the page's title key is the query's.
-            parts = [f"(({' AND '.join(parts)}) OR keys @@ %s::tsquery)"]
-            params.append(_lexeme(key))
+            # even where the title's own characters differ: the page's title key is the query's. Written
+            # as (index OR key) AND (confirm OR key), not (index AND confirm) OR key: the first is exactly
+            # the bitmap of the GIN indexes, so no row's bigram vector is detoasted to test it again.
+            parts.append(f"(({index}) OR keys @@ %s::tsquery)")
+            params += [*index_params, _lexeme(key)]
+            if confirms:
+                parts.append(f"(({confirm}) OR keys @@ %s::tsquery)")
+                params += [*confirm_params, _lexeme(key)]
+        elif conditions:
+            parts += [index, *(c for c, _ in confirms)]
+            params += [*index_params, *confirm_params]
         if clauses is None:
             for clause in query.excluded:
-                parts.append(f"NOT {self._clause_sql(clause, params)}")
+                # A hashed set of page ids from the index (no row of the matches read to test it).
+                parts.append(f"NOT (page_id IN (SELECT page_id FROM {TABLE} WHERE {self._clause_sql(clause, params)}))")
             if request.type:
                 parts.append("type = %s")
                 params.append(request.type)
@@ -295,10 +348,6 @@ class PostgresBackend(SearchBackend):
         return parts
 
     def search(self, request: SearchRequest) -> SearchResults:
-        with self._index_scans():
-            return self._search(request)
-
-    def _search(self, request: SearchRequest) -> SearchResults:
         query = request.query
         key = "" if query.excluded else title_key("".join(c.text for c in query.required))
         # The matches (exact count) come from the index conditions alone; ts_rank, which reads every
@@ -332,11 +381,14 @@ class PostgresBackend(SearchBackend):
             order = "score DESC, page_id"
         offset = (request.page - 1) * request.per_page
         limit = request.page * request.per_page
-        rows = self._fetch(
+        # The page's stored fields come with it (read for these rows only: the sort carries toasted values
+        # untouched), so the hits need no second round trip.
+        rows = self._fetch_indexed(
             f"WITH m AS MATERIALIZED (SELECT page_id, date, {' + '.join(prior) or '0'} AS prior"
             f" FROM {TABLE} WHERE {where}),"
             f" c AS (SELECT page_id FROM m ORDER BY {candidates_order} LIMIT %s)"
-            f" SELECT e.page_id, {score} AS score, (SELECT count(*) FROM m), e.date"
+            f" SELECT e.page_id, {score} AS score, (SELECT count(*) FROM m), e.title, e.url, e.type, e.date,"
+            " e.tags, e.body, e.summary"
             f" FROM {TABLE} AS e JOIN c USING (page_id) ORDER BY {order.replace('date', 'e.date')} LIMIT %s OFFSET %s",
             [*prior_params, *where_params, max(RANK_CANDIDATES, limit), *score_params, request.per_page, offset],
         )
@@ -344,32 +396,22 @@ class PostgresBackend(SearchBackend):
             count = rows[0][2]
         elif offset:
             count_params: list = []
-            count = self._fetch(
+            count = self._fetch_indexed(
                 f"SELECT count(*) FROM {TABLE} WHERE {self._where(request, count_params)}", count_params
             )[0][0]
         else:
             count = 0
-        hits = self._hits([row[:3] for row in rows], query)
+        hits = self._hits(rows, query)
         facets = self._facets(request) if request.facets and count else {}
         if request.facets and not count:
             facets = {"type": {}, "year": {}, "tag": {}}
         return SearchResults(count=count, hits=hits, page=request.page, per_page=request.per_page, facets=facets)
 
-    def _hits(self, rows: list[tuple], query: ParsedQuery) -> list[Hit]:
-        if not rows:
-            return []
-        ids = [row[0] for row in rows]
-        stored = {
-            row[0]: row
-            for row in self._fetch(
-                f"SELECT page_id, title, url, type, date, tags, body, summary FROM {TABLE} WHERE page_id = ANY(%s)",
-                [ids],
-            )
-        }
+    @staticmethod
+    def _hits(rows: list[tuple], query: ParsedQuery) -> list[Hit]:
         marks = query.highlight_terms
         hits = []
-        for page_id, score, _total in rows:
-            _, title, url, type_, date, tags, body, summary = stored[page_id]
+        for page_id, score, _total, title, url, type_, date, tags, body, summary in rows:
             hits.append(
                 Hit(
                     page_id=page_id,
@@ -388,7 +430,7 @@ class PostgresBackend(SearchBackend):
     def _facets(self, request: SearchRequest) -> dict[str, dict[str, int]]:
         params: list = []
         where = self._where(request, params)
-        rows = self._fetch(
+        rows = self._fetch_indexed(
             f"WITH m AS (SELECT type, year, tag_keys FROM {TABLE} WHERE {where}) "
             "SELECT 'type', type, count(*) FROM m GROUP BY type "
             "UNION ALL SELECT 'year', year::text, count(*) FROM m WHERE year IS NOT NULL GROUP BY year "

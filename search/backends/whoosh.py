@@ -28,7 +28,7 @@ from whoosh import query as wq
 from whoosh import sorting
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.matching import ListMatcher
+from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.matching.wrappers import WrappingMatcher
 from whoosh.writing import CLEAR
 
@@ -203,6 +203,11 @@ class CharsQuery(wq.WrappingQuery):
         return CharsQuery(child, self.chars, self.grams, self.word, self.verdicts, self.accepted)
 
     def matcher(self, searcher, context=None):
+        if self.accepted is not None:
+            # Scoring documents known to match: the verified run scores a constant, so its matcher is
+            # the proven documents themselves (no intersection of bigrams to build or skip through).
+            ids = self.accepted.local_ids(searcher)
+            return ListMatcher(ids, all_weights=GRAM_BOOST) if ids else NullMatcher()
         reader = searcher.reader()
         terms = list(self.child.children()) if isinstance(self.child, wq.And) else [self.child]
         if len(terms) > CANDIDATE_GRAMS:
@@ -212,10 +217,6 @@ class CharsQuery(wq.WrappingQuery):
         child = (wq.And(terms) if len(terms) > 1 else terms[0]).matcher(searcher, context)
         if not child.is_active():
             return child
-        if self.accepted is not None:
-            # Scoring documents known to match: the verified run scores a constant, so its matcher is
-            # the proven documents themselves (no intersection of bigrams to skip through).
-            return ListMatcher(self.accepted.local_ids(searcher), all_weights=GRAM_BOOST)
         verdicts = self.verdicts.get(id(reader))
         if verdicts is None:
             verdicts = self.verdicts[id(reader)] = {}
@@ -435,12 +436,21 @@ class Matches:
         self.searcher = searcher
         self.reader = searcher.reader()
         self._docs: dict[tuple[str, str], set[int]] = {}
+        self._blocks: dict[tuple[str, str], list[tuple[list[int], list[float], float]]] = {}
+
+    def blocks(self, field: str, text: str) -> list[tuple[list[int], list[float], float]]:
+        """:func:`postings` of a term, decoded once per search (the sets and the score bounds share them)."""
+        key = (field, text)
+        blocks = self._blocks.get(key)
+        if blocks is None:
+            blocks = self._blocks[key] = postings(self.searcher, field, text)
+        return blocks
 
     def term_docs(self, field: str, text: str) -> set[int]:
         key = (field, text)
         docs = self._docs.get(key)
         if docs is None:
-            docs = self._docs[key] = {d for ids, _w, _l in postings(self.searcher, field, text) for d in ids}
+            docs = self._docs[key] = {d for ids, _w, _l in self.blocks(field, text) for d in ids}
         return docs
 
     def clause_docs(self, clause: Clause) -> set[int]:
@@ -499,7 +509,9 @@ def score_terms(parsed: ParsedQuery) -> list[tuple[str, str, float]] | None:
     return terms
 
 
-def score_bounds(searcher, terms: list[tuple[str, str, float]], docs: set[int]) -> dict[int, float]:
+def score_bounds(
+    searcher, terms: list[tuple[str, str, float]], docs: set[int], matches: Matches | None = None
+) -> dict[int, float]:
     """An upper bound of each document's score from ``terms``: BM25F with the document's own term weight
     and its block's smallest field length (a document's field is at least that long)."""
     weighting = searcher.weighting
@@ -514,7 +526,8 @@ def score_bounds(searcher, terms: list[tuple[str, str, float]], docs: set[int]) 
         b = field_b.get(field, default_b)
         avgfl = searcher.avg_field_length(field) or 1
         idf = searcher.idf(field, text) * boost
-        for ids, weights, minlen in postings(searcher, field, text):
+        blocks = matches.blocks(field, text) if matches is not None else postings(searcher, field, text)
+        for ids, weights, minlen in blocks:
             norm = k1 * ((1 - b) + b * minlen / avgfl)
             for docnum, weight in zip(ids, weights, strict=True):
                 bound = get(docnum)
@@ -750,7 +763,7 @@ class WhooshBackend(SearchBackend):
                 bounds = None
                 terms = score_terms(parsed)
                 if terms is not None and len(docs) > limit:
-                    bounds = score_bounds(searcher, terms, docs)
+                    bounds = score_bounds(searcher, terms, docs, matches)
                 page = top_by_score(
                     searcher,
                     query,

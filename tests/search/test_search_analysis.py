@@ -86,3 +86,15 @@ def test_bigrams_cover_runs_of_characters_and_never_bridge_punctuation():
     assert query_grams("学") == () and query_grams("依法 追究") == ()
     clause = parse_query("机关效能").required[0]
     assert clause.grams == ("机关", "关效", "效能") and clause.chars == "机关效能"
+
+
+def test_snippets_mark_words_in_full_width_and_upper_case_text_alike():
+    from search.highlight import highlight, snippet
+
+    text = "第一条，为了加强ＡＢＣ管理，制定本法。" + "其他内容。" * 40 + "国务院ａｂｃ规定"
+    # Ideographs only: the same marks without folding the text.
+    assert str(snippet(text, ["国务院"])).count("<mark>国务院</mark>") == 1
+    assert str(highlight("关于国务院的规定，（Ｘ）", ["国务院"])) == "关于<mark>国务院</mark>的规定，（Ｘ）"
+    # Latin letters: found in full-width and upper-case text through the folding, marked as written.
+    assert "<mark>ＡＢＣ</mark>" in str(snippet(text, ["abc"]))
+    assert str(highlight("ＡＢＣ与abc", ["abc"])) == "<mark>ＡＢＣ</mark>与<mark>abc</mark>"

@@ -87,6 +87,26 @@ def test_a_word_is_found_where_jieba_cuts_the_text_differently(backend):
     assert titles(backend, "无关的词") == []
 
 
+def test_a_one_word_part_is_proven_by_its_term_and_confirmed_by_the_text_elsewhere(backend):
+    # 神经症 is one word: 甲 holds it as a term (proven from the word index, no LIKE), in 乙 jieba cuts
+    # 神经 + 症状 (only the text confirms it), 丙 has both bigrams but not in a row.
+    backend.update(
+        [
+            doc(1, "甲", "患有神经症的病人。"),
+            doc(2, "乙", "伤后伴有神经症状。"),
+            doc(3, "丙", "神经紧张。经症状不明。"),
+        ]
+    )
+    query = parse_query("神经症")
+    assert list(query.required[0].words) == ["神经症"]
+    results = backend.search(SearchRequest(query))
+    assert results.count == 2
+    assert [h.title for h in results.hits] == ["甲", "乙"]
+    assert titles(backend, "神经症 -病人") == ["乙"]
+    assert titles(backend, "伤后 -神经症") == []
+    assert titles(backend, "神经症", excluded_ids=(1,)) == ["乙"]
+
+
 def test_a_document_with_the_real_word_ranks_above_one_where_the_characters_straddle_words(backend):
     backend.update(
         [
