@@ -84,6 +84,12 @@ class PlanRecipient(models.Model):
 
     plan = models.ForeignKey(StudyPlan, on_delete=models.CASCADE, related_name="recipients")
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="plan_recipients")
+    # The pair's progress, kept by learning/plans/progress.py in the transaction of every write it
+    # depends on (ledger entries, completions, plan items, seminar sources, the plan's period): what
+    # ``services.with_progress`` computes, stored so the workbench reads it instead of computing it.
+    done_required = models.PositiveIntegerField("已完成必学项", default=0, editable=False)
+    done_items = models.PositiveIntegerField("已完成项", default=0, editable=False)
+    hours_in_period = models.DecimalField("计划期内学时", max_digits=8, decimal_places=2, default=0, editable=False)
 
     class Meta:
         verbose_name = "计划对象"
