@@ -411,16 +411,34 @@ def refresh_plan_progress(plan_ids: Sequence[int]) -> None:
         return
     with transaction.atomic():
         _lock_for_plans()
+        _store_item_counts(StudyPlan.objects.filter(pk__in=plan_ids))
         _store_progress(PlanRecipient.objects.filter(plan_id__in=plan_ids))
+
+
+def _store_item_counts(plans: QuerySet[StudyPlan]) -> None:
+    required_count, item_count = _item_counts(OuterRef("pk"))
+    counts = StudyPlan.objects.filter(pk=OuterRef("pk")).annotate(r=required_count, n=item_count)
+    plans.update(required_items=Subquery(counts.values("r")[:1]), all_items=Subquery(counts.values("n")[:1]))
 
 
 def rebuild_plan_progress() -> int:
     """Recompute every stored pair; returns how many rows were not what the rule computes."""
     with transaction.atomic():
         _lock_for_plans()
-        wrong = stale_progress().count()
+        wrong = stale_progress().count() + stale_item_counts().count()
+        _store_item_counts(StudyPlan.objects.all())
         _store_progress(PlanRecipient.objects.all())
     return wrong
+
+
+def stale_item_counts() -> QuerySet[StudyPlan]:
+    """The plans whose stored item counts differ from what ``plan_item_counts`` computes."""
+    required_count, item_count = _item_counts(OuterRef("pk"))
+    return (
+        StudyPlan.objects.annotate(r=required_count, n=item_count)
+        .exclude(Q(required_items=F("r")) & Q(all_items=F("n")))
+        .order_by()
+    )
 
 
 def stale_progress() -> QuerySet[PlanRecipient]:
@@ -431,26 +449,17 @@ def stale_progress() -> QuerySet[PlanRecipient]:
     )
 
 
-def with_stored_progress(
-    pairs: QuerySet[PlanRecipient],
-    today: dt.date | None = None,
-    item_counts: dict[int, tuple[int, int]] | None = None,
-) -> QuerySet[PlanRecipient]:
-    """``with_progress``'s annotations, the member's figures read from the stored columns: the same
-    values (``stale_progress`` is empty) without a lookup per pair."""
-    today = today or timezone.localdate()
-    if item_counts is None:
-        required_count, item_count = _item_counts(OuterRef("plan_id"))
-    else:
-        required_count, item_count = _per_plan(item_counts, 0), _per_plan(item_counts, 1)
+def with_stored_progress(pairs: QuerySet[PlanRecipient], today: dt.date | None = None) -> QuerySet[PlanRecipient]:
+    """``with_progress``'s annotations read from the stored columns of the pairs and their plans: the same
+    values (``stale_progress`` and ``stale_item_counts`` are empty) without a lookup per pair."""
     pairs = pairs.annotate(
-        required_count=required_count,
-        item_count=item_count,
+        required_count=F("plan__required_items"),
+        item_count=F("plan__all_items"),
         required_done=F("done_required"),
         items_done=F("done_items"),
         period_hours=F("hours_in_period"),
     )
-    return _with_state(pairs, today)
+    return _with_state(pairs, today or timezone.localdate())
 
 
 def plan_progress(plan: StudyPlan, members: QuerySet[Member] | None = None, today: dt.date | None = None):
@@ -555,9 +564,9 @@ def roster(members: QuerySet[Member], year: int, today: dt.date | None = None) -
 
 def branch_totals(branches: QuerySet[Organization], year: int, today: dt.date | None = None) -> list[dict]:
     """Per branch: members, hours this year, members at target, exams passed, plan pairs done/total,
-    overdue items. Three queries, whatever the number of branches or members: the member figures (one
-    GROUP BY per figure over the subtree, joined by member), the item counts of the plans reaching the
-    subtree, and the (plan, member) pairs' progress grouped by branch."""
+    overdue items. One query, whatever the number of branches or members: the member figures (one GROUP BY
+    per figure over the subtree, joined by member) and the (plan, member) pairs' stored progress grouped by
+    branch."""
     from django.db import connection
 
     today = today or timezone.localdate()
@@ -588,24 +597,11 @@ def branch_totals(branches: QuerySet[Organization], year: int, today: dt.date | 
         .query.sql_with_params()
     )
     branch_sql, branch_params = branches.values("id").query.sql_with_params()
-    sql = (
-        "SELECT o.id, o.name, o.full_name, COUNT(r.id), COALESCE(SUM(h.s), 0),"
-        " COALESCE(SUM(CASE WHEN COALESCE(h.s, 0) >= r.target THEN 1 ELSE 0 END), 0),"
-        " COALESCE(SUM(e.n), 0)"
-        f" FROM {Organization._meta.db_table} o LEFT JOIN ({inner_sql}) r ON r.branch_id = o.id"
-        f" LEFT JOIN ({hours_sql}) h ON h.member_id = r.id"
-        f" LEFT JOIN ({exams_sql}) e ON e.member_id = r.id"
-        f" WHERE o.id IN ({branch_sql})"
-        " GROUP BY o.id, o.name, o.full_name, o.path ORDER BY o.path"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*params, *hours_params, *exams_params, *branch_params))
-        rows = cursor.fetchall()
+    # The (plan, member) pairs reaching the subtree this year, by branch, from their stored progress.
     in_subtree = audience_pairs().filter(member__branch__in=branches, plan__start_on__lte=last, plan__due_on__gte=first)
-    counts = plan_item_counts(StudyPlan.objects.filter(pk__in=in_subtree.values("plan_id")))
-    pairs = (
-        with_stored_progress(in_subtree, today, counts)
-        .values("member__branch_id")
+    pairs_sql, pairs_params = (
+        with_stored_progress(in_subtree, today)
+        .values(branch=F("member__branch_id"))
         .annotate(
             plans_total=Count("id"),
             plans_done=Sum(Case(When(is_complete=True, then=Value(1)), default=Value(0), output_field=IntegerField())),
@@ -621,11 +617,25 @@ def branch_totals(branches: QuerySet[Organization], year: int, today: dt.date | 
             ),
         )
         .order_by()
+        .query.sql_with_params()
     )
-    by_branch = {p["member__branch_id"]: p for p in pairs}
+    sql = (
+        "SELECT t.id, t.name, t.full_name, t.members, t.hours, t.at_target, t.exams,"
+        " COALESCE(p.plans_total, 0), COALESCE(p.plans_done, 0), COALESCE(p.overdue_items, 0) FROM ("
+        "SELECT o.id, o.name, o.full_name, o.path, COUNT(r.id) AS members, COALESCE(SUM(h.s), 0) AS hours,"
+        " COALESCE(SUM(CASE WHEN COALESCE(h.s, 0) >= r.target THEN 1 ELSE 0 END), 0) AS at_target,"
+        " COALESCE(SUM(e.n), 0) AS exams"
+        f" FROM {Organization._meta.db_table} o LEFT JOIN ({inner_sql}) r ON r.branch_id = o.id"
+        f" LEFT JOIN ({hours_sql}) h ON h.member_id = r.id"
+        f" LEFT JOIN ({exams_sql}) e ON e.member_id = r.id"
+        f" WHERE o.id IN ({branch_sql})"
+        f" GROUP BY o.id, o.name, o.full_name, o.path) t LEFT JOIN ({pairs_sql}) p ON p.branch = t.id ORDER BY t.path"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, *hours_params, *exams_params, *branch_params, *pairs_params))
+        rows = cursor.fetchall()
     result = []
-    for org_id, name, full_name, count, hours, at_target, exams in rows:
-        plan_stats = by_branch.get(org_id, {})
+    for org_id, name, full_name, count, hours, at_target, exams, plans_total, plans_done, overdue in rows:
         result.append(
             {
                 "id": org_id,
@@ -635,9 +645,9 @@ def branch_totals(branches: QuerySet[Organization], year: int, today: dt.date | 
                 "hours": Decimal(str(hours)).quantize(Decimal("0.01")),
                 "at_target": at_target,
                 "exams_passed": exams,
-                "plans_total": plan_stats.get("plans_total", 0),
-                "plans_done": plan_stats.get("plans_done") or 0,
-                "overdue_items": plan_stats.get("overdue_items") or 0,
+                "plans_total": plans_total,
+                "plans_done": plans_done,
+                "overdue_items": overdue,
             }
         )
     return result

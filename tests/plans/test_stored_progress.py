@@ -19,6 +19,7 @@ from learning.plans.services import (
     branch_totals,
     rebuild_plan_progress,
     roster,
+    stale_item_counts,
     stale_progress,
     with_progress,
     with_stored_progress,
@@ -62,6 +63,7 @@ def stored(plan, member) -> tuple[int, int, Decimal]:
 def assert_all_stored_right() -> None:
     """Every pair's stored figures are what the rule computes, and both read paths agree on the states."""
     assert list(stale_progress().values_list("plan_id", "member_id")) == []
+    assert list(stale_item_counts().values_list("pk", flat=True)) == []
     fields = ("pk", "required_done", "items_done", "period_hours", "is_complete", "is_overdue")
     computed = set(with_progress(PlanRecipient.objects.all()).values_list(*fields))
     assert set(with_stored_progress(PlanRecipient.objects.all()).values_list(*fields)) == computed
@@ -102,6 +104,8 @@ def test_items_added_removed_or_made_required_move_the_figures(world, plan, page
     mark_complete(world.member_a1, pages[2], "material")
     item = PlanItem.objects.create(plan=plan, page=pages[2], required=False, sort_order=9)
     assert stored(plan, world.member_a1) == (0, 1, Decimal("0"))
+    plan.refresh_from_db()
+    assert (plan.required_items, plan.all_items) == (1, 3)
     item.required = True
     item.save()
     assert stored(plan, world.member_a1) == (1, 1, Decimal("0"))

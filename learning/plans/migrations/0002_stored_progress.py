@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 def fill(apps, schema_editor) -> None:
     """Existing pairs get their figures from the same rule every later write keeps them by."""
-    if not apps.get_model("plans", "PlanRecipient").objects.exists():
+    if not apps.get_model("plans", "StudyPlan").objects.exists():
         return
     from learning.plans.services import rebuild_plan_progress
 
@@ -35,6 +35,16 @@ class Migration(migrations.Migration):
             model_name='planrecipient',
             name='hours_in_period',
             field=models.DecimalField(decimal_places=2, default=0, editable=False, max_digits=8, verbose_name='计划期内学时'),
+        ),
+        migrations.AddField(
+            model_name='studyplan',
+            name='required_items',
+            field=models.PositiveIntegerField(default=0, editable=False, verbose_name='必学项数'),
+        ),
+        migrations.AddField(
+            model_name='studyplan',
+            name='all_items',
+            field=models.PositiveIntegerField(default=0, editable=False, verbose_name='学习内容项数'),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
     ]
