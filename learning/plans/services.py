@@ -244,21 +244,6 @@ def _item_counts(plan: Any) -> tuple[Any, Any]:
     return required_count, item_count
 
 
-def plan_item_counts(plans: QuerySet[StudyPlan]) -> dict[int, tuple[int, int]]:
-    """plan id -> (required items, all items) of these plans, in one query (see ``with_progress``)."""
-    required_count, item_count = _item_counts(OuterRef("pk"))
-    rows = plans.order_by().annotate(r=required_count, n=item_count).values_list("pk", "r", "n")
-    return {pk: (required, items) for pk, required, items in rows}
-
-
-def _per_plan(counts: dict[int, tuple[int, int]], which: int) -> Case:
-    return Case(
-        *(When(plan_id=pk, then=Value(values[which])) for pk, values in counts.items()),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-
-
 def _with_state(pairs: QuerySet[PlanRecipient], today: dt.date) -> QuerySet[PlanRecipient]:
     """The rule on top of the figures: complete when every required item is done and the hours reach the
     target; overdue when not complete after the due date."""
@@ -280,16 +265,9 @@ def _with_state(pairs: QuerySet[PlanRecipient], today: dt.date) -> QuerySet[Plan
     )
 
 
-def with_progress(
-    pairs: QuerySet[PlanRecipient],
-    today: dt.date | None = None,
-    item_counts: dict[int, tuple[int, int]] | None = None,
-) -> QuerySet[PlanRecipient]:
-    """Annotate (plan, member) pairs with required/elective counts, items done, hours and state.
-
-    ``item_counts`` (``plan_item_counts`` of every plan among the pairs) spares the database a
-    count of each pair's plan items: a list of thousands of pairs over a few plans passes it.
-    """
+def with_progress(pairs: QuerySet[PlanRecipient], today: dt.date | None = None) -> QuerySet[PlanRecipient]:
+    """Annotate (plan, member) pairs with required/elective counts, items done, hours and state: the one
+    rule for a pair's progress (the workbench reads the same figures stored: ``with_stored_progress``)."""
     today = today or timezone.localdate()
     plan_items = PlanItem.objects.filter(plan_id=OuterRef("plan_id"))
     done_items = plan_items.filter(
@@ -307,10 +285,7 @@ def with_progress(
         .values("s")[:1],
         output_field=HOURS,
     )
-    if item_counts is None:
-        required_count, item_count = _item_counts(OuterRef("plan_id"))
-    else:
-        required_count, item_count = _per_plan(item_counts, 0), _per_plan(item_counts, 1)
+    required_count, item_count = _item_counts(OuterRef("plan_id"))
     required_done = _count(done_items.filter(required=True), "plan_id")
     items_done = _count(done_items, "plan_id")
     # Items of the registered sources (learning.plans.sources), e.g. seminar topics, count alike.
@@ -432,7 +407,7 @@ def rebuild_plan_progress() -> int:
 
 
 def stale_item_counts() -> QuerySet[StudyPlan]:
-    """The plans whose stored item counts differ from what ``plan_item_counts`` computes."""
+    """The plans whose stored item counts differ from what ``_item_counts`` computes."""
     required_count, item_count = _item_counts(OuterRef("pk"))
     return (
         StudyPlan.objects.annotate(r=required_count, n=item_count)
