@@ -153,7 +153,8 @@ def bump_archive_cache() -> None:
     archive's orders and tag counts for the new version (``ArchiveSnapshot``), once per transaction."""
     versions.bump(ARCHIVE_VERSION)
     if not any(callback is write_archive_snapshots for _sids, callback, _robust in connection.run_on_commit):
-        transaction.on_commit(write_archive_snapshots)
+        # robust: a snapshot that fails to be written leaves the publish done (the listing reads the archive).
+        transaction.on_commit(write_archive_snapshots, robust=True)
 
 
 def write_archive_snapshots() -> None:
