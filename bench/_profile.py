@@ -113,17 +113,18 @@ def exam(n: int, what: str) -> None:
     profile(save, n, "exam autosave")
 
 
-def subtree(n: int) -> None:
+def subtree(n: int, *, branch: bool = False) -> None:
+    """The organizer's subtree page (``branch``: the secretary's branch roster, 300 members) and its floor."""
     from django.db import connection
 
     from bench.harness import template_floor
     from bench.workbench import SIZES, build
 
-    _secretary, organizer, _big, committee, _plan = build(SIZES["default"])
+    secretary, organizer, big, committee, _plan = build(SIZES["default"])
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    client = _client_for(organizer.user)
-    url = f"/workbench/org/{committee.pk}/"
+    client = _client_for(secretary.user if branch else organizer.user)
+    url = f"/workbench/branch/{big.pk}/" if branch else f"/workbench/org/{committee.pk}/"
     floor_url = template_floor(client, url)
 
     def page():
@@ -132,7 +133,7 @@ def subtree(n: int) -> None:
     def floor():
         assert client.get(floor_url).status_code == 200
 
-    print(f"queries: subtree page {_queries(page)}, its floor {_queries(floor)}")
+    print(f"queries: {'branch' if branch else 'subtree'} page {_queries(page)}, its floor {_queries(floor)}")
     profile(floor, n, "template floor (same template, context prepared in memory)")
     profile(page, n, url)
 
@@ -263,6 +264,8 @@ def main() -> None:
         report(n)
     elif what == "subtree":
         subtree(n)
+    elif what == "branch":
+        subtree(n, branch=True)
     elif what == "costs":
         costs(n)
     elif what == "archive_cold":

@@ -16,7 +16,7 @@ import json
 import random
 import time
 
-from bench.harness import Row, interleaved, median, server_times, setup_django, template_floor
+from bench.harness import Row, median, server_times, setup_django, template_floor
 
 SIZES = {"smoke": (300, 3), "default": (20_000, 15), "full": (20_000, 31)}
 TARGET_MS = 200
@@ -148,23 +148,38 @@ def run(size: str) -> list[Row]:
         )
     first, deepest = figures["第 1 页（按日期）"][0], figures[f"第 {last:,} 页（末页，按日期）"][0]
 
-    # Right after a publish the archive's cached order and tag counts are gone: the first visitor's
-    # request reads them again (each later one is the warm page above).
-    def cold_first_page():
-        bump_archive_cache()
+    # Right after a publish the archive's cached order and tag counts are gone in every process: the
+    # publish (the version moved on, as the signal handlers do, and on commit the publisher's process
+    # writes the archive's snapshot) is timed apart from the first visitor's request that follows it,
+    # which reads the snapshot and caches it (each later one is the warm page above).
+    publish_times, cold_times = [], []
+    for _ in range(runs + 1):
+        started = time.perf_counter()
+        bump_archive_cache()  # outside a transaction: the on-commit snapshot is written here
+        published = time.perf_counter()
         assert client.get(url).status_code == 200
-
-    cold = median(interleaved({"cold": cold_first_page}, runs)["cold"])
+        publish_times.append(published - started)
+        cold_times.append(time.perf_counter() - published)
+    cold = median(cold_times[1:])
     rows.append(
         Row.ratio_at_most(
             f"理论学习 {count:,} 篇 第 1 页，发布后首次访问 ({db})",
-            "median ms (order and tag counts re-read)",
+            "median ms (snapshot read, cached)",
             cold * 1000,
             figures["第 1 页（按日期） floor"][0] * 1000,
             3,
             "ms",
             "template from prepared list",
             note="once per publish, not per request",
+        )
+    )
+    rows.append(
+        Row(
+            f"理论学习 {count:,} 篇 发布时写列表快照 ({db})",
+            "median ms added to a publish (orders and tag counts)",
+            median(publish_times[1:]) * 1000,
+            "ms",
+            note="the publisher's request, once per transaction",
         )
     )
     rows.append(

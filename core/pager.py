@@ -26,7 +26,8 @@ class OrderedIdsPaginator(Paginator):
     """A paginator over ``queryset`` (ordered) whose order is cached as a list of ids under ``cache_key``.
 
     ``rows(queryset)`` makes the queryset the page's rows are fetched with (``select_related``,
-    ``only`` …: what a card needs); it defaults to the queryset itself.
+    ``only`` …: what a card needs); it defaults to the queryset itself. ``stored_ids()``, when given,
+    answers the order on a cache miss if it can (None: read it from the queryset).
     """
 
     def __init__(
@@ -37,18 +38,24 @@ class OrderedIdsPaginator(Paginator):
         cache_key: str,
         timeout: int,
         rows: Callable[[QuerySet], QuerySet] | None = None,
+        stored_ids: Callable[[], Sequence[int] | None] | None = None,
         **kwargs,
     ) -> None:
         super().__init__(queryset, per_page, **kwargs)
         self.cache_key = cache_key
         self.timeout = timeout
         self.rows = rows or (lambda qs: qs)
+        self.stored_ids = stored_ids
 
     @cached_property
     def ids(self) -> Sequence[int]:
         """The ids of the whole list, in its order (one query of ids only, then cached)."""
 
         def read() -> tuple[int, ...]:
+            # An order kept elsewhere (``stored_ids``: e.g. written when the data changed) before a query.
+            stored = self.stored_ids() if self.stored_ids is not None else None
+            if stored is not None:
+                return tuple(stored)
             return tuple(self.object_list.values_list("pk", flat=True))
 
         return cache.get_or_set(self.cache_key, read, self.timeout)

@@ -15,8 +15,8 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.core.paginator import Page as PaginatorPage
 from django.core.validators import MinValueValidator
-from django.db import models
-from django.db.models import F, QuerySet
+from django.db import connection, models, transaction
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.html import strip_tags
 from modelcluster.contrib.taggit import ClusterTaggableManager
@@ -149,7 +149,36 @@ def archive_cache_version(request: HttpRequest | None = None) -> int:
 
 
 def bump_archive_cache() -> None:
+    """Move the archive's data version on; once the change commits, the publisher's process writes every
+    archive's orders and tag counts for the new version (``ArchiveSnapshot``), once per transaction."""
     versions.bump(ARCHIVE_VERSION)
+    if not any(callback is write_archive_snapshots for _sids, callback, _robust in connection.run_on_commit):
+        # robust: a snapshot that fails to be written leaves the publish done (the listing reads the archive).
+        transaction.on_commit(write_archive_snapshots, robust=True)
+
+
+def write_archive_snapshots() -> None:
+    """Each archive's orders (every sort) and tag counts over its live materials, stored under the data
+    version read before them: the first visitor after a publish, in any process, reads one row instead of
+    sorting and counting the whole archive. A version moved on meanwhile leaves the row unused (the
+    listing then reads the archive itself, as without a snapshot)."""
+    version = versions.current(ARCHIVE_VERSION)
+    for archive in TheoryIndexPage.objects.all():
+        materials = archive.materials()
+        orders = {
+            sort: list(materials.order_by(*order).values_list("pk", flat=True))
+            for sort, (_label, order) in ARCHIVE_SORTS.items()
+        }
+        tag_counts = list(
+            TheoryMaterialTag.objects.filter(content_object__in=materials)
+            .values("tag_id")
+            .annotate(n=models.Count("*"))
+            .order_by()
+            .values_list("tag_id", "n")
+        )
+        ArchiveSnapshot.objects.update_or_create(
+            index=archive, defaults={"version": version, "orders": orders, "tag_counts": tag_counts}
+        )
 
 
 # The site menu's 理论学习 / 业务培训 entries (courses_nav) are cached under this data version, read with the
@@ -204,7 +233,59 @@ class TheoryIndexPage(Page):
         those pages, and is not offered to a visitor who may not read them."""
         hidden = hashlib.md5(",".join(hidden_paths(request) if request else ("public",)).encode()).hexdigest()
         key = f"courses:archive-tags:{self.pk}:{archive_cache_version(request)}:{hidden}"
-        return cache.get_or_set(key, lambda: list(self._archive_tags_query(request)), ARCHIVE_CACHE_SECONDS)
+        return cache.get_or_set(key, lambda: self._archive_tags_read(request), ARCHIVE_CACHE_SECONDS)
+
+    def _archive_tags_read(self, request: HttpRequest | None) -> list[Tag]:
+        snapshot = self._snapshot(request)
+        if snapshot is None:
+            return list(self._archive_tags_query(request))
+        counts = dict(snapshot.tag_counts)
+        hidden = self._hidden_material_ids(request)
+        if hidden:
+            gone = TheoryMaterialTag.objects.filter(content_object_id__in=hidden).values("tag_id")
+            for tag_id, n in gone.annotate(n=models.Count("*")).order_by().values_list("tag_id", "n"):
+                counts[tag_id] -= n
+        # By name in the database (its collation, as the query orders them), then by count: a stable sort.
+        tags = list(Tag.objects.filter(pk__in=[pk for pk, n in counts.items() if n > 0]).order_by("name"))
+        for tag in tags:
+            tag.num = counts[tag.pk]
+        return sorted(tags, key=lambda tag: -tag.num)[:ARCHIVE_TAG_CHOICES]
+
+    def _snapshot(self, request: HttpRequest | None) -> ArchiveSnapshot | None:
+        """This archive's ``ArchiveSnapshot`` of the current data version, if the publish wrote it (read
+        once per request)."""
+        memo = getattr(request, "_archive_snapshots", None)
+        if memo is None:
+            memo = {}
+            if request is not None:
+                request._archive_snapshots = memo
+        if self.pk not in memo:
+            memo[self.pk] = ArchiveSnapshot.objects.filter(
+                index_id=self.pk, version=archive_cache_version(request)
+            ).first()
+        return memo[self.pk]
+
+    def _hidden_material_ids(self, request: HttpRequest | None) -> set[int]:
+        """The live materials of this archive the visitor may not see (a snapshot counts them all)."""
+        if request is None:
+            return set(self.materials().not_public().values_list("pk", flat=True))
+        paths = hidden_paths(request)
+        if not paths:
+            return set()
+        memo = request.__dict__.setdefault("_archive_hidden", {})
+        if self.pk not in memo:
+            masked = Q()
+            for path in paths:
+                masked |= Q(path__startswith=path)
+            memo[self.pk] = set(self.materials().filter(masked).values_list("pk", flat=True))
+        return memo[self.pk]
+
+    def _snapshot_order(self, request: HttpRequest | None, sort: str) -> list[int] | None:
+        snapshot = self._snapshot(request)
+        if snapshot is None or sort not in snapshot.orders:
+            return None
+        hidden = self._hidden_material_ids(request)
+        return [pk for pk in snapshot.orders[sort] if pk not in hidden]
 
     def _archive_tags_query(self, request: HttpRequest | None) -> QuerySet:
         # One filter() call: the count runs over the same (visible) tag rows the filter kept.
@@ -253,6 +334,15 @@ class TheoryIndexPage(Page):
             ),
             timeout=ARCHIVE_CACHE_SECONDS,
             rows=material_cards,
+            # The whole archive (no tag or series filter): the publish's snapshot, if it is current.
+            stored_ids=(
+                (lambda: self._snapshot_order(request, active["sort"]))
+                if not active["tag"]
+                and not active["series"]
+                and not request.GET.get("tag")
+                and not request.GET.get("series")
+                else None
+            ),
         )
         page_obj: PaginatorPage = paginator.get_page(request.GET.get("page"))
         context.update(
@@ -265,6 +355,24 @@ class TheoryIndexPage(Page):
             }
         )
         return context
+
+
+class ArchiveSnapshot(models.Model):
+    """An archive's list orders and tag counts over its live materials at one data version, written by the
+    publisher's process when the version moves (``write_archive_snapshots``). A visitor's list is the
+    snapshot without what that visitor may not see (``TheoryIndexPage._hidden_material_ids``)."""
+
+    index = models.OneToOneField(Page, on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveBigIntegerField()
+    orders = models.JSONField(default=dict)  # sort -> ids of the live materials, in that order
+    tag_counts = models.JSONField(default=list)  # [tag id, live materials carrying it]
+
+    class Meta:
+        verbose_name = "理论学习列表快照"
+        verbose_name_plural = "理论学习列表快照"
+
+    def __str__(self) -> str:
+        return f"{self.index_id}@{self.version}"
 
 
 class TheoryMaterialTag(TaggedItemBase):

@@ -42,6 +42,10 @@ class StudyPlan(models.Model):
         "目标学时", max_digits=6, decimal_places=2, default=0, validators=[MinValueValidator(0)]
     )
     remind_days_before = models.PositiveSmallIntegerField("截止前几天自动提醒", default=3)
+    # Its items (pages and the sources' items, learning.plans.sources) counted, kept with the pairs' stored
+    # progress (services: "stored progress") whenever an item is added, removed or changes.
+    required_items = models.PositiveIntegerField("必学项数", default=0, editable=False)
+    all_items = models.PositiveIntegerField("学习内容项数", default=0, editable=False)
     assigned_at = models.DateTimeField("下达时间")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -84,6 +88,12 @@ class PlanRecipient(models.Model):
 
     plan = models.ForeignKey(StudyPlan, on_delete=models.CASCADE, related_name="recipients")
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="plan_recipients")
+    # The pair's progress, kept by learning/plans/progress.py in the transaction of every write it
+    # depends on (ledger entries, completions, plan items, seminar sources, the plan's period): what
+    # ``services.with_progress`` computes, stored so the workbench reads it instead of computing it.
+    done_required = models.PositiveIntegerField("已完成必学项", default=0, editable=False)
+    done_items = models.PositiveIntegerField("已完成项", default=0, editable=False)
+    hours_in_period = models.DecimalField("计划期内学时", max_digits=8, decimal_places=2, default=0, editable=False)
 
     class Meta:
         verbose_name = "计划对象"

@@ -169,6 +169,7 @@ def create_plan(
         PlanRecipient.objects.bulk_create(
             (PlanRecipient(plan=plan, member_id=mid) for mid in member_ids), batch_size=2000
         )
+        refresh_plan_progress([plan.pk])
         notify(
             Member.objects.filter(pk__in=member_ids, user__isnull=False).values_list("user_id", flat=True),
             f"新的学习计划：「{plan.title}」",
@@ -200,6 +201,7 @@ def enroll_later_joiner(member: Member, *, today: dt.date | None = None) -> int:
         PlanRecipient.objects.bulk_create(
             [PlanRecipient(plan_id=pid, member=member) for pid in plan_ids], ignore_conflicts=True
         )
+        refresh_member_progress([member.pk], plan_ids=plan_ids)
     return len(plan_ids)
 
 
@@ -242,31 +244,30 @@ def _item_counts(plan: Any) -> tuple[Any, Any]:
     return required_count, item_count
 
 
-def plan_item_counts(plans: QuerySet[StudyPlan]) -> dict[int, tuple[int, int]]:
-    """plan id -> (required items, all items) of these plans, in one query (see ``with_progress``)."""
-    required_count, item_count = _item_counts(OuterRef("pk"))
-    rows = plans.order_by().annotate(r=required_count, n=item_count).values_list("pk", "r", "n")
-    return {pk: (required, items) for pk, required, items in rows}
-
-
-def _per_plan(counts: dict[int, tuple[int, int]], which: int) -> Case:
-    return Case(
-        *(When(plan_id=pk, then=Value(values[which])) for pk, values in counts.items()),
-        default=Value(0),
-        output_field=IntegerField(),
+def _with_state(pairs: QuerySet[PlanRecipient], today: dt.date) -> QuerySet[PlanRecipient]:
+    """The rule on top of the figures: complete when every required item is done and the hours reach the
+    target; overdue when not complete after the due date."""
+    return pairs.annotate(
+        is_complete=Case(
+            When(
+                Q(required_done__gte=F("required_count")) & Q(period_hours__gte=F("plan__target_hours")),
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+    ).annotate(
+        is_overdue=Case(
+            When(Q(is_complete=False) & Q(plan__due_on__lt=today), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
     )
 
 
-def with_progress(
-    pairs: QuerySet[PlanRecipient],
-    today: dt.date | None = None,
-    item_counts: dict[int, tuple[int, int]] | None = None,
-) -> QuerySet[PlanRecipient]:
-    """Annotate (plan, member) pairs with required/elective counts, items done, hours and state.
-
-    ``item_counts`` (``plan_item_counts`` of every plan among the pairs) spares the database a
-    count of each pair's plan items: a list of thousands of pairs over a few plans passes it.
-    """
+def with_progress(pairs: QuerySet[PlanRecipient], today: dt.date | None = None) -> QuerySet[PlanRecipient]:
+    """Annotate (plan, member) pairs with required/elective counts, items done, hours and state: the one
+    rule for a pair's progress (the workbench reads the same figures stored: ``with_stored_progress``)."""
     today = today or timezone.localdate()
     plan_items = PlanItem.objects.filter(plan_id=OuterRef("plan_id"))
     done_items = plan_items.filter(
@@ -284,10 +285,7 @@ def with_progress(
         .values("s")[:1],
         output_field=HOURS,
     )
-    if item_counts is None:
-        required_count, item_count = _item_counts(OuterRef("plan_id"))
-    else:
-        required_count, item_count = _per_plan(item_counts, 0), _per_plan(item_counts, 1)
+    required_count, item_count = _item_counts(OuterRef("plan_id"))
     required_done = _count(done_items.filter(required=True), "plan_id")
     items_done = _count(done_items, "plan_id")
     # Items of the registered sources (learning.plans.sources), e.g. seminar topics, count alike.
@@ -297,32 +295,146 @@ def with_progress(
         )
         required_done += _count(extra_done.filter(required=True), "plan_id")
         items_done += _count(extra_done, "plan_id")
-    return (
-        pairs.annotate(
-            required_count=required_count,
-            item_count=item_count,
-            required_done=required_done,
-            items_done=items_done,
-            period_hours=Coalesce(hours, ZERO_HOURS),
-        )
-        .annotate(
-            is_complete=Case(
-                When(
-                    Q(required_done__gte=F("required_count")) & Q(period_hours__gte=F("plan__target_hours")),
-                    then=Value(True),
-                ),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
-        )
-        .annotate(
-            is_overdue=Case(
-                When(Q(is_complete=False) & Q(plan__due_on__lt=today), then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
-        )
+    pairs = pairs.annotate(
+        required_count=required_count,
+        item_count=item_count,
+        required_done=required_done,
+        items_done=items_done,
+        period_hours=Coalesce(hours, ZERO_HOURS),
     )
+    return _with_state(pairs, today)
+
+
+# --- stored progress -------------------------------------------------------------------
+#
+# ``with_progress`` is the one rule for a pair's progress. Its three figures that depend on what the
+# member did (required items done, items done, hours in the plan's period) are also kept on the
+# ``PlanRecipient`` row, recomputed by that rule for the pairs a write can change, in the write's own
+# transaction (receivers.py: ledger entries, completions, plan items, a plan's period; a plan item
+# source such as seminars refreshes its own writes; assignment here). The workbench reads them
+# (``with_stored_progress``) instead of computing 10,000 pairs a request. Whatever the audience,
+# branch or activity of the member, a pair's figures do not change: those are read as before.
+#
+# Concurrency (PostgreSQL, READ COMMITTED): a member's refresh takes a shared advisory lock and the
+# member's row, so two writes for one member refresh one after the other, the second's UPDATE seeing
+# the first's rows; a plan's refresh (a new plan, an item added) takes the advisory lock exclusively,
+# so it neither misses a member's write committed meanwhile nor is missed by it.
+# ``manage.py rebuild_plan_progress`` recomputes every row (and says how many were wrong).
+
+PROGRESS_LOCK = 0x706C616E  # "plan": the advisory lock key of stored plan progress
+STORED_PROGRESS = {"done_required": "required_done", "done_items": "items_done", "hours_in_period": "period_hours"}
+
+
+def _lock_for_members(member_ids: Sequence[int]) -> None:
+    """PostgreSQL: the shared advisory lock and the members' rows (FOR NO KEY UPDATE, which a ledger
+    insert's KEY SHARE does not wait for), in one statement; the next statement sees what a write that
+    held them before committed. SQLite lets one writer at a time in: nothing to take."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "WITH advisory AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(%s))"
+                f" SELECT COUNT(*) FROM (SELECT m.id FROM {connection.ops.quote_name(Member._meta.db_table)} m, advisory"
+                " WHERE m.id = ANY(%s) ORDER BY m.id FOR NO KEY UPDATE OF m) locked",
+                [PROGRESS_LOCK, list(member_ids)],
+            )
+
+
+def _lock_for_plans() -> None:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PROGRESS_LOCK])
+
+
+def _store_progress(pairs: QuerySet[PlanRecipient]) -> None:
+    """One UPDATE: the pairs' stored figures set to what ``with_progress`` computes for them now."""
+    from django.db import connection
+
+    computed = with_progress(pairs.order_by()).values(*STORED_PROGRESS.values(), pair=F("pk"))
+    sql, params = computed.query.sql_with_params()
+    table = connection.ops.quote_name(PlanRecipient._meta.db_table)
+    assignments = ", ".join(f"{column} = computed.{figure}" for column, figure in STORED_PROGRESS.items())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} FROM ({sql}) AS computed WHERE {table}.id = computed.pair", params
+        )
+
+
+def refresh_member_progress(
+    member_ids: Sequence[int], *, plan_ids: Sequence[int] | QuerySet | None = None, on: dt.date | None = None
+) -> None:
+    """Recompute the stored progress of these members' pairs (only of ``plan_ids``, or only of the plans
+    whose period contains the day ``on``, when given): two statements on PostgreSQL, one on SQLite."""
+    member_ids = list(member_ids)
+    pairs = PlanRecipient.objects.filter(member_id__in=member_ids)
+    if plan_ids is not None:
+        pairs = pairs.filter(plan_id__in=plan_ids if isinstance(plan_ids, QuerySet) else list(plan_ids))
+    if on is not None:
+        pairs = pairs.filter(plan__start_on__lte=on, plan__due_on__gte=on)
+    with transaction.atomic():
+        _lock_for_members(member_ids)
+        _store_progress(pairs)
+
+
+def refresh_plan_progress(plan_ids: Sequence[int]) -> None:
+    """Recompute the stored progress of every pair of these plans (a new plan, its items or period changed)."""
+    plan_ids = [pk for pk in plan_ids if pk is not None]
+    if not plan_ids:
+        return
+    with transaction.atomic():
+        _lock_for_plans()
+        _store_item_counts(StudyPlan.objects.filter(pk__in=plan_ids))
+        _store_progress(PlanRecipient.objects.filter(plan_id__in=plan_ids))
+
+
+def _store_item_counts(plans: QuerySet[StudyPlan]) -> None:
+    required_count, item_count = _item_counts(OuterRef("pk"))
+    counts = StudyPlan.objects.filter(pk=OuterRef("pk")).annotate(r=required_count, n=item_count)
+    plans.update(required_items=Subquery(counts.values("r")[:1]), all_items=Subquery(counts.values("n")[:1]))
+
+
+def rebuild_plan_progress() -> int:
+    """Recompute every stored pair; returns how many rows were not what the rule computes."""
+    with transaction.atomic():
+        _lock_for_plans()
+        wrong = stale_progress().count() + stale_item_counts().count()
+        _store_item_counts(StudyPlan.objects.all())
+        _store_progress(PlanRecipient.objects.all())
+    return wrong
+
+
+def stale_item_counts() -> QuerySet[StudyPlan]:
+    """The plans whose stored item counts differ from what ``_item_counts`` computes."""
+    required_count, item_count = _item_counts(OuterRef("pk"))
+    return (
+        StudyPlan.objects.annotate(r=required_count, n=item_count)
+        .exclude(Q(required_items=F("r")) & Q(all_items=F("n")))
+        .order_by()
+    )
+
+
+def stale_progress() -> QuerySet[PlanRecipient]:
+    """The pairs whose stored figures differ from what ``with_progress`` computes (none, when every write
+    path refreshes what it changes)."""
+    return with_progress(PlanRecipient.objects.all()).exclude(
+        Q(done_required=F("required_done")) & Q(done_items=F("items_done")) & Q(hours_in_period=F("period_hours"))
+    )
+
+
+def with_stored_progress(pairs: QuerySet[PlanRecipient], today: dt.date | None = None) -> QuerySet[PlanRecipient]:
+    """``with_progress``'s annotations read from the stored columns of the pairs and their plans: the same
+    values (``stale_progress`` and ``stale_item_counts`` are empty) without a lookup per pair."""
+    pairs = pairs.annotate(
+        required_count=F("plan__required_items"),
+        item_count=F("plan__all_items"),
+        required_done=F("done_required"),
+        items_done=F("done_items"),
+        period_hours=F("hours_in_period"),
+    )
+    return _with_state(pairs, today or timezone.localdate())
 
 
 def plan_progress(plan: StudyPlan, members: QuerySet[Member] | None = None, today: dt.date | None = None):
@@ -379,11 +491,12 @@ def register_roster_annotation(name: str, expression_for_year: Callable[[int], A
 def roster(members: QuerySet[Member], year: int, today: dt.date | None = None) -> QuerySet[Member]:
     """Members annotated with this year's hours and target, plans, exams, last activity, overdue items.
 
-    Plans counted are the member's plans whose period overlaps ``year``.
+    Plans counted are the member's plans whose period overlaps ``year``; their progress is the stored one
+    (``with_stored_progress``), not computed per pair.
     """
     today = today or timezone.localdate()
     first, last = year_bounds(year)
-    pairs = with_progress(
+    pairs = with_stored_progress(
         audience_pairs().filter(member_id=OuterRef("pk"), plan__start_on__lte=last, plan__due_on__gte=first), today
     )
     hours_year = _hours_in_year(year)
@@ -426,9 +539,9 @@ def roster(members: QuerySet[Member], year: int, today: dt.date | None = None) -
 
 def branch_totals(branches: QuerySet[Organization], year: int, today: dt.date | None = None) -> list[dict]:
     """Per branch: members, hours this year, members at target, exams passed, plan pairs done/total,
-    overdue items. Three queries, whatever the number of branches or members: the member figures (one
-    GROUP BY per figure over the subtree, joined by member), the item counts of the plans reaching the
-    subtree, and the (plan, member) pairs' progress grouped by branch."""
+    overdue items. One query, whatever the number of branches or members: the member figures (one GROUP BY
+    per figure over the subtree, joined by member) and the (plan, member) pairs' stored progress grouped by
+    branch."""
     from django.db import connection
 
     today = today or timezone.localdate()
@@ -459,24 +572,11 @@ def branch_totals(branches: QuerySet[Organization], year: int, today: dt.date | 
         .query.sql_with_params()
     )
     branch_sql, branch_params = branches.values("id").query.sql_with_params()
-    sql = (
-        "SELECT o.id, o.name, o.full_name, COUNT(r.id), COALESCE(SUM(h.s), 0),"
-        " COALESCE(SUM(CASE WHEN COALESCE(h.s, 0) >= r.target THEN 1 ELSE 0 END), 0),"
-        " COALESCE(SUM(e.n), 0)"
-        f" FROM {Organization._meta.db_table} o LEFT JOIN ({inner_sql}) r ON r.branch_id = o.id"
-        f" LEFT JOIN ({hours_sql}) h ON h.member_id = r.id"
-        f" LEFT JOIN ({exams_sql}) e ON e.member_id = r.id"
-        f" WHERE o.id IN ({branch_sql})"
-        " GROUP BY o.id, o.name, o.full_name, o.path ORDER BY o.path"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*params, *hours_params, *exams_params, *branch_params))
-        rows = cursor.fetchall()
+    # The (plan, member) pairs reaching the subtree this year, by branch, from their stored progress.
     in_subtree = audience_pairs().filter(member__branch__in=branches, plan__start_on__lte=last, plan__due_on__gte=first)
-    counts = plan_item_counts(StudyPlan.objects.filter(pk__in=in_subtree.values("plan_id")))
-    pairs = (
-        with_progress(in_subtree, today, counts)
-        .values("member__branch_id")
+    pairs_sql, pairs_params = (
+        with_stored_progress(in_subtree, today)
+        .values(branch=F("member__branch_id"))
         .annotate(
             plans_total=Count("id"),
             plans_done=Sum(Case(When(is_complete=True, then=Value(1)), default=Value(0), output_field=IntegerField())),
@@ -492,11 +592,25 @@ def branch_totals(branches: QuerySet[Organization], year: int, today: dt.date | 
             ),
         )
         .order_by()
+        .query.sql_with_params()
     )
-    by_branch = {p["member__branch_id"]: p for p in pairs}
+    sql = (
+        "SELECT t.id, t.name, t.full_name, t.members, t.hours, t.at_target, t.exams,"
+        " COALESCE(p.plans_total, 0), COALESCE(p.plans_done, 0), COALESCE(p.overdue_items, 0) FROM ("
+        "SELECT o.id, o.name, o.full_name, o.path, COUNT(r.id) AS members, COALESCE(SUM(h.s), 0) AS hours,"
+        " COALESCE(SUM(CASE WHEN COALESCE(h.s, 0) >= r.target THEN 1 ELSE 0 END), 0) AS at_target,"
+        " COALESCE(SUM(e.n), 0) AS exams"
+        f" FROM {Organization._meta.db_table} o LEFT JOIN ({inner_sql}) r ON r.branch_id = o.id"
+        f" LEFT JOIN ({hours_sql}) h ON h.member_id = r.id"
+        f" LEFT JOIN ({exams_sql}) e ON e.member_id = r.id"
+        f" WHERE o.id IN ({branch_sql})"
+        f" GROUP BY o.id, o.name, o.full_name, o.path) t LEFT JOIN ({pairs_sql}) p ON p.branch = t.id ORDER BY t.path"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, *hours_params, *exams_params, *branch_params, *pairs_params))
+        rows = cursor.fetchall()
     result = []
-    for org_id, name, full_name, count, hours, at_target, exams in rows:
-        plan_stats = by_branch.get(org_id, {})
+    for org_id, name, full_name, count, hours, at_target, exams, plans_total, plans_done, overdue in rows:
         result.append(
             {
                 "id": org_id,
@@ -506,9 +620,9 @@ def branch_totals(branches: QuerySet[Organization], year: int, today: dt.date | 
                 "hours": Decimal(str(hours)).quantize(Decimal("0.01")),
                 "at_target": at_target,
                 "exams_passed": exams,
-                "plans_total": plan_stats.get("plans_total", 0),
-                "plans_done": plan_stats.get("plans_done") or 0,
-                "overdue_items": plan_stats.get("overdue_items") or 0,
+                "plans_total": plans_total,
+                "plans_done": plans_done,
+                "overdue_items": overdue,
             }
         )
     return result

@@ -21,7 +21,7 @@ from learning.evaluations.indicators import EvaluationContext, Indicator, regist
 from learning.hours.record import RecordLine, register_record_section
 from learning.members.models import Member
 from learning.members.scoping import ancestor_paths
-from learning.plans.services import register_roster_annotation
+from learning.plans.services import refresh_member_progress, refresh_plan_progress, register_roster_annotation
 from learning.plans.sources import ExtraPlanItem, register_plan_item_source
 from learning.seminars.models import REVIEWED, Post, PostStatus, Reflection, ReflectionStatus, Topic
 
@@ -169,8 +169,43 @@ def record_lines(member_ids: Sequence[int], year: int) -> dict[int, list[RecordL
     return result
 
 
+# --- stored plan progress (learning.plans.services: "stored progress") ------------------------
+# A topic in a plan is an item of it (``TopicPlanItems``): whatever changes whether a member has done
+# it (a reflection or a post written, reviewed, hidden, deleted) or which plan it is an item of, and how
+# (the topic's plan, plan_required, reflection_required), refreshes the stored progress of the pairs it
+# can change, in the write's transaction.
+
+
+def _member_wrote(sender, instance, raw: bool = False, **kwargs) -> None:
+    if raw:
+        return
+    member_id = instance.member_id if isinstance(instance, Reflection) else instance.author_id
+    plan_id = Topic.objects.filter(pk=instance.topic_id).values_list("plan_id", flat=True).first()
+    if plan_id is not None:
+        refresh_member_progress([member_id], plan_ids=[plan_id])
+
+
+def _topic_before_save(sender, instance: Topic, raw: bool = False, **kwargs) -> None:
+    if not raw and instance.pk is not None:
+        instance._plan_before = Topic.objects.filter(pk=instance.pk).values_list("plan_id", flat=True).first()
+
+
+def _topic_changed(sender, instance: Topic, raw: bool = False, **kwargs) -> None:
+    if not raw:
+        refresh_plan_progress(list({instance.plan_id, getattr(instance, "_plan_before", None)}))
+
+
 def connect() -> None:
+    from django.db.models.signals import post_delete, post_save, pre_save
+
     from learning.evaluations.indicators import REGISTRY
+
+    for model in (Reflection, Post):
+        post_save.connect(_member_wrote, sender=model, dispatch_uid=f"seminars.progress.{model.__name__}")
+        post_delete.connect(_member_wrote, sender=model, dispatch_uid=f"seminars.progress.{model.__name__}.gone")
+    pre_save.connect(_topic_before_save, sender=Topic, dispatch_uid="seminars.progress.topic.before")
+    post_save.connect(_topic_changed, sender=Topic, dispatch_uid="seminars.progress.topic")
+    post_delete.connect(_topic_changed, sender=Topic, dispatch_uid="seminars.progress.topic.gone")
 
     if SeminarParticipation.code not in REGISTRY:
         register(SeminarParticipation)

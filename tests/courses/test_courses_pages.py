@@ -252,3 +252,52 @@ def test_the_home_page_keeps_a_constant_number_of_queries(client, site, django_a
         add_material(index, f"首页规模{number}", tags=[f"首页{number}"])
     with django_assert_max_num_queries(small):
         client.get("/")
+
+
+def test_the_first_listing_after_a_publish_reads_the_publishers_snapshot_and_lists_the_same(client, site):
+    """A publish writes each archive's orders and tag counts for the new data version
+    (``write_archive_snapshots``, on commit); the first request in any process lists from it exactly what
+    it would have read from the archive — for a visitor who may not see a restricted material too."""
+    from django.contrib.auth.models import Group
+    from wagtail.models import PageViewRestriction
+
+    from courses.models import ArchiveSnapshot, bump_archive_cache, write_archive_snapshots
+
+    index = archive(site)
+    for number in range(27):
+        date = None if number % 8 == 0 else datetime.date(2000 + number % 4, 1 + number % 12, 1)
+        add_material(index, f"快照资料{(number * 5) % 27:02d}", date=date, tags=[f"标签{number % 3}", "共同"])
+    secret = add_material(index, "受限快照资料", date=datetime.date(2030, 1, 1), tags=["受限标签", "共同"])
+    restriction = PageViewRestriction.objects.create(page=secret, restriction_type=PageViewRestriction.GROUPS)
+    restriction.groups.add(Group.objects.create(name="快照组"))
+    urls = [("/theory/", {"sort": sort, "page": n}) for sort in ("date", "title") for n in (1, 2)]
+
+    def listed():
+        cache.clear()
+        return [
+            re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", client.get(u, p).content.decode()) for u, p in urls
+        ]
+
+    read_from_the_archive = listed()
+    assert not ArchiveSnapshot.objects.exists()  # test transactions never commit: nothing wrote one
+    bump_archive_cache()
+    pending = [f for _sids, f, _robust in connection.run_on_commit if f is write_archive_snapshots]
+    assert len(pending) == 1  # once per transaction, however many materials were saved in it
+    write_archive_snapshots()  # what the commit runs
+    snapshot = ArchiveSnapshot.objects.get(index=index)
+    assert snapshot.version == DataVersion.objects.get(key=ARCHIVE_VERSION).value
+    assert len(snapshot.orders["date"]) == 28 and secret.pk in snapshot.orders["date"]
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/theory/")
+    sqls = " ".join(q["sql"] for q in captured.captured_queries)
+    assert 'ORDER BY "courses_theorymaterialpage"."original_date"' not in sqls  # the order: not sorted again
+    assert '"content_object_id" IN (SELECT' not in sqls  # the tag counts: not counted over the archive again
+    from_the_snapshot = listed()
+    assert from_the_snapshot == read_from_the_archive
+    assert "受限快照资料" not in from_the_snapshot[0] and "受限标签" not in from_the_snapshot[0]
+    assert re.search(r'共同 <span class="count">27</span>', from_the_snapshot[0])
+    # A version moved on without a snapshot (another writer's): the archive is read again, not the old row.
+    DataVersion.objects.filter(key=ARCHIVE_VERSION).update(value=F("value") + 1)
+    TheoryMaterialPage.objects.filter(title="快照资料00").update(live=False)
+    assert "快照资料00" not in "".join(listed())

@@ -43,6 +43,7 @@ def populate_branch(branch, count: int, pages, *, year: int = 2026, prefix: str 
 
     from learning.hours.models import ItemCompletion, LedgerEntry
     from learning.members.models import Member
+    from learning.plans.services import refresh_member_progress
 
     User = get_user_model()
     prefix = prefix or f"b{branch.pk}m"
@@ -74,4 +75,7 @@ def populate_branch(branch, count: int, pages, *, year: int = 2026, prefix: str 
             completions.append(ItemCompletion(member=m, page_id=page.pk, kind="material", completed_at=now))
     LedgerEntry.objects.bulk_create(entries, batch_size=2000)
     ItemCompletion.objects.bulk_create(completions, batch_size=2000)
+    # Bulk inserts send no signals: the stored plan progress of these members is refreshed as an
+    # import would refresh it.
+    refresh_member_progress([m.pk for m in members])
     return members
