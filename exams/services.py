@@ -268,13 +268,13 @@ def validate_response(question: Question, option_count: int, response: Any) -> A
     if qtype == QuestionType.SINGLE:
         if response == "":
             return None
-        if not isinstance(response, str) or response not in OPTION_LETTERS[:option_count]:
+        if not 0 <= _letter_index(response) < option_count:
             raise ExamError("所选选项不存在")
         return response
     if qtype == QuestionType.MULTIPLE:
         if not isinstance(response, list) or not all(isinstance(x, str) for x in response):
             raise ExamError("多选题的答案应为选项列表")
-        if any(x not in OPTION_LETTERS[:option_count] for x in response):
+        if any(not 0 <= _letter_index(x) < option_count for x in response):
             raise ExamError("所选选项不存在")
         return sorted(set(response)) or None
     if qtype == QuestionType.TRUE_FALSE:
@@ -323,17 +323,27 @@ def save_own_answer(
 ) -> AttemptQuestion:
     """Autosave one answer. Accepted until the deadline plus a short grace for answers in flight.
 
-    ``own_items``: the requester's own attempt items (a scoped queryset). One read (the item with
-    its question's type and the attempt's status and deadline) and one write of the one answer;
-    the write takes a row lock on the attempt inside the UPDATE itself (``FOR NO KEY UPDATE`` on
-    PostgreSQL) and stores the answer only if the attempt is still open: a submission, which locks
-    the attempt before grading, and a late autosave never interleave, and an answer acknowledged
-    is one the grading sees.
+    ``own_items``: the requester's own attempt items (a scoped queryset).
+
+    On PostgreSQL an answer of a valid shape is checked and written by one statement
+    (``_write_in_one_statement``): the item is the requester's (``own_items``, as a subquery),
+    its attempt is open and within its deadline (row-locked inside the statement, ``FOR NO KEY
+    UPDATE``), and the answer fits the item's type, option count and blank count. Whatever that
+    statement does not store (a refusal, a closed attempt, a shape it does not know) goes the
+    general way, which says why: one read (the item with its question's type and the attempt's
+    status and deadline), the checks in Python, and one write that again stores the answer only
+    if the attempt is still open. Either way a submission, which locks the attempt before
+    grading, and a late autosave never interleave, and an answer acknowledged is one the
+    grading sees.
 
     ``displayed``: a choice answer in the letters the page showed (the answer page never sees the
     question's own letters); stored translated back through the attempt's option order.
     """
     now = now or timezone.now()
+    if connection.vendor == "postgresql":
+        written = _write_in_one_statement(own_items, attempt_id, item_id, response, now, displayed)
+        if written is not None:
+            return written
     item = (
         own_items.filter(pk=item_id, attempt_id=attempt_id)
         .select_related("question", "attempt")
@@ -353,6 +363,121 @@ def save_own_answer(
         _check_open(Attempt.objects.only("status", "deadline").get(pk=attempt_id), now)
         raise ExamError("已交卷，不能再修改答案")
     return item
+
+
+def _letter_index(value: Any) -> int:
+    """The position of one option letter (A = 0), or -1 for anything else."""
+    return OPTION_LETTERS.find(value) if isinstance(value, str) and len(value) == 1 else -1
+
+
+def _shapes(response: Any, displayed: bool) -> list[tuple[str, str, list[Any], str, list[Any]]]:
+    """What ``response`` would be stored as for each question type it could be an answer of:
+    (qtype, SQL of the stored value, its params, SQL of the condition on the item, its params),
+    in SQL over the item ``aq`` and its question ``q``. ``validate_response``'s rules, split
+    into what the response alone decides (here) and what the item decides (the SQL)."""
+    from django.db.models import JSONField
+
+    def js(value: Any) -> tuple[str, list[Any]]:
+        if value is None:
+            return "NULL::jsonb", []
+        return "%s", [JSONField().get_db_prep_save(value, connection)]
+
+    options = "jsonb_array_length(aq.option_order)"
+    shapes: list[tuple[str, str, list[Any], str, list[Any]]] = []
+    if response is None:
+        return [(qtype, "NULL::jsonb", [], "TRUE", []) for qtype in QuestionType.values]
+    if isinstance(response, bool):
+        return [(QuestionType.TRUE_FALSE, *js(response), "TRUE", [])]
+    if isinstance(response, str):
+        if response == "":
+            shapes.append((QuestionType.SINGLE, "NULL::jsonb", [], "TRUE", []))
+        elif (index := _letter_index(response)) >= 0:
+            value = ("aq.option_order -> (%s)::int", [index]) if displayed else js(response)
+            shapes.append((QuestionType.SINGLE, *value, f"(%s)::int < {options}", [index]))
+        if len(response) <= MAX_TEXT_LENGTH:
+            shapes.append((QuestionType.ESSAY, *js(response), "TRUE", []))
+        return shapes
+    if isinstance(response, list) and all(isinstance(x, str) for x in response):
+        indexes = [_letter_index(x) for x in response]
+        if all(i >= 0 for i in indexes):
+            if displayed and indexes:
+                marks = ", ".join(["%s"] * len(indexes))
+                value = (
+                    '(SELECT jsonb_agg(letter ORDER BY letter COLLATE "C") FROM (SELECT DISTINCT'
+                    f" aq.option_order ->> i AS letter FROM unnest(ARRAY[{marks}]::int[]) AS i) AS letters)",
+                    indexes,
+                )
+            else:
+                value = js(sorted(set(response)) or None)
+            shapes.append((QuestionType.MULTIPLE, *value, f"(%s)::int < {options}", [max(indexes, default=-1)]))
+        if all(len(x) <= MAX_BLANK_LENGTH for x in response):
+            blanks = "CASE WHEN jsonb_typeof(q.answer) = 'array' THEN jsonb_array_length(q.answer) ELSE 0 END"
+            shapes.append((QuestionType.BLANK, *js(response), f"(%s)::int <= {blanks}", [len(response)]))
+    return shapes
+
+
+def _write_in_one_statement(
+    own_items: QuerySet[AttemptQuestion],
+    attempt_id: int,
+    item_id: int,
+    response: Any,
+    now: dt.datetime,
+    displayed: bool,
+) -> AttemptQuestion | None:
+    """PostgreSQL: check and store one answer in one UPDATE; the item stored, or None if nothing
+    was (then ``save_own_answer``'s general way decides, and says why)."""
+    shapes = _shapes(response, displayed)
+    if not shapes:
+        return None
+    q, item_meta, attempt_meta, question_meta = (
+        connection.ops.quote_name,
+        AttemptQuestion._meta,
+        Attempt._meta,
+        Question._meta,
+    )
+
+    def col(meta, name: str) -> str:
+        return q(meta.get_field(name).column)
+
+    own_sql, own_params = own_items.filter(pk=item_id, attempt_id=attempt_id).values("pk").query.sql_with_params()
+    value_sql, value_params, cond_sql, cond_params = [], [], [], []
+    for qtype, value, v_params, cond, c_params in shapes:
+        value_sql.append(f"WHEN %s THEN {value}")
+        value_params += [qtype, *v_params]
+        cond_sql.append(f"(q.{col(question_meta, 'qtype')} = %s AND {cond})")
+        cond_params += [qtype, *c_params]
+    sql = (
+        f"UPDATE {q(item_meta.db_table)} AS aq"
+        f" SET {col(item_meta, 'response')} = CASE q.{col(question_meta, 'qtype')} {' '.join(value_sql)} END,"
+        f" {col(item_meta, 'answered_at')} = %s"
+        f" FROM {q(question_meta.db_table)} AS q"
+        f" WHERE q.{col(question_meta, 'id')} = aq.{col(item_meta, 'question')}"
+        f" AND aq.{col(item_meta, 'id')} = %s AND aq.{col(item_meta, 'attempt')} = %s"
+        f" AND aq.{col(item_meta, 'id')} IN ({own_sql})"
+        f" AND aq.{col(item_meta, 'attempt')} IN (SELECT {col(attempt_meta, 'id')} FROM {q(attempt_meta.db_table)}"
+        f" WHERE {col(attempt_meta, 'id')} = %s AND {col(attempt_meta, 'status')} = %s"
+        f" AND {col(attempt_meta, 'deadline')} >= %s FOR NO KEY UPDATE)"
+        f" AND ({' OR '.join(cond_sql)})"
+        f" RETURNING aq.{col(item_meta, 'response')}"
+    )
+    params = [
+        *value_params,
+        connection.ops.adapt_datetimefield_value(now),
+        item_id,
+        attempt_id,
+        *own_params,
+        attempt_id,
+        AttemptStatus.IN_PROGRESS,
+        connection.ops.adapt_datetimefield_value(now - dt.timedelta(seconds=GRACE_SECONDS)),
+        *cond_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    stored = AttemptQuestion._meta.get_field("response").from_db_value(row[0], None, connection)
+    return AttemptQuestion(pk=item_id, attempt_id=attempt_id, response=stored, answered_at=now)
 
 
 def _write_answer(item: AttemptQuestion, attempt_id: int, now: dt.datetime) -> bool:

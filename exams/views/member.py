@@ -192,8 +192,9 @@ def _json_body(request: HttpRequest) -> dict:
 def answer(request: HttpRequest, attempt_id: int) -> JsonResponse:
     """Autosave one answer: {"item": id, "response": …} → {"saved": true}.
 
-    The hottest request of an exam: one read and one write (``save_own_answer``), scoped to the
-    user's own attempts inside the read.
+    The hottest request of an exam: on PostgreSQL one UPDATE that checks and stores the answer,
+    elsewhere one read and one write (``save_own_answer``); scoped to the user's own attempts
+    inside the statement.
     """
     own_items = own_user_records(AttemptQuestion.objects.all(), request.user, "attempt__member__user")
     data = _json_body(request)
