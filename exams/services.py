@@ -309,7 +309,9 @@ def save_answer(
 ) -> AttemptQuestion:
     """Autosave one answer of ``member``'s attempt (see ``save_own_answer``)."""
     items = AttemptQuestion.objects.filter(attempt__member=member)
-    return save_own_answer(items, attempt_id, item_id, response, now=now, displayed=displayed)
+    return save_own_answer(
+        items, attempt_id, item_id, response, now=now, displayed=displayed, owner_member_id=member.pk
+    )
 
 
 def save_own_answer(
@@ -320,13 +322,17 @@ def save_own_answer(
     *,
     now: dt.datetime | None = None,
     displayed: bool = False,
+    owner_user_id: int | None = None,
+    owner_member_id: int | None = None,
 ) -> AttemptQuestion:
     """Autosave one answer. Accepted until the deadline plus a short grace for answers in flight.
 
-    ``own_items``: the requester's own attempt items (a scoped queryset).
+    ``own_items``: the requester's own attempt items (a scoped queryset); ``owner_user_id``
+    (``learning.members.scoping.own_user_id``) or ``owner_member_id``: the same owner, for the
+    one statement below (without either, only the general way runs).
 
     On PostgreSQL an answer of a valid shape is checked and written by one statement
-    (``_write_in_one_statement``): the item is the requester's (``own_items``, as a subquery),
+    (``_write_in_one_statement``): the item's attempt is the owner's,
     its attempt is open and within its deadline (row-locked inside the statement, ``FOR NO KEY
     UPDATE``), and the answer fits the item's type, option count and blank count. Whatever that
     statement does not store (a refusal, a closed attempt, a shape it does not know) goes the
@@ -340,8 +346,9 @@ def save_own_answer(
     question's own letters); stored translated back through the attempt's option order.
     """
     now = now or timezone.now()
-    if connection.vendor == "postgresql":
-        written = _write_in_one_statement(own_items, attempt_id, item_id, response, now, displayed)
+    owner = ("user_id", owner_user_id) if owner_user_id is not None else ("id", owner_member_id)
+    if connection.vendor == "postgresql" and owner[1] is not None:
+        written = _write_in_one_statement(owner, attempt_id, item_id, response, now, displayed)
         if written is not None:
             return written
     item = (
@@ -417,7 +424,7 @@ def _shapes(response: Any, displayed: bool) -> list[tuple[str, str, list[Any], s
 
 
 def _write_in_one_statement(
-    own_items: QuerySet[AttemptQuestion],
+    owner: tuple[str, int],
     attempt_id: int,
     item_id: int,
     response: Any,
@@ -425,21 +432,22 @@ def _write_in_one_statement(
     displayed: bool,
 ) -> AttemptQuestion | None:
     """PostgreSQL: check and store one answer in one UPDATE; the item stored, or None if nothing
-    was (then ``save_own_answer``'s general way decides, and says why)."""
+    was (then ``save_own_answer``'s general way decides, and says why). ``owner``: ("user_id",
+    the user's id) or ("id", the member's id), the member whose attempt it must be."""
     shapes = _shapes(response, displayed)
     if not shapes:
         return None
-    q, item_meta, attempt_meta, question_meta = (
+    q, item_meta, attempt_meta, question_meta, member_meta = (
         connection.ops.quote_name,
         AttemptQuestion._meta,
         Attempt._meta,
         Question._meta,
+        Member._meta,
     )
 
     def col(meta, name: str) -> str:
         return q(meta.get_field(name).column)
 
-    own_sql, own_params = own_items.filter(pk=item_id, attempt_id=attempt_id).values("pk").query.sql_with_params()
     value_sql, value_params, cond_sql, cond_params = [], [], [], []
     for qtype, value, v_params, cond, c_params in shapes:
         value_sql.append(f"WHEN %s THEN {value}")
@@ -453,9 +461,10 @@ def _write_in_one_statement(
         f" FROM {q(question_meta.db_table)} AS q"
         f" WHERE q.{col(question_meta, 'id')} = aq.{col(item_meta, 'question')}"
         f" AND aq.{col(item_meta, 'id')} = %s AND aq.{col(item_meta, 'attempt')} = %s"
-        f" AND aq.{col(item_meta, 'id')} IN ({own_sql})"
         f" AND aq.{col(item_meta, 'attempt')} IN (SELECT {col(attempt_meta, 'id')} FROM {q(attempt_meta.db_table)}"
-        f" WHERE {col(attempt_meta, 'id')} = %s AND {col(attempt_meta, 'status')} = %s"
+        f" WHERE {col(attempt_meta, 'id')} = %s AND {col(attempt_meta, 'member')} IN"
+        f" (SELECT {col(member_meta, 'id')} FROM {q(member_meta.db_table)} WHERE {col(member_meta, owner[0])} = %s)"
+        f" AND {col(attempt_meta, 'status')} = %s"
         f" AND {col(attempt_meta, 'deadline')} >= %s FOR NO KEY UPDATE)"
         f" AND ({' OR '.join(cond_sql)})"
         f" RETURNING aq.{col(item_meta, 'response')}"
@@ -465,8 +474,8 @@ def _write_in_one_statement(
         connection.ops.adapt_datetimefield_value(now),
         item_id,
         attempt_id,
-        *own_params,
         attempt_id,
+        owner[1],
         AttemptStatus.IN_PROGRESS,
         connection.ops.adapt_datetimefield_value(now - dt.timedelta(seconds=GRACE_SECONDS)),
         *cond_params,

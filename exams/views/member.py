@@ -38,7 +38,7 @@ from exams.services import (
 from exams.validation import format_answer
 from exams.views.errors import answers_errors
 from learning.members.models import Member
-from learning.members.scoping import own_member, own_member_id, own_user_records, scoped_view
+from learning.members.scoping import own_member, own_member_id, own_user_id, own_user_records, scoped_view
 
 MAX_BODY = 20_000
 
@@ -201,7 +201,9 @@ def answer(request: HttpRequest, attempt_id: int) -> JsonResponse:
     item_id = data.get("item")
     if not isinstance(item_id, int):
         raise ExamError("缺少题目编号")
-    item = save_own_answer(own_items, attempt_id, item_id, data.get("response"), displayed=True)
+    item = save_own_answer(
+        own_items, attempt_id, item_id, data.get("response"), displayed=True, owner_user_id=own_user_id(request.user)
+    )
     return JsonResponse({"saved": True, "item": item.pk, "saved_at": item.answered_at.isoformat()})
 
 

@@ -317,7 +317,7 @@ def test_an_autosave_is_one_statement_on_postgresql_and_one_read_and_one_write_e
     item = attempt.items.get(question__qtype="single")
     post_json(c, url, {"item": item.pk, "response": "A"})
     # session, user, then on PostgreSQL one UPDATE that checks the item is the user's own (the
-    # scoped items as a subquery), that its attempt is open (locking the attempt row inside the
+    # user's members as a subquery), that its attempt is open (locking the attempt row inside the
     # statement) and that the answer fits the question; elsewhere first the item read with its
     # question and attempt (scoped to the user's own attempts inside it), then that UPDATE
     on_postgres = connection.vendor == "postgresql"
@@ -327,7 +327,7 @@ def test_an_autosave_is_one_statement_on_postgresql_and_one_read_and_one_write_e
     update = queries.captured_queries[-1]["sql"]
     assert update.startswith("UPDATE") and '"exams_attempt"' in update
     if on_postgres:
-        assert "FOR NO KEY UPDATE" in update and '"members_member"."user_id"' in update
+        assert "FOR NO KEY UPDATE" in update and '"members_member" WHERE "user_id"' in update
     assert AttemptQuestion.objects.get(pk=item.pk).response == "B"
 
 
