@@ -174,7 +174,11 @@ def draw_questions(exam: ExamPage) -> list[tuple[Question, Decimal]]:
     """
     paper = exam.paper
     if paper.mode == PaperMode.FIXED:
-        chosen = [(pq.question, pq.effective_points) for pq in paper.fixed_questions.select_related("question")]
+        # What an attempt needs of each question (its type, options and points), not its text or key.
+        fixed = paper.fixed_questions.select_related("question").only(
+            "paper", "points", "question__id", "question__qtype", "question__options", "question__points"
+        )
+        chosen = [(pq.question, pq.effective_points) for pq in fixed]
     else:
         chosen = []
         taken: set[int] = set()
@@ -200,15 +204,20 @@ def start_attempt(exam: ExamPage, member: Member, *, now: dt.datetime | None = N
     """Resume the member's open attempt, or start a new one within the attempt limit.
 
     Order of questions, order of options and the deadline are fixed here, in one
-    transaction. The member row is locked so parallel starts of one member queue up;
+    transaction. The member row is locked (by the statement that checks the audience) so
+    parallel starts of one member queue up;
     the unique (exam, member, number) constraint is the final guard.
     """
     now = now or timezone.now()
-    if not in_audience(exam, member):
+    if member is None or not member.is_active:
         raise NotInAudience()
     try:
         with transaction.atomic():
-            Member.objects.select_for_update().filter(pk=member.pk).first()
+            # The member's row lock and the audience check in one statement (only the member's row
+            # is locked, not their branch's).
+            locked = Member.objects.select_for_update(of=("self",)).filter(audience_q(exam), pk=member.pk)
+            if not list(locked.values_list("pk", flat=True)):
+                raise NotInAudience()
             # An open attempt past its deadline (and grace) is submitted first, as on any access.
             existing = [
                 expire_if_due(a, now=now) for a in Attempt.objects.filter(exam=exam, member=member).order_by("number")
@@ -561,13 +570,34 @@ def _submit_locked(attempt: Attempt, by: str, now: dt.datetime) -> Attempt:
     items = list(attempt.items.select_related("question"))
     for item in items:
         grade_item(item, attempt.exam.multiple_scoring)
-    objective = [item for item in items if item.question.qtype != QuestionType.ESSAY]
-    AttemptQuestion.objects.bulk_update(objective, ["score", "is_correct", "graded_at"])
+    _write_grades([item for item in items if item.question.qtype != QuestionType.ESSAY])
     # One UPDATE of the attempt (submission and score), summed from the items just written: the row
     # is locked (submit_attempt, record_tab_switch), so no other writer moved them in between.
     if finalize_scores(attempt, items, also_save=("submitted_at", "submitted_by")):
         on_passed(attempt)
     return attempt
+
+
+def _write_grades(items: list[AttemptQuestion]) -> None:
+    """One UPDATE of every item's score, is_correct and graded_at (what ``bulk_update`` writes,
+    without the ~1 ms per item it spends building its CASE expressions)."""
+    if not items:
+        return
+    q, meta = connection.ops.quote_name, AttemptQuestion._meta
+    pk = q(meta.pk.column)
+    cast = connection.vendor == "postgresql"
+    assignments, params = [], []
+    for name, sql_type in (("score", "numeric"), ("is_correct", "boolean"), ("graded_at", "timestamp with time zone")):
+        field = meta.get_field(name)
+        value = f"CAST(%s AS {sql_type})" if cast else "%s"
+        cases = " ".join(f"WHEN %s THEN {value}" for _ in items)
+        assignments.append(f"{q(field.column)} = CASE {pk} {cases} END")
+        for item in items:
+            params += [item.pk, field.get_db_prep_save(getattr(item, name), connection)]
+    marks = ", ".join(["%s"] * len(items))
+    sql = f"UPDATE {q(meta.db_table)} SET {', '.join(assignments)} WHERE {pk} IN ({marks})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *(item.pk for item in items)])
 
 
 def submit_if_expired_for(exam: ExamPage, member: Member, *, now: dt.datetime | None = None) -> None:
