@@ -443,6 +443,9 @@ def _write_in_one_statement(
     """PostgreSQL: check and store one answer in one UPDATE; the item stored, or None if nothing
     was (then ``save_own_answer``'s general way decides, and says why). ``owner``: ("user_id",
     the user's id) or ("id", the member's id), the member whose attempt it must be."""
+    ids = (attempt_id, item_id, owner[1])
+    if not all(type(i) is int and 0 < i < 2**63 for i in ids):
+        return None  # not a row id (a bool, an id past bigint): the general way refuses it
     shapes = _shapes(response, displayed)
     if not shapes:
         return None

@@ -199,7 +199,7 @@ def answer(request: HttpRequest, attempt_id: int) -> JsonResponse:
     own_items = own_user_records(AttemptQuestion.objects.all(), request.user, "attempt__member__user")
     data = _json_body(request)
     item_id = data.get("item")
-    if not isinstance(item_id, int):
+    if not isinstance(item_id, int) or isinstance(item_id, bool):
         raise ExamError("缺少题目编号")
     item = save_own_answer(
         own_items, attempt_id, item_id, data.get("response"), displayed=True, owner_user_id=own_user_id(request.user)

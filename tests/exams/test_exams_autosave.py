@@ -3,6 +3,8 @@
 checks in Python, a write). Every response below goes both ways on an item of every type, in the
 letters shown and in the question's own; what is stored and what is refused must be the same."""
 
+import json
+
 import pytest
 from django.db import connection
 
@@ -119,3 +121,21 @@ def test_one_statement_refuses_other_members_closed_attempts_and_late_answers(wo
     with pytest.raises(ExamError, match="已交卷"):
         save_answer(mine.pk, world.member_a1, item.pk, "A")
     assert AttemptQuestion.objects.filter(response__isnull=False).count() == 0
+
+
+@pytest.mark.parametrize("item", [True, 2**63, -1, 0])
+def test_an_item_id_that_is_no_row_id_is_refused_not_an_error(world, site, item):
+    from django.test import Client
+    from django.urls import reverse
+
+    _, qs = make_bank()
+    attempt = start_attempt(make_exam(site, fixed_paper([qs["single"]])), world.member_a1)
+    c = Client()
+    c.force_login(world.member_a1.user)
+    body = json.dumps({"item": item, "response": "A"})
+    resp = c.post(reverse("exams:answer", args=[attempt.pk]), data=body, content_type="application/json")
+    assert resp.status_code in (400, 404) and resp.json()["saved"] is False
+    # An attempt id past bigint: not found (no database error).
+    resp = c.post(f"/exams/attempt/{2**64}/answer/", data=body, content_type="application/json")
+    assert resp.status_code == 404
+    assert AttemptQuestion.objects.get(attempt=attempt).response is None
