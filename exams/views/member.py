@@ -38,7 +38,7 @@ from exams.services import (
 from exams.validation import format_answer
 from exams.views.errors import answers_errors
 from learning.members.models import Member
-from learning.members.scoping import own_member, own_member_id, own_user_records, scoped_view
+from learning.members.scoping import own_member, own_member_id, own_user_id, own_user_records, scoped_view
 
 MAX_BODY = 20_000
 
@@ -192,15 +192,18 @@ def _json_body(request: HttpRequest) -> dict:
 def answer(request: HttpRequest, attempt_id: int) -> JsonResponse:
     """Autosave one answer: {"item": id, "response": …} → {"saved": true}.
 
-    The hottest request of an exam: one read and one write (``save_own_answer``), scoped to the
-    user's own attempts inside the read.
+    The hottest request of an exam: on PostgreSQL one UPDATE that checks and stores the answer,
+    elsewhere one read and one write (``save_own_answer``); scoped to the user's own attempts
+    inside the statement.
     """
     own_items = own_user_records(AttemptQuestion.objects.all(), request.user, "attempt__member__user")
     data = _json_body(request)
     item_id = data.get("item")
-    if not isinstance(item_id, int):
+    if not isinstance(item_id, int) or isinstance(item_id, bool):
         raise ExamError("缺少题目编号")
-    item = save_own_answer(own_items, attempt_id, item_id, data.get("response"), displayed=True)
+    item = save_own_answer(
+        own_items, attempt_id, item_id, data.get("response"), displayed=True, owner_user_id=own_user_id(request.user)
+    )
     return JsonResponse({"saved": True, "item": item.pk, "saved_at": item.answered_at.isoformat()})
 
 

@@ -230,6 +230,16 @@ def own_user_records(queryset: QuerySet[ModelT], user, user_field: str = "user")
     return queryset.filter(**{user_field: user})
 
 
+def own_user_id(user) -> int | None:
+    """The user's id, for a statement written in SQL that must touch only the user's own
+    per-account rows (what ``own_user_records`` filters on); None for anonymous visitors and
+    inactive accounts. Counted as scoping."""
+    _count_use()
+    if not user.is_authenticated or not user.is_active:
+        return None
+    return user.pk
+
+
 def get_or_404(
     queryset: QuerySet[ModelT],
     missing: str,
