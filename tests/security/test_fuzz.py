@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+import pytest
 from django.test import Client
 
 from tests.members.test_url_scoping import is_ours, site_urls, url_for
@@ -20,6 +21,9 @@ HOSTILE_VALUES = ["99999999999999999999999", "-1", "党员", "%00", "0"]
 _PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 _FIELD = re.compile(r'<(?:input|select|textarea)\b[^>]*\bname="([^"]+)"', re.I)
 SKIPPED_FIELDS = {"csrfmiddlewaretoken"}
+# Each test runs in PARTS slices of its URLs (every URL in exactly one), so that pytest-xdist can give the
+# slices to different workers instead of one worker running a minute-long test at the end of the suite.
+PARTS = 4
 
 
 def fuzzed_paths(route: str) -> list[str]:
@@ -37,14 +41,15 @@ def site_routes():
     return [url for url in site_urls() if _PARAM.search(url.route) and is_ours(url)]
 
 
-def test_hostile_url_arguments_never_make_a_server_error(world, seeded):
+@pytest.mark.parametrize("part", range(PARTS))
+def test_hostile_url_arguments_never_make_a_server_error(world, seeded, part):
     problems = []
     anonymous = Client(raise_request_exception=False)
     admin = Client(raise_request_exception=False)
     admin.force_login(world.admin)
     routes = site_routes()
     assert len(routes) >= 30
-    for url in routes:
+    for url in routes[part::PARTS]:
         for path in fuzzed_paths(url.route):
             for who, client in (("anonymous", anonymous), ("admin", admin)):
                 response = client.get(path)
@@ -55,13 +60,16 @@ def test_hostile_url_arguments_never_make_a_server_error(world, seeded):
     assert not problems, "\n".join(problems)
 
 
-def test_hostile_query_parameters_and_form_values_never_make_a_server_error(world, seeded):
+@pytest.mark.parametrize("part", range(PARTS))
+def test_hostile_query_parameters_and_form_values_never_make_a_server_error(world, seeded, part):
     from tests.members.test_url_scoping import audited_urls
 
     admin = Client(raise_request_exception=False)
     admin.force_login(world.admin)
     problems = []
-    for url in audited_urls():
+    urls = audited_urls()
+    assert len(urls) >= 30
+    for url in urls[part::PARTS]:
         if url.name in ("logout", "password_change"):
             continue  # posting them would log the admin out or fail on purpose
         path = url_for(url, seeded)
