@@ -25,6 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTEFACTS = ROOT / "test-artefacts"
 FAILING = ("serious", "critical")
+SETTLED = """async () => {
+  const finite = document.getAnimations().filter((a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity);
+  await Promise.race([
+    Promise.all(finite.map((a) => a.finished.catch(() => null))),
+    new Promise((resolve) => setTimeout(resolve, 3000)),
+  ]);
+}"""
 SCREENSHOTS = os.environ.get("BROWSER_SCREENSHOTS", "") not in ("", "0")
 
 
@@ -35,6 +42,9 @@ def axe_violations(page, *, context: str = "document", impacts: tuple[str, ...] 
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         # Through the DevTools protocol, not a <script> tag: the site's Content-Security-Policy stays in force.
         page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
+    # Colours are judged as the reader finally sees them: a message fading in is not a contrast fault, so
+    # finite animations and transitions (Wagtail's flash messages, menus opening) run to their end first.
+    page.evaluate(SETTLED)
     result = page.evaluate(
         "async (ctx) => await axe.run(ctx === 'document' ? document : ctx, {resultTypes: ['violations']})",
         context,
